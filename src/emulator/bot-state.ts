@@ -1,0 +1,98 @@
+import { errors } from "./api-error.ts";
+import { UpdateQueue } from "./update-queue.ts";
+import type { BotInit, ChatInit, TelegramChat, TelegramUser } from "./types.ts";
+
+/** What one bot knows about one chat. */
+export interface ChatState {
+  chat: TelegramChat;
+  /** Private chat: the user blocked the bot; group: the bot was removed. */
+  blocked: boolean;
+  /** Set when a group became a supergroup; sends then fail with migrate_to_chat_id. */
+  migratedTo?: number;
+  lastMessageId: number;
+}
+
+export interface WebhookState {
+  url: string;
+  maxConnections?: number;
+  allowedUpdates?: string[];
+}
+
+/** Everything the emulator keeps for one bot. */
+export class BotState {
+  readonly info: BotInit;
+  readonly user: TelegramUser;
+  readonly updates = new UpdateQueue();
+  readonly chats = new Map<number, ChatState>();
+  webhook: WebhookState | undefined;
+  commands: unknown[] = [];
+
+  constructor(info: BotInit) {
+    this.info = info;
+    this.user = { id: info.id, is_bot: true, first_name: info.first_name, username: info.username };
+  }
+
+  /** Registers (or refreshes) a chat the bot may write to. */
+  knowChat(init: ChatInit): ChatState {
+    const existing = this.chats.get(init.id);
+    const chat: TelegramChat = { ...existing?.chat, ...withoutUndefined(init), id: init.id, type: init.type };
+    if (existing) {
+      existing.chat = chat;
+      return existing;
+    }
+    const state: ChatState = { chat, blocked: false, lastMessageId: 0 };
+    this.chats.set(init.id, state);
+    return state;
+  }
+
+  /**
+   * Resolves `chat_id` as Telegram does: a number, or "@username" of a known chat.
+   * Unknown chats are 400 "chat not found" (a bot cannot write first to a user).
+   */
+  resolveChat(chatId: string | undefined): ChatState {
+    if (chatId === undefined || chatId === "") throw errors.badRequest("chat_id is empty");
+    const numeric = Number(chatId);
+    if (Number.isInteger(numeric)) {
+      const state = this.chats.get(numeric);
+      if (state) return state;
+      throw errors.chatNotFound();
+    }
+    const username = chatId.replace(/^@/, "").toLowerCase();
+    for (const state of this.chats.values()) {
+      if (state.chat.username?.toLowerCase() === username) return state;
+    }
+    throw errors.chatNotFound();
+  }
+
+  /** Message ids are sequential per chat and shared by both directions. */
+  nextMessageId(chat: ChatState): number {
+    chat.lastMessageId += 1;
+    return chat.lastMessageId;
+  }
+
+  getMe(): Record<string, unknown> {
+    return {
+      ...this.user,
+      can_join_groups: true,
+      can_read_all_group_messages: false,
+      supports_inline_queries: false,
+      can_connect_to_business: false,
+      has_main_web_app: false,
+    };
+  }
+
+  getWebhookInfo(): Record<string, unknown> {
+    const info: Record<string, unknown> = {
+      url: this.webhook?.url ?? "",
+      has_custom_certificate: false,
+      pending_update_count: this.updates.pendingCount,
+    };
+    if (this.webhook?.maxConnections !== undefined) info.max_connections = this.webhook.maxConnections;
+    if (this.webhook?.allowedUpdates !== undefined) info.allowed_updates = this.webhook.allowedUpdates;
+    return info;
+  }
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

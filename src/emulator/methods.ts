@@ -1,0 +1,98 @@
+import { errors } from "./api-error.ts";
+import type { BotState } from "./bot-state.ts";
+import type { FloodControl } from "./flood-control.ts";
+import type { Params } from "./params.ts";
+import { sendMessage } from "./send-message.ts";
+import type { SentMessage } from "./types.ts";
+
+/** What a method handler may use; one per call. */
+export interface MethodContext {
+  bot: BotState;
+  token: string;
+  params: Params;
+  signal: AbortSignal;
+  now: () => number;
+  longPollMaxMs: number | undefined;
+  flood: FloodControl | undefined;
+  onSent(message: SentMessage): void;
+}
+
+export interface MethodResult {
+  result: unknown;
+  /** Telegram adds a description to some successes ("Webhook was set"). */
+  description?: string;
+}
+
+export type MethodHandler = (ctx: MethodContext) => MethodResult | Promise<MethodResult>;
+
+async function getUpdates(ctx: MethodContext): Promise<MethodResult> {
+  const { bot, params } = ctx;
+  if (bot.webhook) throw errors.conflictWebhook();
+  const limit = Math.min(100, Math.max(1, params.int("limit") ?? 100));
+  const timeoutSeconds = Math.max(0, params.int("timeout") ?? 0);
+  const timeoutMs = Math.min(timeoutSeconds * 1000, ctx.longPollMaxMs ?? Number.POSITIVE_INFINITY);
+  bot.updates.setAllowedUpdates(readStringList(params, "allowed_updates"));
+  const offset = params.int("offset");
+  const result = await bot.updates.poll({ limit, timeoutMs, signal: ctx.signal, ...(offset === undefined ? {} : { offset }) });
+  return { result };
+}
+
+function setWebhook(ctx: MethodContext): MethodResult {
+  const { bot, params } = ctx;
+  const url = params.string("url") ?? "";
+  if (url === "") return deleteWebhook(ctx);
+  if (!/^https:\/\//i.test(url)) throw errors.badRequest("bad webhook: An HTTPS URL must be provided for webhook");
+  if (params.bool("drop_pending_updates")) bot.updates.dropAll();
+  const allowed = readStringList(params, "allowed_updates");
+  const maxConnections = params.int("max_connections");
+  bot.webhook = {
+    url,
+    ...(maxConnections === undefined ? {} : { maxConnections }),
+    ...(allowed === undefined ? {} : { allowedUpdates: allowed }),
+  };
+  // A long poll open while the webhook appears can no longer be served.
+  bot.updates.interrupt(errors.conflictWebhook());
+  return { result: true, description: "Webhook was set" };
+}
+
+function deleteWebhook(ctx: MethodContext): MethodResult {
+  const { bot, params } = ctx;
+  if (params.bool("drop_pending_updates")) bot.updates.dropAll();
+  const had = bot.webhook !== undefined;
+  bot.webhook = undefined;
+  return { result: true, description: had ? "Webhook was deleted" : "Webhook is already deleted" };
+}
+
+function readStringList(params: Params, name: string): string[] | undefined {
+  const value = params.json(name);
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
+    throw errors.badRequest(`can't parse ${name} JSON array`);
+  }
+  return value;
+}
+
+/**
+ * The Bot API methods the emulator serves, keyed by lower-case name:
+ * Telegram matches method names case-insensitively.
+ */
+export const METHODS: ReadonlyMap<string, { name: string; handle: MethodHandler }> = new Map(
+  Object.entries({
+    getMe: (ctx: MethodContext) => ({ result: ctx.bot.getMe() }),
+    getWebhookInfo: (ctx: MethodContext) => ({ result: ctx.bot.getWebhookInfo() }),
+    setWebhook,
+    deleteWebhook,
+    getUpdates,
+    sendMessage,
+    setMyCommands: (ctx: MethodContext) => {
+      const commands = ctx.params.json("commands");
+      ctx.bot.commands = Array.isArray(commands) ? commands : [];
+      return { result: true };
+    },
+    getMyCommands: (ctx: MethodContext) => ({ result: ctx.bot.commands }),
+    deleteMyCommands: (ctx: MethodContext) => {
+      ctx.bot.commands = [];
+      return { result: true };
+    },
+  } satisfies Record<string, MethodHandler>).map(([name, handle]) => [name.toLowerCase(), { name, handle }]),
+);

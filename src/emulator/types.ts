@@ -1,0 +1,178 @@
+// Telegram Bot API object shapes, reduced to the fields the emulator produces.
+// Field names are Telegram's (snake_case) so values serialize to the real wire format.
+
+export interface TelegramUser {
+  id: number;
+  is_bot: boolean;
+  first_name: string;
+  last_name?: string;
+  username?: string;
+  language_code?: string;
+}
+
+export type ChatType = "private" | "group" | "supergroup" | "channel";
+
+export interface TelegramChat {
+  id: number;
+  type: ChatType;
+  title?: string;
+  username?: string;
+  first_name?: string;
+  last_name?: string;
+}
+
+export interface MessageEntity {
+  type: string;
+  offset: number;
+  length: number;
+  url?: string;
+  language?: string;
+  custom_emoji_id?: string;
+}
+
+export interface TelegramMessage {
+  message_id: number;
+  message_thread_id?: number;
+  from?: TelegramUser;
+  chat: TelegramChat;
+  date: number;
+  text?: string;
+  entities?: MessageEntity[];
+  migrate_to_chat_id?: number;
+  migrate_from_chat_id?: number;
+}
+
+export interface ChatMember {
+  user: TelegramUser;
+  status: "creator" | "administrator" | "member" | "restricted" | "left" | "kicked";
+  until_date?: number;
+}
+
+export interface ChatMemberUpdated {
+  chat: TelegramChat;
+  from: TelegramUser;
+  date: number;
+  old_chat_member: ChatMember;
+  new_chat_member: ChatMember;
+}
+
+export interface TelegramUpdate {
+  update_id: number;
+  message?: TelegramMessage;
+  my_chat_member?: ChatMemberUpdated;
+}
+
+/** Keys of an update that name its kind, as used by `allowed_updates`. */
+export type UpdateKind = Exclude<keyof TelegramUpdate, "update_id">;
+
+export interface ResponseParameters {
+  retry_after?: number;
+  migrate_to_chat_id?: number;
+}
+
+/** What a successful or failed Bot API call returns on the wire. */
+export type ApiResponse<T = unknown> =
+  | { ok: true; result: T; description?: string }
+  | { ok: false; error_code: number; description: string; parameters?: ResponseParameters };
+
+// ---- emulator configuration and helpers' argument shapes ----
+
+export interface RateLimitOptions {
+  /** Messages per bot within any 1 s window (Telegram: about 30). */
+  perBotPerSecond?: number;
+  /** Sustained messages per chat per second (Telegram: about 1). */
+  perChatPerSecond?: number;
+  /** Telegram tolerates short bursts to one chat before answering 429. */
+  perChatBurst?: number;
+  /** Messages per group or supergroup within any 60 s window (Telegram: 20). */
+  perGroupPerMinute?: number;
+}
+
+export interface BotApiEmulatorOptions {
+  /** Millisecond clock used for dates and rate limits (default `Date.now`). */
+  now?: () => number;
+  /** Flood limits to enforce; `false` disables enforcement. */
+  limits?: RateLimitOptions | false;
+  /** Upper bound for a getUpdates long poll, whatever `timeout` the client asked for. */
+  longPollMaxMs?: number;
+}
+
+export interface BotInit {
+  token: string;
+  id: number;
+  username: string;
+  first_name: string;
+  description?: string;
+}
+
+export interface ChatInit {
+  id: number;
+  type: "private" | "group" | "supergroup";
+  title?: string;
+  username?: string;
+  first_name?: string;
+  last_name?: string;
+}
+
+export interface UserInit {
+  id: number;
+  username?: string;
+  first_name: string;
+  last_name?: string;
+  language_code?: string;
+}
+
+export interface UserWritesOptions {
+  token: string;
+  /** Defaults to the private chat with `from` (Telegram: private chat id = user id). */
+  chat?: ChatInit;
+  from: UserInit;
+  text: string;
+}
+
+/** One successful sendMessage, with the parameters the client passed. */
+export interface SentMessage {
+  token: string;
+  bot_username: string;
+  chat_id: number;
+  message_id: number;
+  /** The `text` parameter exactly as sent (markup included). */
+  text: string;
+  /** The text after entity parsing, as a Telegram client would show it. */
+  plain_text: string;
+  entities: MessageEntity[];
+  parse_mode?: string;
+  disable_notification?: boolean;
+  message_thread_id?: number;
+  reply_parameters?: unknown;
+  /** Emulator clock (ms) when the message was accepted. */
+  at: number;
+  /** Every parameter of the call, after form/JSON decoding. */
+  params: Record<string, unknown>;
+}
+
+export type SentFilter =
+  | ((message: SentMessage) => boolean)
+  | { chat_id?: number; text?: string | RegExp };
+
+export interface InjectedFailure {
+  error_code: number;
+  description: string;
+  retry_after?: number;
+  /** How many consecutive calls fail (default 1). */
+  times?: number;
+}
+
+export interface OutageOptions {
+  status: 500 | 502 | 503;
+  description?: string;
+}
+
+export interface EmulatorStats {
+  /** Calls per Bot API method name (as Telegram names it, e.g. "sendMessage"). */
+  calls: Record<string, number>;
+  /** 429 answers returned, whether from flood limits or injected. */
+  tooManyRequests: number;
+  /** Successful sendMessage calls per bot username. */
+  sendsByBot: Record<string, number>;
+}

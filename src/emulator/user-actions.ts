@@ -1,0 +1,115 @@
+import type { BotState, ChatState } from "./bot-state.ts";
+import type { ChatMember, MessageEntity, TelegramUpdate, TelegramUser, UserWritesOptions } from "./types.ts";
+
+/**
+ * What people do on Telegram's side, turned into the updates Telegram would queue
+ * for the bot. Dates are Unix seconds, as in every Bot API object.
+ */
+
+// A bot command is "/" + up to 32 letters/digits/underscores, optionally "@botusername",
+// at the start of the text or after whitespace; Telegram marks each with a bot_command entity.
+const COMMAND = /(^|\s)(\/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?)(?=$|[^A-Za-z0-9_@])/g;
+
+export function findBotCommands(text: string): MessageEntity[] {
+  const entities: MessageEntity[] = [];
+  for (const match of text.matchAll(COMMAND)) {
+    const lead = match[1] ?? "";
+    const command = match[2] ?? "";
+    entities.push({ type: "bot_command", offset: (match.index ?? 0) + lead.length, length: command.length });
+  }
+  return entities;
+}
+
+export function userWrites(bot: BotState, options: UserWritesOptions, nowMs: number): TelegramUpdate {
+  const from: TelegramUser = { is_bot: false, ...options.from };
+  const chat = bot.knowChat(
+    options.chat ?? {
+      id: from.id,
+      type: "private",
+      first_name: from.first_name,
+      ...(from.last_name === undefined ? {} : { last_name: from.last_name }),
+      ...(from.username === undefined ? {} : { username: from.username }),
+    },
+  );
+  // Writing to a bot requires unblocking it first; Telegram then reports the bot as a member again.
+  if (chat.blocked && chat.chat.type === "private") {
+    chat.blocked = false;
+    pushMemberChange(bot, chat, from, "kicked", "member", nowMs);
+  }
+  const entities = findBotCommands(options.text);
+  return bot.updates.push((update_id) => ({
+    update_id,
+    message: {
+      message_id: bot.nextMessageId(chat),
+      from,
+      chat: chat.chat,
+      date: Math.floor(nowMs / 1000),
+      text: options.text,
+      ...(entities.length > 0 ? { entities } : {}),
+    },
+  }));
+}
+
+/** The user blocks the bot (private) or removes it (group): `my_chat_member` → kicked. */
+export function userBlocksBot(bot: BotState, chat: ChatState, nowMs: number): TelegramUpdate {
+  chat.blocked = true;
+  const user: TelegramUser =
+    chat.chat.type === "private"
+      ? { id: chat.chat.id, is_bot: false, first_name: chat.chat.first_name ?? "User" }
+      : { id: 1, is_bot: false, first_name: "Group admin" };
+  return pushMemberChange(bot, chat, user, "member", "kicked", nowMs);
+}
+
+function pushMemberChange(
+  bot: BotState,
+  chat: ChatState,
+  from: TelegramUser,
+  oldStatus: ChatMember["status"],
+  newStatus: ChatMember["status"],
+  nowMs: number,
+): TelegramUpdate {
+  const date = Math.floor(nowMs / 1000);
+  const newMember: ChatMember = { user: bot.user, status: newStatus };
+  if (newStatus === "kicked") newMember.until_date = 0;
+  return bot.updates.push((update_id) => ({
+    update_id,
+    my_chat_member: {
+      chat: chat.chat,
+      from,
+      date,
+      old_chat_member: { user: bot.user, status: oldStatus },
+      new_chat_member: newMember,
+    },
+  }));
+}
+
+/**
+ * A group becomes a supergroup with a new id. Telegram posts a service message with
+ * `migrate_to_chat_id` in the old group and one with `migrate_from_chat_id` in the new
+ * supergroup; sends to the old id then fail with 400 and `parameters.migrate_to_chat_id`.
+ */
+export function migrateChat(bot: BotState, old: ChatState, newId: number, nowMs: number): TelegramUpdate[] {
+  const date = Math.floor(nowMs / 1000);
+  old.migratedTo = newId;
+  const supergroup = bot.knowChat({
+    id: newId,
+    type: "supergroup",
+    ...(old.chat.title === undefined ? {} : { title: old.chat.title }),
+  });
+  const admin: TelegramUser = { id: 1, is_bot: false, first_name: "Group admin" };
+  const inOld = bot.updates.push((update_id) => ({
+    update_id,
+    message: { message_id: bot.nextMessageId(old), from: admin, chat: old.chat, date, migrate_to_chat_id: newId },
+  }));
+  const inNew = bot.updates.push((update_id) => ({
+    update_id,
+    message: {
+      message_id: bot.nextMessageId(supergroup),
+      from: admin,
+      chat: supergroup.chat,
+      date,
+      migrate_from_chat_id: old.chat.id,
+    },
+  }));
+  return [inOld, inNew];
+}
