@@ -1,0 +1,31 @@
+// What every subcommand gets: the platform, a logger, the clock, and helpers to find
+// and load the config the way the docs describe (-c, $TGSIGNAL_CONFIG, ./config.yaml).
+import type { Deps } from "../app.ts";
+import { loadConfigFile } from "../config/load.ts";
+import type { Config } from "../config/types.ts";
+
+export interface CliContext extends Deps {
+  /** Standard output for results (tables, JSON); logs go to stderr. */
+  print(text: string): void;
+  /** Standard error for problems a person must read (validation errors, usage). */
+  printError(text: string): void;
+}
+
+export const DEFAULT_CONFIG = "config.yaml";
+
+export function configPath(ctx: CliContext, flag: string | undefined): string {
+  return flag ?? ctx.env.TGSIGNAL_CONFIG ?? DEFAULT_CONFIG;
+}
+
+export function loadConfig(ctx: CliContext, file: string): Promise<Config> {
+  return loadConfigFile(file, { env: ctx.env });
+}
+
+/** Exit codes, documented in README. */
+export const EXIT = {
+  ok: 0,
+  invalid: 1,
+  usage: 2,
+  state: 3,
+  runtime: 4,
+} as const;

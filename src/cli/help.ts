@@ -1,0 +1,22 @@
+import { VERSION } from "../version.ts";
+
+export const HELP = `tgsignal ${VERSION}: a self-hosted Telegram notification gateway
+
+Usage:
+  tgsignal [serve] [-c FILE]       run the gateway (FILE: -c, $TGSIGNAL_CONFIG, or ./config.yaml)
+  tgsignal validate [-c FILE]      check the config offline; errors as FILE:LINE:COL message
+  tgsignal check [-c FILE]         validate, then ask Telegram about each bot (getMe, webhook)
+  tgsignal keys [-c FILE] [--json] issued keys, unassigned first
+  tgsignal keys revoke KEY [-c FILE]
+  tgsignal send [-c FILE] --to NAME [--format text|html|markdown] [--title T] [--silent] TEXT|-
+  tgsignal demo                    local sandbox: gateway + built-in Bot API emulator
+  tgsignal --version | --help
+
+Environment:
+  TGSIGNAL_CONFIG      config file when -c is not given
+  TGSIGNAL_LOG         debug | info | warn | error (default info)
+  TGSIGNAL_LOG_FORMAT  text | json (default text)
+
+Exit codes: 0 ok, 1 invalid config or input, 2 usage, 3 data dir problem
+(locked, damaged key log), 4 runtime failure (port in use, Telegram check failed).
+`;

@@ -1,0 +1,106 @@
+// `tgsignal serve`: load and watch the config, own the data dir, serve HTTP, and shut
+// down cleanly on SIGTERM/SIGINT (in-flight requests finish, components flush).
+import { createGateway, type Gateway } from "../app.ts";
+import { watchConfig } from "../config/watch.ts";
+import type { Config } from "../config/types.ts";
+import { ConfigError, StateError, formatIssue } from "../lib/errors.ts";
+import { lockDataDir } from "../lib/lock.ts";
+import type { Server } from "../platform/platform.ts";
+import { addComponents } from "../components.ts";
+import { VERSION } from "../version.ts";
+import { CONFIG_OPTION, parseCommandArgs } from "./args.ts";
+import { configPath, EXIT, loadConfig, type CliContext } from "./context.ts";
+
+const USAGE = "Usage: tgsignal serve [-c FILE]\nRuns the gateway. FILE: -c, $TGSIGNAL_CONFIG, or ./config.yaml.";
+
+export async function runServe(ctx: CliContext, args: string[]): Promise<number> {
+  const { values } = parseCommandArgs(args, CONFIG_OPTION, "serve");
+  if (values.help) return ctx.print(USAGE), EXIT.ok;
+  const file = configPath(ctx, values.config as string | undefined);
+  const { log } = ctx;
+
+  let config: Config;
+  try {
+    config = await loadConfig(ctx, file);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const issue of error.issues) ctx.printError(formatIssue(issue));
+    log.error("invalid config; not starting", { file });
+    return EXIT.invalid;
+  }
+  for (const warning of config.warnings) log.warn(formatIssue(warning));
+
+  let lock;
+  try {
+    lock = await lockDataDir(config.dataDir);
+  } catch (error) {
+    if (error instanceof StateError) return log.error(error.message), EXIT.state;
+    throw error;
+  }
+
+  const gateway = createGateway(ctx, config, () => loadConfig(ctx, file));
+  let server: Server | undefined;
+  let watcher: { close(): Promise<void> } | undefined;
+  try {
+    await addComponents(gateway);
+    await gateway.start();
+    server = await startServer(ctx, gateway, config);
+    watcher = await watchConfig({ platform: ctx.platform, store: gateway.store, log });
+  } catch (error) {
+    log.error("start failed", { error: error instanceof Error ? error.message : String(error) });
+    await server?.stop();
+    await gateway.stop();
+    await lock.release();
+    return error instanceof StateError ? EXIT.state : EXIT.runtime;
+  }
+  log.info("tgsignal started", {
+    version: VERSION,
+    runtime: `${ctx.platform.runtime} ${ctx.platform.runtimeVersion}`,
+    listen: `http://${hostForUrl(server.hostname)}:${server.port}`,
+    config: file,
+    data_dir: config.dataDir,
+    pid: process.pid,
+  });
+
+  await waitForShutdownSignal(ctx);
+  log.info("shutting down: finishing in-flight requests");
+  await watcher.close();
+  await server.stop();
+  await gateway.stop();
+  await lock.release();
+  log.info("stopped");
+  return EXIT.ok;
+}
+
+async function startServer(ctx: CliContext, gateway: Gateway, config: Config): Promise<Server> {
+  if (config.clients.size === 0)
+    ctx.log.warn("no clients configured: the notify endpoint accepts only loopback callers without a token");
+  try {
+    return await ctx.platform.serve({
+      hostname: config.listen.hostname,
+      port: config.listen.port,
+      handler: gateway.router.handle,
+      onError: (error) => ctx.log.error("HTTP server error", { error }),
+    });
+  } catch (error) {
+    throw new Error(
+      `cannot listen on ${config.listen.hostname}:${config.listen.port}: ${error instanceof Error ? error.message : String(error)}; is another process using the port?`,
+    );
+  }
+}
+
+function waitForShutdownSignal(ctx: CliContext): Promise<void> {
+  return new Promise((resolve) => {
+    const offs = (["SIGTERM", "SIGINT"] as const).map((signal) =>
+      ctx.platform.onSignal(signal, () => {
+        ctx.log.info(`${signal} received`);
+        for (const off of offs) off();
+        resolve();
+      }),
+    );
+  });
+}
+
+function hostForUrl(hostname: string): string {
+  return hostname.includes(":") ? `[${hostname}]` : hostname;
+}

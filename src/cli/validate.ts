@@ -1,0 +1,26 @@
+import { ConfigError, formatIssue } from "../lib/errors.ts";
+import { CONFIG_OPTION, parseCommandArgs } from "./args.ts";
+import { configPath, EXIT, loadConfig, type CliContext } from "./context.ts";
+
+const USAGE = "Usage: tgsignal validate [-c FILE]\nChecks the config offline. Exit 0 when valid, 1 with FILE:LINE:COL errors.";
+
+export async function runValidate(ctx: CliContext, args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, CONFIG_OPTION, "validate");
+  if (values.help) return ctx.print(USAGE), EXIT.ok;
+  // `tgsignal validate broken.yaml` is what people type; accept the file positionally too.
+  const file = configPath(ctx, (values.config as string | undefined) ?? positionals[0]);
+  try {
+    const config = await loadConfig(ctx, file);
+    for (const warning of config.warnings) ctx.printError(formatIssue(warning));
+    ctx.print(
+      `${file}: OK (${config.bots.size} bots, ${config.users.size} users, ${config.groups.size} groups, ${config.clients.size} clients)`,
+    );
+    return EXIT.ok;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const issue of error.issues) ctx.printError(formatIssue(issue));
+    const errors = error.issues.filter((issue) => issue.severity === "error").length;
+    ctx.printError(`${file}: ${errors} error${errors === 1 ? "" : "s"}`);
+    return EXIT.invalid;
+  }
+}

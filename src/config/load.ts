@@ -1,0 +1,98 @@
+// parse → walk against the schema (positions, env) → resolve → one frozen Config.
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { resolve as resolvePath, relative } from "node:path";
+import { LineCounter, parseDocument, type Node } from "yaml";
+import { ConfigError, type ConfigIssue } from "../lib/errors.ts";
+import { redactor } from "../lib/redact.ts";
+import { ConfigSchema, type RawConfig } from "./schema.ts";
+import { resolveConfig } from "./resolve.ts";
+import type { Config } from "./types.ts";
+import { isInvalid, walk, type WalkContext } from "./walk.ts";
+
+export interface LoadOptions {
+  env: Readonly<Record<string, string | undefined>>;
+  /** How the file is named in messages (default: relative to the working directory). */
+  displayName?: string;
+}
+
+/** Parses config text. Throws ConfigError with every positioned issue found. */
+export function parseConfig(text: string, file: string, options: LoadOptions): Config {
+  const absolute = resolvePath(file);
+  const display = options.displayName ?? displayPath(absolute);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
+  const ctx: WalkContext = {
+    file: display,
+    doc,
+    lineCounter,
+    env: options.env,
+    issues: [],
+    positions: new Map(),
+    substituted: [],
+  };
+  const yamlIssues: ConfigIssue[] = [...doc.errors, ...doc.warnings].map((problem) => {
+    const at = lineCounter.linePos(problem.pos[0]);
+    return {
+      file: display,
+      line: at.line,
+      col: at.col,
+      message: yamlMessage(problem.code, problem.message, text.slice(problem.pos[0])),
+      severity: doc.errors.includes(problem as never) ? "error" : "warning",
+    };
+  });
+  // A duplicate key leaves a usable tree: keep checking so every error shows at once.
+  if (doc.errors.some((problem) => problem.code !== "DUPLICATE_KEY")) throw new ConfigError(yamlIssues);
+
+  const contents = doc.contents as Node | null;
+  const empty = contents === null || (contents as { value?: unknown }).value === null;
+  const raw = empty ? {} : walk(ctx, contents, ConfigSchema, []);
+  ctx.issues.unshift(...yamlIssues);
+  // Secrets from the environment are masked everywhere, even when the file is invalid.
+  redactor.add(...ctx.substituted);
+  const config = isInvalid(raw) ? undefined : resolveConfig(ctx, raw as RawConfig, hashText(text));
+  if (!config) throw new ConfigError(sortIssues(ctx.issues));
+  for (const client of config.clients.values()) redactor.add(client.token);
+  for (const bot of config.bots.values()) redactor.add(bot.token);
+  return config;
+}
+
+export async function loadConfigFile(file: string, options: LoadOptions): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : String(error);
+    throw new ConfigError([
+      {
+        file: options.displayName ?? displayPath(resolvePath(file)),
+        line: 1,
+        col: 1,
+        message: `cannot read config: ${reason}; pass -c FILE or set TGSIGNAL_CONFIG (start from config.example.yaml)`,
+        severity: "error",
+      },
+    ]);
+  }
+  return parseConfig(text, file, options);
+}
+
+export function hashText(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+function displayPath(absolute: string): string {
+  const rel = relative(process.cwd(), absolute);
+  return rel.startsWith("..") || rel === "" ? absolute : rel;
+}
+
+function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
+  return [...issues].sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+function yamlMessage(code: string, message: string, source: string): string {
+  if (code === "DUPLICATE_KEY") {
+    const key = source.split(/[:\n]/)[0]?.trim();
+    return `duplicate key${key ? ` "${key}"` : ""}: it already appears above in the same mapping; keep one`;
+  }
+  return `YAML syntax error: ${message.replace(/\s+/g, " ").trim()}`;
+}

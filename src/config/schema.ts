@@ -1,0 +1,92 @@
+// The config file's shape, as TypeBox schemas: the loader walks the YAML tree against
+// these (so every error has a position), and `tgsignal schema` / docs export them as
+// JSON Schema for editors.
+import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import { TEXT_NAMES } from "../telegram/texts.ts";
+
+const Key = Type.Union([Type.Integer(), Type.String()], {
+  description: "an 8-digit key the bot issued, e.g. 48213977",
+});
+
+const strictObject = <T extends Record<string, TSchema>>(props: T, description: string) =>
+  Type.Object(props, { additionalProperties: false, description });
+
+export const ClientSchema = strictObject(
+  {
+    token: Type.String({ description: "bearer token, at least 16 characters; use ${VAR} to keep it out of the file" }),
+    allow: Type.Optional(Type.Array(Type.String(), { description: "users and groups this client may notify (default: all)" })),
+    rate_limit: Type.Optional(
+      strictObject(
+        {
+          per_second: Type.Number({ exclusiveMinimum: 0, description: "sustained requests per second" }),
+          burst: Type.Optional(Type.Integer({ minimum: 1, description: "requests allowed at once (default: 2 × per_second)" })),
+        },
+        "token bucket for this client's requests (default: unlimited)",
+      ),
+    ),
+  },
+  "an API client allowed to call the notify endpoint",
+);
+
+export const TextsSchema = strictObject(
+  Object.fromEntries(TEXT_NAMES.map((name) => [name, Type.Optional(Type.String({ minLength: 1 }))])),
+  "reply texts; placeholders: {key} {name} {bot} {title} {phrase}",
+);
+
+export const AccessSchema = Type.Union(
+  [
+    Type.Literal("open"),
+    strictObject(
+      {
+        allow: Type.Optional(
+          Type.Array(Type.Union([Type.Integer(), Type.String()]), {
+            description: "Telegram user ids and @usernames who may get a key",
+          }),
+        ),
+        passphrase: Type.Optional(Type.String({ minLength: 1, description: "the person sends /key <passphrase>" })),
+      },
+      "who may get a key",
+    ),
+  ],
+  { description: '"open" (anyone), or {allow: [...]} and/or {passphrase: ...}' },
+);
+
+export const BotSchema = strictObject(
+  {
+    title: Type.Optional(Type.String({ description: "display name (default: the bot id)" })),
+    token: Type.String({ description: "the token from @BotFather, e.g. ${TELEGRAM_BOT_TOKEN}" }),
+    enabled: Type.Optional(Type.Boolean({ description: "default true; false stops polling and sending" })),
+    poll: Type.Optional(Type.String({ description: 'croner pattern for polling windows (default "* * * * *")' })),
+    timezone: Type.Optional(Type.String({ description: "IANA time zone for the poll pattern (default: the host's)" })),
+    language: Type.Optional(
+      Type.Union([Type.Literal("ru"), Type.Literal("en"), Type.Literal("auto")], {
+        description: "reply language; auto = the person's Telegram language (default auto)",
+      }),
+    ),
+    api_url: Type.Optional(Type.String({ description: "Bot API server (default https://api.telegram.org)" })),
+    proxy: Type.Optional(Type.String({ description: "HTTP(S) proxy URL for this bot's Bot API calls" })),
+    key_phrases: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: "texts that ask for a key besides /key" })),
+    texts: Type.Optional(TextsSchema),
+    access: Type.Optional(AccessSchema),
+  },
+  "a Telegram bot",
+);
+
+export const ConfigSchema = strictObject(
+  {
+    listen: Type.Optional(Type.String({ description: "host:port of the HTTP endpoint (default 127.0.0.1:8787)" })),
+    data_dir: Type.Optional(Type.String({ description: "state directory, relative to this file (default ./data)" })),
+    body_limit: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1 }), Type.String()], { description: "max request body, e.g. 1MiB (default)" }),
+    ),
+    clients: Type.Optional(Type.Record(Type.String(), ClientSchema)),
+    bots: Type.Optional(Type.Record(Type.String(), BotSchema)),
+    users: Type.Optional(Type.Record(Type.String(), Type.Union([Key, Type.Array(Key)]))),
+    groups: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()))),
+  },
+  "tgsignal config",
+);
+
+export type RawConfig = Static<typeof ConfigSchema>;
+export type RawBot = Static<typeof BotSchema>;
+export type RawClient = Static<typeof ClientSchema>;

@@ -1,0 +1,79 @@
+import type { ConfigIssue } from "../lib/errors.ts";
+import type { Language, TextName } from "../telegram/texts.ts";
+
+/** The resolved, frozen config: defaults applied, names resolved, paths absolute. */
+export interface Config {
+  /** Absolute path of the file this came from. */
+  readonly file: string;
+  /** Hash of the file's bytes, to skip reloads that change nothing. */
+  readonly contentHash: string;
+  readonly listen: { readonly hostname: string; readonly port: number };
+  readonly dataDir: string;
+  readonly bodyLimit: number;
+  readonly clients: ReadonlyMap<string, ClientConfig>;
+  readonly bots: ReadonlyMap<string, BotConfig>;
+  readonly users: ReadonlyMap<string, UserConfig>;
+  readonly groups: ReadonlyMap<string, GroupConfig>;
+  /** key → user name */
+  readonly keyOwners: ReadonlyMap<string, string>;
+  readonly warnings: readonly ConfigIssue[];
+}
+
+export interface ClientConfig {
+  readonly id: string;
+  readonly token: string;
+  /** Users/groups this client may notify; null = all. */
+  readonly allow: readonly string[] | null;
+  readonly rateLimit: { readonly perSecond: number; readonly burst: number } | null;
+}
+
+export type AccessConfig =
+  | { readonly mode: "open" }
+  | {
+      readonly mode: "restricted";
+      /** Telegram user ids allowed (empty + no usernames = anyone who knows the passphrase). */
+      readonly userIds: readonly number[];
+      /** Lower-case usernames without "@". */
+      readonly usernames: readonly string[];
+      readonly passphrase: string | null;
+    };
+
+export interface BotConfig {
+  readonly id: string;
+  readonly title: string;
+  readonly token: string;
+  readonly enabled: boolean;
+  readonly poll: string;
+  readonly timezone: string | null;
+  readonly language: Language | "auto";
+  /** Without trailing slash, e.g. https://api.telegram.org */
+  readonly apiUrl: string;
+  readonly proxy: string | null;
+  /** Normalized (lower-case, punctuation stripped) phrases that ask for a key. */
+  readonly keyPhrases: readonly string[];
+  readonly texts: Readonly<Partial<Record<TextName, string>>>;
+  readonly access: AccessConfig;
+}
+
+export interface UserConfig {
+  readonly name: string;
+  readonly keys: readonly string[];
+}
+
+export interface GroupConfig {
+  readonly name: string;
+  /** Direct members as written (users or groups). */
+  readonly members: readonly string[];
+  /** Every user reached, groups flattened, in first-seen order. */
+  readonly users: readonly string[];
+}
+
+export const DEFAULTS = {
+  listen: "127.0.0.1:8787",
+  dataDir: "./data",
+  bodyLimit: 1024 * 1024,
+  poll: "* * * * *",
+  language: "auto" as const,
+  apiUrl: "https://api.telegram.org",
+  keyPhrases: ["мой ключ", "ключ", "my key", "key"],
+};

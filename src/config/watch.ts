@@ -1,0 +1,45 @@
+// Live reload triggers: directory watch (debounced) and SIGHUP.
+import { basename, dirname } from "node:path";
+import { realpath } from "node:fs/promises";
+import type { Platform, Watcher } from "../platform/platform.ts";
+import type { Logger } from "../lib/log.ts";
+import type { ConfigStore } from "./store.ts";
+
+export interface ConfigWatchOptions {
+  platform: Platform;
+  store: ConfigStore;
+  log: Logger;
+  /** Quiet time after the last event before re-reading (editors write in several steps). */
+  debounceMs?: number;
+}
+
+export async function watchConfig(options: ConfigWatchOptions): Promise<{ close(): Promise<void> }> {
+  const { platform, store, log } = options;
+  const debounceMs = options.debounceMs ?? 150;
+  const file = store.current.file;
+  const dir = dirname(file);
+  // Kubernetes mounts ConfigMaps as symlinks into a `..data` directory that is swapped
+  // atomically; any change in the directory may change what the config file points to.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const trigger = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => void store.reload("file changed"), debounceMs);
+  };
+  const watchers: Watcher[] = [];
+  watchers.push(await platform.watchDir(dir, trigger));
+  // If the config is a symlink into another directory, watch where it really lives too.
+  const target = await realpath(file).catch(() => file);
+  if (dirname(target) !== dir) watchers.push(await platform.watchDir(dirname(target), trigger));
+  const offSignal = platform.onSignal("SIGHUP", () => {
+    log.info("SIGHUP received: reloading config");
+    void store.reload("SIGHUP");
+  });
+  log.debug("watching config", { dir, file: basename(file) });
+  return {
+    async close() {
+      clearTimeout(timer);
+      offSignal();
+      await Promise.all(watchers.map((watcher) => watcher.close()));
+    },
+  };
+}

@@ -1,0 +1,99 @@
+// Telegram's broadcast limits (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits):
+// about 30 messages per second per bot, about 1 per second per chat (short bursts are
+// tolerated), and 20 per minute per group. One limiter per bot, shared by notifications
+// and key replies, keeps under them so a fan-out never draws a 429.
+//
+// The policy is GCRA (a leaky bucket by "theoretical arrival time"): each send reserves
+// the earliest slot that satisfies both the bot-wide spacing and its chat's spacing.
+// Waiting for a busy chat never holds a bot-wide slot, so one chat does not stall others.
+import type { Clock } from "../lib/clock.ts";
+
+export interface RateLimits {
+  /** Bot-wide messages per second. */
+  perSecond: number;
+  /** Messages per second to one private chat, after the burst. */
+  perChatPerSecond: number;
+  /** Messages a private chat may receive back to back before spacing applies. */
+  perChatBurst: number;
+  /** Messages per minute to one group or supergroup (negative chat id). */
+  perGroupPerMinute: number;
+}
+
+/**
+ * Slightly under Telegram's figures: network jitter can bunch messages that left evenly
+ * spaced, and a 429 costs far more than 3 % throughput.
+ */
+export const TELEGRAM_LIMITS: RateLimits = {
+  perSecond: 29,
+  perChatPerSecond: 0.95,
+  perChatBurst: 3,
+  perGroupPerMinute: 19,
+};
+
+export class RateLimiter {
+  #botNext = 0;
+  #pausedUntil = 0;
+  readonly #chatNext = new Map<number, number>();
+  readonly #botInterval: number;
+  readonly #chatInterval: number;
+  readonly #groupInterval: number;
+  #waits = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    readonly limits: RateLimits = TELEGRAM_LIMITS,
+  ) {
+    this.#botInterval = 1000 / limits.perSecond;
+    this.#chatInterval = 1000 / limits.perChatPerSecond;
+    this.#groupInterval = 60_000 / limits.perGroupPerMinute;
+  }
+
+  /** How many acquisitions had to wait (for metrics). */
+  get waits(): number {
+    return this.#waits;
+  }
+
+  /** Bot-wide pause until `untilMs` (after a 429's retry_after). */
+  pauseUntil(untilMs: number): void {
+    this.#pausedUntil = Math.max(this.#pausedUntil, untilMs);
+  }
+
+  get pausedUntil(): number {
+    return this.#pausedUntil;
+  }
+
+  /** Waits until a message to `chatId` is within limits; the slot is then taken. */
+  async acquire(chatId: number, signal?: AbortSignal): Promise<void> {
+    let waited = false;
+    for (;;) {
+      const now = this.clock.now();
+      const wait = this.reserve(chatId, now);
+      if (wait <= 0) break;
+      waited = true;
+      await this.clock.sleep(wait, signal);
+      // A 429 pause that arrived while we slept moves our slot; otherwise the slot is ours.
+      if (this.#pausedUntil <= this.clock.now()) break;
+    }
+    if (waited) this.#waits++;
+  }
+
+  /**
+   * Reserves the earliest slot for one message to `chatId` at time `now` and returns the
+   * milliseconds to wait before sending (0 = now). Pure arithmetic on the limiter's state.
+   */
+  reserve(chatId: number, now: number): number {
+    const isGroup = chatId < 0;
+    const chatInterval = isGroup ? this.#groupInterval : this.#chatInterval;
+    const burstTolerance = isGroup ? 0 : (this.limits.perChatBurst - 1) * chatInterval;
+    const chatTat = this.#chatNext.get(chatId) ?? now;
+    const start = Math.max(now, chatTat - burstTolerance, this.#botNext, this.#pausedUntil);
+    this.#botNext = start + this.#botInterval;
+    this.#chatNext.set(chatId, Math.max(chatTat, start) + chatInterval);
+    if (this.#chatNext.size > 10_000) this.#prune(now);
+    return start - now;
+  }
+
+  #prune(now: number): void {
+    for (const [chat, tat] of this.#chatNext) if (tat < now) this.#chatNext.delete(chat);
+  }
+}

@@ -1,0 +1,71 @@
+// A tiny web-standard router: (Request) => Promise<Response>, testable without sockets.
+import { errorResponse, renderError } from "./errors.ts";
+import type { Logger } from "../lib/log.ts";
+
+export interface RequestContext {
+  url: URL;
+  params: Record<string, string>;
+  /** The peer's IP address ("" when unknown, e.g. in unit tests). */
+  remoteAddr: string;
+}
+
+export type RouteHandler = (req: Request, ctx: RequestContext) => Response | Promise<Response>;
+
+interface Route {
+  method: string;
+  segments: string[];
+  handler: RouteHandler;
+}
+
+export class Router {
+  readonly #routes: Route[] = [];
+
+  constructor(private readonly log: Logger) {}
+
+  /** `path` segments starting with ":" capture one URL-decoded segment. */
+  add(method: string, path: string, handler: RouteHandler): this {
+    this.#routes.push({ method, segments: path.split("/").filter(Boolean), handler });
+    return this;
+  }
+
+  readonly handle = async (req: Request, info: { remoteAddr: string } = { remoteAddr: "" }): Promise<Response> => {
+    const url = new URL(req.url);
+    const parts = url.pathname.split("/").filter(Boolean);
+    const allowed = new Set<string>();
+    for (const route of this.#routes) {
+      const params = match(route.segments, parts);
+      if (!params) continue;
+      if (route.method !== req.method && !(req.method === "HEAD" && route.method === "GET")) {
+        allowed.add(route.method);
+        continue;
+      }
+      try {
+        return await route.handler(req, { url, params, remoteAddr: info.remoteAddr });
+      } catch (error) {
+        return renderError(error, this.log);
+      }
+    }
+    if (allowed.size > 0) {
+      const allow = [...allowed].join(", ");
+      return errorResponse(405, "method_not_allowed", `${req.method} is not allowed here; use ${allow}`, { Allow: allow });
+    }
+    return errorResponse(404, "not_found", `no such endpoint: ${req.method} ${url.pathname}; see GET /openapi.json`);
+  };
+}
+
+function match(segments: string[], parts: string[]): Record<string, string> | undefined {
+  if (segments.length !== parts.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i]!;
+    const part = parts[i]!;
+    if (segment.startsWith(":")) {
+      try {
+        params[segment.slice(1)] = decodeURIComponent(part);
+      } catch {
+        return undefined;
+      }
+    } else if (segment !== part) return undefined;
+  }
+  return params;
+}

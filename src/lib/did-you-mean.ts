@@ -1,0 +1,36 @@
+/** Levenshtein distance, small and allocation-light: config keys and names are short. */
+export function editDistance(a: string, b: string): number {
+  if (a === b) return 0;
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row.push(Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/** The closest candidate within a typo's reach, or undefined. */
+export function closest(input: string, candidates: Iterable<string>): string | undefined {
+  const needle = input.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const distance = editDistance(needle, candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  const reach = Math.max(1, Math.min(3, Math.floor(input.length / 3)));
+  return bestDistance <= reach ? best : undefined;
+}
+
+/** `; did you mean "x"?` or an empty string. */
+export function didYouMean(input: string, candidates: Iterable<string>): string {
+  const match = closest(input, candidates);
+  return match === undefined ? "" : `; did you mean "${match}"?`;
+}

@@ -1,0 +1,80 @@
+// A small error family with stable codes. The HTTP layer renders them in one place
+// (src/http/errors.ts); the CLI maps them to exit codes. Messages say how to fix the problem.
+
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 500,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The caller's request is wrong: nothing was sent. */
+export class RequestError extends AppError {
+  constructor(code: string, message: string, status = 400, readonly headers: Record<string, string> = {}) {
+    super(code, message, status);
+  }
+}
+
+/** A positioned problem in a config file. */
+export interface ConfigIssue {
+  file: string;
+  line: number;
+  col: number;
+  message: string;
+  severity: "error" | "warning";
+}
+
+export function formatIssue(issue: ConfigIssue): string {
+  const prefix = issue.severity === "warning" ? "warning: " : "";
+  return `${issue.file}:${issue.line}:${issue.col} ${prefix}${issue.message}`;
+}
+
+/** The config is invalid; carries every error found, not only the first. */
+export class ConfigError extends AppError {
+  constructor(readonly issues: readonly ConfigIssue[]) {
+    super("config_invalid", issues.map(formatIssue).join("\n"), 500);
+  }
+}
+
+/** The command line is wrong (exit code 2). */
+export class UsageError extends AppError {
+  constructor(message: string) {
+    super("usage", message, 2);
+  }
+}
+
+/** Telegram answered `ok: false`. */
+export class TelegramApiError extends AppError {
+  constructor(
+    readonly method: string,
+    readonly errorCode: number,
+    readonly description: string,
+    readonly retryAfter?: number,
+    readonly migrateToChatId?: number,
+  ) {
+    super("telegram_error", `Telegram ${method} failed: ${errorCode} ${description}`, 502);
+  }
+}
+
+/** Telegram could not be reached (DNS, refused, reset, timeout). */
+export class NetworkError extends AppError {
+  constructor(readonly method: string, message: string, options?: ErrorOptions) {
+    super("network_error", `Telegram ${method} unreachable: ${message}`, 502, options);
+  }
+}
+
+/** Something on disk is wrong (damaged log, lock held): exit code 3. */
+export class StateError extends AppError {
+  constructor(code: string, message: string) {
+    super(code, message, 500);
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,61 @@
+// One process owns a data dir: a lock file holding the owner's pid. A lock left by a
+// dead process (crash, kill -9) is taken over; a live owner stops the second instance.
+import { mkdir, open, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { StateError } from "./errors.ts";
+
+export interface DataDirLock {
+  readonly path: string;
+  release(): Promise<void>;
+}
+
+export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
+  await mkdir(dataDir, { recursive: true });
+  const path = join(dataDir, "tgsignal.lock");
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const handle = await open(path, "wx");
+      await handle.writeFile(`${process.pid}\n`);
+      await handle.sync();
+      await handle.close();
+      return {
+        path,
+        async release() {
+          const owner = await readPid(path);
+          if (owner === process.pid) await rm(path, { force: true });
+        },
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const owner = await readPid(path);
+      if (owner !== undefined && owner !== process.pid && isAlive(owner)) {
+        throw new StateError(
+          "data_dir_locked",
+          `data dir ${dataDir} is in use by another tgsignal (pid ${owner}); stop it, or give this instance its own data_dir`,
+        );
+      }
+      // Stale lock (owner gone, or unreadable): remove and retry.
+      await rm(path, { force: true });
+    }
+  }
+  throw new StateError("data_dir_locked", `cannot take the lock ${path}; remove it if no tgsignal runs on this data dir`);
+}
+
+async function readPid(path: string): Promise<number | undefined> {
+  try {
+    const pid = Number.parseInt(await readFile(path, "utf8"), 10);
+    return Number.isFinite(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to another user.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

@@ -1,0 +1,41 @@
+// Secrets (bot tokens, client tokens) must never reach logs, errors, responses or metrics.
+// Bot tokens also hide inside Bot API URLs (`/bot123:ABC/sendMessage`), so besides the
+// registered secrets we mask anything shaped like a bot token.
+
+const BOT_TOKEN_SHAPE = /\b\d{5,}:[A-Za-z0-9_-]{20,}\b/g;
+const MASK = "***";
+
+export class Redactor {
+  #secrets = new Set<string>();
+  #pattern: RegExp | null = null;
+
+  /** Registers secrets to mask. Short strings are ignored: masking "a" would wreck every line. */
+  add(...secrets: ReadonlyArray<string | undefined>): void {
+    let changed = false;
+    for (const secret of secrets) {
+      if (secret && secret.length >= 6 && !this.#secrets.has(secret)) {
+        this.#secrets.add(secret);
+        changed = true;
+      }
+    }
+    if (changed) this.#pattern = null;
+  }
+
+  redact(text: string): string {
+    if (this.#secrets.size > 0) {
+      this.#pattern ??= new RegExp(
+        [...this.#secrets].sort((a, b) => b.length - a.length).map(escapeRegExp).join("|"),
+        "g",
+      );
+      text = text.replace(this.#pattern, MASK);
+    }
+    return text.replace(BOT_TOKEN_SHAPE, MASK);
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** The process-wide redactor: every secret the config holds is registered here on load. */
+export const redactor = new Redactor();

@@ -1,0 +1,63 @@
+import { openAppendFile, readTextFile, writeFileAtomic } from "./node-fs.ts";
+import type { Platform, ServeOptions, Server, SignalName } from "./platform.ts";
+import { watchDirectory } from "./watch.ts";
+
+// The subset of Bun's API we use, typed locally so `deno check` never needs bun-types.
+interface BunServer {
+  readonly hostname?: string;
+  readonly port?: number;
+  requestIP(req: Request): { address: string } | null;
+  stop(closeActiveConnections?: boolean): Promise<void>;
+}
+interface BunGlobal {
+  version: string;
+  serve(options: {
+    hostname: string;
+    port: number;
+    idleTimeout?: number;
+    maxRequestBodySize?: number;
+    fetch(req: Request, server: BunServer): Response | Promise<Response>;
+    error?(error: Error): Response;
+  }): BunServer;
+}
+
+const bun = (globalThis as unknown as { Bun: BunGlobal }).Bun;
+
+async function serve(options: ServeOptions): Promise<Server> {
+  const server = bun.serve({
+    hostname: options.hostname,
+    port: options.port,
+    // Requests may wait up to `wait` seconds (max 60) for delivery; keep sockets open longer.
+    idleTimeout: 120,
+    fetch: (req, srv) => options.handler(req, { remoteAddr: srv.requestIP(req)?.address ?? "" }),
+    error(error) {
+      options.onError?.(error);
+      return Response.json({ error: { code: "internal", message: "internal error" } }, { status: 500 });
+    },
+  });
+  return {
+    hostname: server.hostname ?? options.hostname,
+    port: server.port ?? options.port,
+    stop: () => server.stop(false),
+  };
+}
+
+export const bunPlatform: Platform = {
+  runtime: "bun",
+  runtimeVersion: bun.version,
+  serve,
+  openAppend: openAppendFile,
+  writeFileAtomic,
+  readTextFile,
+  watchDir: watchDirectory,
+  onSignal(signal: SignalName, handler: () => void) {
+    process.on(signal, handler);
+    return () => void process.off(signal, handler);
+  },
+  // Bun's fetch takes a `proxy` URL directly.
+  proxyFetchOptions: (proxyUrl) => ({ proxy: proxyUrl }) as RequestInit,
+  env: (name) => process.env[name],
+  envAll: () => ({ ...process.env }) as Record<string, string>,
+  args: () => process.argv.slice(2),
+  exit: (code) => process.exit(code),
+};

@@ -1,0 +1,55 @@
+// The outside world as the app sees it. Serving, signals, durable file writes and
+// watching differ between Bun and Deno; everything else in src/ is runtime-neutral.
+
+export interface ServeOptions {
+  hostname: string;
+  port: number;
+  /** A web-standard handler; `remoteAddr` is the peer's IP (for the loopback-only rule). */
+  handler: (req: Request, info: { remoteAddr: string }) => Response | Promise<Response>;
+  onError?: (error: unknown) => void;
+}
+
+export interface Server {
+  readonly hostname: string;
+  readonly port: number;
+  /** Stops accepting; resolves when in-flight requests have finished. */
+  stop(): Promise<void>;
+}
+
+/** An append-only file: writes are buffered by the OS until `sync()` makes them durable. */
+export interface AppendFile {
+  write(data: Uint8Array | string): Promise<void>;
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface WatchOptions {
+  /** Poll instead of native events (Deno's native watcher misses replaced files). */
+  polling?: boolean;
+  intervalMs?: number;
+}
+
+export interface Watcher {
+  close(): Promise<void>;
+}
+
+export type SignalName = "SIGHUP" | "SIGINT" | "SIGTERM";
+
+export interface Platform {
+  readonly runtime: "bun" | "deno";
+  readonly runtimeVersion: string;
+  serve(options: ServeOptions): Promise<Server>;
+  openAppend(path: string): Promise<AppendFile>;
+  /** Writes via a temp file + fsync + rename, so readers see the old or the new file, never half. */
+  writeFileAtomic(path: string, data: string | Uint8Array): Promise<void>;
+  readTextFile(path: string): Promise<string>;
+  /** Calls `onChange` with the path of anything that changes inside `dir` (not recursive). */
+  watchDir(dir: string, onChange: (path: string) => void, options?: WatchOptions): Promise<Watcher>;
+  onSignal(signal: SignalName, handler: () => void): () => void;
+  /** fetch() options that route requests through an HTTP(S) proxy. */
+  proxyFetchOptions(proxyUrl: string): RequestInit;
+  env(name: string): string | undefined;
+  envAll(): Record<string, string>;
+  args(): string[];
+  exit(code: number): never;
+}
