@@ -2,7 +2,7 @@
 // Bot tokens also hide inside Bot API URLs (`/bot123:ABC/sendMessage`), so besides the
 // registered secrets we mask anything shaped like a bot token.
 
-const BOT_TOKEN_SHAPE = /\b\d{5,}:[A-Za-z0-9_-]{20,}\b/g;
+const BOT_TOKEN_SHAPE = /\d{5,}:[A-Za-z0-9_-]{20,}/g;
 const MASK = "***";
 
 export class Redactor {

@@ -1,0 +1,64 @@
+import { describe, expect, test } from "bun:test";
+import { Router } from "../../src/http/router.ts";
+import { MetricsRegistry } from "../../src/http/metrics.ts";
+import { RequestError } from "../../src/lib/errors.ts";
+import { createMemoryLogger } from "../../src/lib/log.ts";
+
+describe("router", () => {
+  const router = new Router(createMemoryLogger())
+    .add("GET", "/messages/:id", (_req, ctx) => Response.json(ctx.params))
+    .add("POST", "/notify", () => {
+      throw new RequestError("empty_text", "text is empty");
+    })
+    .add("POST", "/boom", () => {
+      throw new Error("secret internals");
+    });
+
+  test("params are decoded", async () => {
+    const res = await router.handle(new Request("http://x/messages/a%2Cb"));
+    expect(await res.json()).toEqual({ id: "a,b" });
+  });
+  test("404 and 405 with Allow, as JSON errors", async () => {
+    const missing = await router.handle(new Request("http://x/nope"));
+    expect(missing.status).toBe(404);
+    expect((await missing.json()).error.code).toBe("not_found");
+    const wrong = await router.handle(new Request("http://x/notify"));
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get("Allow")).toBe("POST");
+  });
+  test("request errors render with their status; others as 500 without internals", async () => {
+    const bad = await router.handle(new Request("http://x/notify", { method: "POST" }));
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: { code: "empty_text", message: "text is empty" } });
+    const boom = await router.handle(new Request("http://x/boom", { method: "POST" }));
+    expect(boom.status).toBe(500);
+    expect(JSON.stringify(await boom.json())).not.toContain("secret internals");
+  });
+});
+
+describe("metrics", () => {
+  test("renders counters, gauges and histograms in Prometheus text format", () => {
+    const metrics = new MetricsRegistry();
+    metrics.counter("t_total", "Things.").inc({ bot: "main", kind: 'a"b' }, 2);
+    metrics.gauge("t_up", "Up.").collect(() => [[undefined, 1]]);
+    metrics.histogram("t_seconds", "Latency.", [0.1, 1]).observe(0.5, { method: "sendMessage" });
+    expect(metrics.render()).toBe(
+      [
+        "# HELP t_total Things.",
+        "# TYPE t_total counter",
+        't_total{bot="main",kind="a\\"b"} 2',
+        "# HELP t_up Up.",
+        "# TYPE t_up gauge",
+        "t_up 1",
+        "# HELP t_seconds Latency.",
+        "# TYPE t_seconds histogram",
+        't_seconds_bucket{method="sendMessage",le="0.1"} 0',
+        't_seconds_bucket{method="sendMessage",le="1"} 1',
+        't_seconds_bucket{method="sendMessage",le="+Inf"} 1',
+        't_seconds_sum{method="sendMessage"} 0.5',
+        't_seconds_count{method="sendMessage"} 1',
+        "",
+      ].join("\n"),
+    );
+  });
+});
