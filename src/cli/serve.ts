@@ -16,9 +16,24 @@ const USAGE = "Usage: tgsignal serve [-c FILE]\nRuns the gateway. FILE: -c, $TGS
 export async function runServe(ctx: CliContext, args: string[]): Promise<number> {
   const { values } = parseCommandArgs(args, CONFIG_OPTION, "serve");
   if (values.help) return ctx.print(USAGE), EXIT.ok;
-  const file = configPath(ctx, values.config as string | undefined);
-  const { log } = ctx;
+  const started = await startGateway(ctx, configPath(ctx, values.config as string | undefined));
+  if (typeof started === "number") return started;
+  await waitForShutdownSignal(ctx);
+  await started.stop();
+  return EXIT.ok;
+}
 
+export interface RunningGateway {
+  readonly gateway: Gateway;
+  readonly server: Server;
+  /** e.g. http://127.0.0.1:8787 */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts everything `serve` runs; returns an exit code when it cannot start. */
+export async function startGateway(ctx: CliContext, file: string): Promise<RunningGateway | number> {
+  const { log } = ctx;
   let config: Config;
   try {
     config = await loadConfig(ctx, file);
@@ -53,23 +68,30 @@ export async function runServe(ctx: CliContext, args: string[]): Promise<number>
     await lock.release();
     return error instanceof StateError ? EXIT.state : EXIT.runtime;
   }
+  const url = `http://${hostForUrl(server.hostname)}:${server.port}`;
   log.info("tgsignal started", {
     version: VERSION,
     runtime: `${ctx.platform.runtime} ${ctx.platform.runtimeVersion}`,
-    listen: `http://${hostForUrl(server.hostname)}:${server.port}`,
+    listen: url,
     config: file,
     data_dir: config.dataDir,
     pid: process.pid,
   });
-
-  await waitForShutdownSignal(ctx);
-  log.info("shutting down: finishing in-flight requests");
-  await watcher.close();
-  await server.stop();
-  await gateway.stop();
-  await lock.release();
-  log.info("stopped");
-  return EXIT.ok;
+  const running = server;
+  const activeWatcher = watcher;
+  return {
+    gateway,
+    server: running,
+    url,
+    async stop() {
+      log.info("shutting down: finishing in-flight requests");
+      await activeWatcher.close();
+      await running.stop();
+      await gateway.stop();
+      await lock.release();
+      log.info("stopped");
+    },
+  };
 }
 
 async function startServer(ctx: CliContext, gateway: Gateway, config: Config): Promise<Server> {
@@ -89,7 +111,7 @@ async function startServer(ctx: CliContext, gateway: Gateway, config: Config): P
   }
 }
 
-function waitForShutdownSignal(ctx: CliContext): Promise<void> {
+export function waitForShutdownSignal(ctx: CliContext): Promise<void> {
   return new Promise((resolve) => {
     const offs = (["SIGTERM", "SIGINT"] as const).map((signal) =>
       ctx.platform.onSignal(signal, () => {
