@@ -195,6 +195,12 @@ export class BotApiEmulator {
     return errorResponse(error);
   }
 
+  /** Calls `listener` for every message the bot sends from now on; returns an unsubscribe. */
+  watchSent(listener: (message: SentMessage) => void): () => void {
+    this.sentListeners.add(listener);
+    return () => this.sentListeners.delete(listener);
+  }
+
   private recordSent(message: SentMessage): void {
     this.sentLog.push(message);
     const sends = this.counters.sendsByBot;

@@ -21,7 +21,7 @@ describe("router", () => {
   test("404 and 405 with Allow, as JSON errors", async () => {
     const missing = await router.handle(new Request("http://x/nope"));
     expect(missing.status).toBe(404);
-    expect((await missing.json()).error.code).toBe("not_found");
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe("not_found");
     const wrong = await router.handle(new Request("http://x/notify"));
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get("Allow")).toBe("POST");

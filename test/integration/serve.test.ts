@@ -75,7 +75,7 @@ describe("tgsignal serve", () => {
     await writeFile(file, GOOD.replace("48213977", "4821"));
     await server.waitForOutput(/config\.yaml:3:11 users\.ivanov: key "4821" is not valid/, 3000);
     expect(await metric(server.url, "tgsignal_config_last_reload_successful")).toBe(0);
-    const degraded = await (await fetch(`${server.url}/healthz`)).json();
+    const degraded = (await (await fetch(`${server.url}/healthz`)).json()) as { status: string; config: { last_error: string } };
     expect(degraded.status).toBe("degraded");
     expect(degraded.config.last_error).toContain('key "4821" is not valid');
 
