@@ -1,13 +1,176 @@
-// Inbound layer: key log + registry, per-bot pollers and handlers. (Filled in by the bot-side work.)
+// Inbound layer: the key registry (keys.log), one poller per enabled bot, and the
+// conversation handlers. Follows config reloads: bots added, removed, disabled, or with
+// changed token/api_url/proxy/poll/timezone get a fresh poller; texts, access, phrases
+// and language are read live by the handlers. A bot stopped by a 401 stays stopped
+// until its config changes.
 import type { Gateway } from "./app.ts";
-import type { KeyLookup, KeyRecord } from "./keys/types.ts";
+import type { BotConfig, Config } from "./config/types.ts";
+import { KeyRegistry } from "./keys/registry.ts";
+import type { KeyLookup } from "./keys/types.ts";
+import { TelegramApiError } from "./lib/errors.ts";
+import type { Logger } from "./lib/log.ts";
+import { createGramioBot, createTelegramApi } from "./telegram/api.ts";
 import type { BotClients } from "./telegram/bot-clients.ts";
+import { registerHandlers } from "./telegram/handlers.ts";
+import { Poller, type ConnectOptions, type PollerConnection } from "./telegram/poller.ts";
 
-export async function addInbound(_gateway: Gateway, _bots: BotClients): Promise<KeyLookup> {
-  const none: KeyLookup = {
-    lookup: (_key: string): KeyRecord | undefined => undefined,
-    recordBlocked: async () => {},
-    recordMigrated: async () => {},
+interface RunningBot {
+  config: BotConfig;
+  poller: Poller;
+}
+
+export async function addInbound(gateway: Gateway, bots: BotClients): Promise<KeyLookup> {
+  const { deps, store, metrics } = gateway;
+  const log = deps.log.child({ component: "inbound" });
+  const registry = await KeyRegistry.open({
+    platform: deps.platform,
+    dataDir: store.current.dataDir,
+    now: () => deps.clock.now(),
+    onWarning: (message) => log.warn(message),
+  });
+  const keysIssued = metrics.counter("tgsignal_keys_issued_total", "Keys issued to new chats, by bot.");
+  const pollErrors = metrics.counter("tgsignal_poll_errors_total", "getUpdates failures by bot and kind.");
+  const running = new Map<string, RunningBot>();
+  metrics
+    .gauge("tgsignal_poll_last_success_timestamp_seconds", "Time of the last successful getUpdates, by bot.")
+    .collect(() =>
+      [...running].flatMap(([id, bot]) => (bot.poller.status.lastSuccessAt === null ? [] : [[{ bot: id }, Math.floor(bot.poller.status.lastSuccessAt / 1000)]])),
+    );
+
+  const startPoller = (config: BotConfig): void => {
+    const poller = new Poller({
+      botId: config.id,
+      token: config.token,
+      pattern: config.poll,
+      timezone: config.timezone,
+      dataDir: store.current.dataDir,
+      platform: deps.platform,
+      clock: deps.clock,
+      log,
+      connect: (options) => connectBot(gateway, bots, registry, config, options, () => keysIssued.inc({ bot: config.id }), log),
+      onError: (kind) => pollErrors.inc({ bot: config.id, kind }),
+    });
+    running.set(config.id, { config, poller });
+    poller.start();
   };
-  return none;
+
+  const sync = async (config: Config): Promise<void> => {
+    for (const [id, bot] of running) {
+      const next = bots.get(id)?.config;
+      if (next && !needsRestart(bot, next)) {
+        bot.config = next;
+        continue;
+      }
+      running.delete(id);
+      await bot.poller.stop();
+      log.info(next ? "bot settings changed: polling restarts" : "bot removed or disabled: polling stopped", { bot: id });
+    }
+    for (const client of bots.all()) if (!running.has(client.config.id)) startPoller(client.config);
+    warnUnknownKeys(log, config, registry);
+  };
+
+  gateway.health.add("bots", () => botsHealth(store.current, running));
+  gateway.components.push({
+    name: "inbound",
+    start: () => sync(store.current),
+    async stop() {
+      await Promise.all([...running.values()].map((bot) => bot.poller.stop()));
+      running.clear();
+      await registry.close();
+    },
+  });
+  store.subscribe((next) => sync(next));
+  return registry;
+}
+
+/** A fresh poller for connection or schedule changes; a 401'd bot for any change of its config. */
+function needsRestart(bot: RunningBot, next: BotConfig): boolean {
+  const a = bot.config;
+  if (bot.poller.status.state === "unauthorized") return JSON.stringify(a) !== JSON.stringify(next);
+  return a.token !== next.token || a.apiUrl !== next.apiUrl || a.proxy !== next.proxy || a.poll !== next.poll || a.timezone !== next.timezone;
+}
+
+/** The poller's own GramIO bot (its long poll can be aborted) wired to our handlers. */
+function connectBot(
+  gateway: Gateway,
+  bots: BotClients,
+  registry: KeyRegistry,
+  config: BotConfig,
+  options: ConnectOptions,
+  onKeyIssued: () => void,
+  log: Logger,
+): PollerConnection {
+  const proxy = config.proxy ? gateway.deps.platform.proxyFetchOptions(config.proxy) : {};
+  // GramIO spreads fetchOptions into every fetch call, so the getter hands each
+  // getUpdates the signal of the long poll that is open at that moment.
+  const fetchOptions = {
+    ...proxy,
+    get signal() {
+      return options.signal() ?? null;
+    },
+  } as RequestInit;
+  const gramio = createGramioBot({ token: config.token, apiUrl: config.apiUrl, fetchOptions });
+  const api = createTelegramApi(gramio, { token: config.token, apiUrl: config.apiUrl, fetchOptions, timeoutMs: 15_000 });
+  const dispatch = registerHandlers(gramio, {
+    botId: config.id,
+    config: () => bots.get(config.id)?.config,
+    username: options.username,
+    registry,
+    reply: (chatId, text) => sendReply(bots, config.id, chatId, text, gateway.deps.clock.now, log),
+    log,
+    onKeyIssued,
+  });
+  return { api, dispatch };
+}
+
+/** Replies share the bot's rate limiter with notifications, so bursts never draw a 429. */
+async function sendReply(bots: BotClients, botId: string, chatId: number, text: string, now: () => number, log: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const client = bots.get(botId);
+    if (!client) return;
+    await client.limiter.acquire(chatId);
+    try {
+      await client.api.sendMessage({ chat_id: chatId, text });
+      return;
+    } catch (error) {
+      if (!(error instanceof TelegramApiError)) throw error;
+      if (error.errorCode === 429 && attempt < 5) {
+        client.limiter.pauseUntil(now() + (error.retryAfter ?? 1) * 1000);
+        continue;
+      }
+      if (error.errorCode >= 500 || error.errorCode === 429) throw error;
+      // 403 blocked, 400 chat not found: the person is gone; retrying cannot help.
+      log.warn("reply not delivered", { bot: botId, chat_id: chatId, error: error.message });
+      return;
+    }
+  }
+}
+
+function botsHealth(config: Config, running: ReadonlyMap<string, RunningBot>) {
+  let healthy = true;
+  const details: Record<string, unknown> = {};
+  for (const bot of config.bots.values()) {
+    const status = running.get(bot.id)?.poller.status;
+    if (status?.state === "unauthorized") healthy = false;
+    details[bot.id] = {
+      title: bot.title,
+      enabled: bot.enabled,
+      state: bot.enabled ? (status?.state ?? "starting") : "disabled",
+      username: status?.username ?? null,
+      last_success_at: status?.lastSuccessAt ? new Date(status.lastSuccessAt).toISOString() : null,
+      last_error: status?.lastError
+        ? { kind: status.lastError.kind, message: status.lastError.message, at: new Date(status.lastError.at).toISOString() }
+        : null,
+    };
+  }
+  return { healthy, details };
+}
+
+/** DESIGN: a key the log does not know is a warning (the log may live on another host). */
+function warnUnknownKeys(log: Logger, config: Config, registry: KeyRegistry): void {
+  for (const [key, user] of config.keyOwners) {
+    const record = registry.lookup(key);
+    if (!record) log.warn(`users.${user}: key ${key} is not in keys.log (issued on another host, or mistyped?); sending to it will fail`);
+    else if (record.status === "revoked") log.warn(`users.${user}: key ${key} was revoked (/stop or tgsignal keys revoke); sending to it will fail, and /key gives the person a new key`);
+  }
 }

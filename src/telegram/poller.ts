@@ -1,0 +1,227 @@
+// One bot's scheduled polling. A croner job on the bot's `poll` pattern opens a window;
+// inside it the poller long-polls getUpdates until shortly before the next tick, so a
+// request is answered at once while the pattern still decides when the bot listens.
+// `protect: true` makes croner skip a tick while the previous one still runs.
+import { Cron } from "croner";
+import { join } from "node:path";
+import { readFile } from "node:fs/promises";
+import type { Clock } from "../lib/clock.ts";
+import { errorMessage } from "../lib/errors.ts";
+import type { Logger } from "../lib/log.ts";
+import type { Platform } from "../platform/platform.ts";
+import type { TelegramApi, TelegramUpdate } from "./api.ts";
+import { decidePollAction, type PollErrorKind } from "./error-policy.ts";
+
+export interface PollerConnection {
+  api: Pick<TelegramApi, "getMe" | "getUpdates">;
+  dispatch(update: TelegramUpdate): Promise<void>;
+}
+
+export interface ConnectOptions {
+  /** The open long poll's abort signal (read at each request). */
+  signal(): AbortSignal | undefined;
+  username(): string | undefined;
+}
+
+export interface PollerOptions {
+  botId: string;
+  token: string;
+  pattern: string;
+  timezone: string | null;
+  dataDir: string;
+  platform: Platform;
+  clock: Clock;
+  log: Logger;
+  connect(options: ConnectOptions): PollerConnection;
+  random?: () => number;
+  onSuccess?(atMs: number): void;
+  onError?(kind: PollErrorKind): void;
+}
+
+export type PollerState = "idle" | "polling" | "backoff" | "unauthorized" | "stopped";
+
+export interface PollerStatus {
+  state: PollerState;
+  username: string | null;
+  lastSuccessAt: number | null;
+  lastError: { kind: PollErrorKind; message: string; at: number } | null;
+}
+
+/** The window closes this long before the next tick, so ticks never overlap. */
+export const WINDOW_MARGIN_MS = 150;
+/** Telegram holds a long poll for at most 50 s. */
+const MAX_POLL_SECONDS = 50;
+const ALLOWED_UPDATES = ["message", "my_chat_member"];
+
+export class Poller {
+  #job: Cron | undefined;
+  #connection: PollerConnection;
+  #offset: number | undefined;
+  #offsetLoaded = false;
+  #username: string | undefined;
+  #failures = 0;
+  #request: AbortController | undefined;
+  readonly #stop = new AbortController();
+  #running: Promise<void> | undefined;
+  readonly status: PollerStatus = { state: "idle", username: null, lastSuccessAt: null, lastError: null };
+
+  constructor(private readonly options: PollerOptions) {
+    this.#connection = options.connect({ signal: () => this.#request?.signal, username: () => this.#username });
+  }
+
+  get offsetFile(): string {
+    return join(this.options.dataDir, "offsets", `${this.options.botId}.json`);
+  }
+
+  /** Schedules the windows. Errors inside a tick never escape to croner. */
+  start(): void {
+    this.#job = new Cron(
+      this.options.pattern,
+      { protect: true, timezone: this.options.timezone ?? undefined, name: `poll:${this.options.botId}` },
+      async () => {
+        const next = this.#job?.nextRun()?.getTime() ?? this.options.clock.now() + 60_000;
+        this.#running = this.runWindow(next - WINDOW_MARGIN_MS);
+        await this.#running;
+      },
+    );
+  }
+
+  /** Ends the window: aborts an open long poll, waits for a batch being handled. */
+  async stop(): Promise<void> {
+    this.#job?.stop();
+    this.#stop.abort();
+    this.#request?.abort();
+    await this.#running;
+    if (this.status.state !== "unauthorized") this.status.state = "stopped";
+  }
+
+  /** Polls until `windowEnd` (ms), the bot is stopped, or an error pauses it past the window. */
+  async runWindow(windowEnd: number): Promise<void> {
+    try {
+      if (!this.#offsetLoaded) await this.#loadOffset();
+      if (this.#username === undefined) await this.#fetchUsername();
+      while (!this.#stop.signal.aborted && this.options.clock.now() < windowEnd) {
+        if (!(await this.#pollOnce(windowEnd))) break;
+      }
+    } catch (error) {
+      this.options.log.error("poll window failed", { bot: this.options.botId, error: errorMessage(error) });
+    } finally {
+      if (this.status.state === "polling") this.status.state = "idle";
+    }
+  }
+
+  /** One getUpdates and its batch; false ends the window. */
+  async #pollOnce(windowEnd: number): Promise<boolean> {
+    const { clock } = this.options;
+    const remaining = windowEnd - clock.now();
+    const request = new AbortController();
+    this.#request = request;
+    const deadline = new AbortController();
+    void clock.sleep(remaining, deadline.signal).then(() => request.abort(), () => {});
+    this.status.state = "polling";
+    try {
+      const updates = await this.#connection.api.getUpdates({
+        offset: this.#offset,
+        timeout: Math.min(MAX_POLL_SECONDS, Math.max(0, Math.ceil(remaining / 1000))),
+        allowed_updates: ALLOWED_UPDATES,
+      });
+      deadline.abort();
+      this.#markSuccess();
+      if (updates.length > 0) await this.#handleBatch(updates);
+      return true;
+    } catch (error) {
+      deadline.abort();
+      // Our own abort (window over, or stop): nothing failed, and nothing is lost,
+      // since Telegram confirms updates only on the next getUpdates with a higher offset.
+      if (request.signal.aborted) return false;
+      return this.#onError(error);
+    } finally {
+      this.#request = undefined;
+    }
+  }
+
+  async #handleBatch(updates: TelegramUpdate[]): Promise<void> {
+    // One chat's updates in order; different chats side by side (their replies then
+    // queue in the rate limiter together instead of one after another).
+    const byChat = new Map<number, TelegramUpdate[]>();
+    for (const update of updates) {
+      const chat = chatOf(update);
+      byChat.set(chat, [...(byChat.get(chat) ?? []), update]);
+    }
+    const results = await Promise.allSettled(
+      [...byChat.values()].map(async (chatUpdates) => {
+        for (const update of chatUpdates) await this.#connection.dispatch(update);
+      }),
+    );
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+    // A failed batch is not confirmed: the same updates come again, and handling is
+    // idempotent (a chat's key is stable), so retrying never mints a second key.
+    if (failed) throw failed.reason;
+    const last = updates[updates.length - 1]!;
+    this.#offset = last.update_id + 1;
+    await this.options.platform.writeFileAtomic(
+      this.offsetFile,
+      JSON.stringify({ telegram_bot_id: telegramBotId(this.options.token), offset: this.#offset }) + "\n",
+    );
+  }
+
+  async #onError(error: unknown): Promise<boolean> {
+    const action = decidePollAction(error, ++this.#failures, this.options.random);
+    this.status.lastError = { kind: action.kind, message: action.message, at: this.options.clock.now() };
+    this.options.onError?.(action.kind);
+    if (action.action === "stop") {
+      this.status.state = "unauthorized";
+      this.#job?.stop();
+      this.#stop.abort();
+      this.options.log.error(action.message, { bot: this.options.botId });
+      return false;
+    }
+    this.status.state = "backoff";
+    const level = this.#failures === 1 || action.kind === "conflict" ? "warn" : "debug";
+    this.options.log[level](`polling failed: ${action.message}`, { bot: this.options.botId, kind: action.kind, retry_in_ms: action.delayMs });
+    try {
+      await this.options.clock.sleep(action.delayMs, this.#stop.signal);
+    } catch {
+      return false;
+    }
+    return true;
+  }
+
+  #markSuccess(): void {
+    if (this.#failures > 0) this.options.log.info("polling recovered", { bot: this.options.botId });
+    this.#failures = 0;
+    const now = this.options.clock.now();
+    this.status.lastSuccessAt = now;
+    this.options.onSuccess?.(now);
+  }
+
+  async #fetchUsername(): Promise<void> {
+    try {
+      const me = await this.#connection.api.getMe();
+      this.#username = me.username;
+      this.status.username = me.username ?? null;
+    } catch {
+      // getUpdates reports the same problem through the error policy.
+    }
+  }
+
+  /** The saved offset, if it belongs to the same Telegram bot (update ids are per bot). */
+  async #loadOffset(): Promise<void> {
+    this.#offsetLoaded = true;
+    try {
+      const saved = JSON.parse(await readFile(this.offsetFile, "utf8")) as { telegram_bot_id?: number; offset?: number };
+      if (saved.telegram_bot_id === telegramBotId(this.options.token) && typeof saved.offset === "number") this.#offset = saved.offset;
+    } catch {
+      // No offset yet: Telegram returns everything still queued.
+    }
+  }
+}
+
+/** The numeric bot id at the start of a token ("123456:ABC..." → 123456). */
+export function telegramBotId(token: string): number {
+  return Number.parseInt(token.split(":")[0] ?? "", 10);
+}
+
+function chatOf(update: TelegramUpdate): number {
+  return update.message?.chat.id ?? update.my_chat_member?.chat.id ?? 0;
+}
