@@ -21,7 +21,8 @@ export function parseConfig(text: string, file: string, options: LoadOptions): C
   const absolute = resolvePath(file);
   const display = options.displayName ?? displayPath(absolute);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
+  // Duplicate keys are found by the walker (walk.ts): the parser's own check is quadratic.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, strict: true });
   const ctx: WalkContext = {
     file: display,
     doc,
@@ -37,12 +38,11 @@ export function parseConfig(text: string, file: string, options: LoadOptions): C
       file: display,
       line: at.line,
       col: at.col,
-      message: yamlMessage(problem.code, problem.message, text.slice(problem.pos[0])),
+      message: `YAML syntax error: ${problem.message.replace(/\s+/g, " ").trim()}`,
       severity: doc.errors.includes(problem as never) ? "error" : "warning",
     };
   });
-  // A duplicate key leaves a usable tree: keep checking so every error shows at once.
-  if (doc.errors.some((problem) => problem.code !== "DUPLICATE_KEY")) throw new ConfigError(yamlIssues);
+  if (doc.errors.length > 0) throw new ConfigError(yamlIssues);
 
   const contents = doc.contents as Node | null;
   const empty = contents === null || (contents as { value?: unknown }).value === null;
@@ -87,12 +87,4 @@ function displayPath(absolute: string): string {
 
 function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
   return [...issues].sort((a, b) => a.line - b.line || a.col - b.col);
-}
-
-function yamlMessage(code: string, message: string, source: string): string {
-  if (code === "DUPLICATE_KEY") {
-    const key = source.split(/[:\n]/)[0]?.trim();
-    return `duplicate key${key ? ` "${key}"` : ""}: it already appears above in the same mapping; keep one`;
-  }
-  return `YAML syntax error: ${message.replace(/\s+/g, " ").trim()}`;
 }

@@ -14,7 +14,7 @@ import {
   parseSize,
 } from "./checks.ts";
 import { DEFAULTS, type AccessConfig, type BotConfig, type ClientConfig, type Config, type GroupConfig, type UserConfig } from "./types.ts";
-import { pathKey, report, type Path, type Position, type WalkContext } from "./walk.ts";
+import { pathKey, positionAt, report, type Path, type Position, type WalkContext } from "./walk.ts";
 import { TEXT_PLACEHOLDERS } from "../telegram/texts.ts";
 
 const MIN_CLIENT_TOKEN = 16;
@@ -22,7 +22,7 @@ const MAX_BODY_LIMIT = 64 * 1024 * 1024;
 
 export function resolveConfig(ctx: WalkContext, raw: RawConfig, contentHash: string): Config | undefined {
   const at = (path: Path, part: "value" | "key" = "value"): Position =>
-    ctx.positions.get(pathKey(path, part)) ?? ctx.positions.get(pathKey(path)) ?? { line: 1, col: 1 };
+    positionAt(ctx, ctx.positions.get(pathKey(path, part)) ?? ctx.positions.get(pathKey(path)) ?? 0);
   const fail = (path: Path, message: string, part: "value" | "key" = "value") => report(ctx, at(path, part), message);
   const warn = (path: Path, message: string, part: "value" | "key" = "value") => report(ctx, at(path, part), message, "warning");
 

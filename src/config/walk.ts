@@ -19,14 +19,14 @@ export interface WalkContext {
   lineCounter: LineCounter;
   env: Readonly<Record<string, string | undefined>>;
   issues: ConfigIssue[];
-  /** Positions of values (and of keys, under `pathKey(path, "key")`). */
-  positions: Map<string, Position>;
+  /** Source offsets of values (and of keys, under `pathKey(path, "key")`); lines are computed only for errors. */
+  positions: Map<string, number>;
   /** Values read from the environment: registered as secrets. */
   substituted: string[];
 }
 
 export function pathKey(path: Path, part: "value" | "key" = "value"): string {
-  return `${part}:${JSON.stringify(path)}`;
+  return `${part}\u0000${path.join("\u0000")}`;
 }
 
 /** Human form of a path: bots.main.poll */
@@ -35,12 +35,31 @@ export function showPath(path: Path): string {
 }
 
 export function positionOf(ctx: WalkContext, node: Node | null | undefined): Position {
-  const offset = node?.range?.[0] ?? 0;
+  return positionAt(ctx, node?.range?.[0] ?? 0);
+}
+
+export function positionAt(ctx: WalkContext, offset: number): Position {
   return ctx.lineCounter.linePos(offset);
 }
 
+const offsetOf = (node: Node | null | undefined): number => node?.range?.[0] ?? 0;
+
 export function report(ctx: WalkContext, at: Position, message: string, severity: ConfigIssue["severity"] = "error") {
   ctx.issues.push({ file: ctx.file, line: at.line, col: at.col, message, severity });
+}
+
+/** A Position whose line/col are computed on first read. */
+function lazyPosition(ctx: WalkContext, offset: number): Position {
+  let cached: Position | undefined;
+  const get = () => (cached ??= positionAt(ctx, offset));
+  return {
+    get line() {
+      return get().line;
+    },
+    get col() {
+      return get().col;
+    },
+  };
 }
 
 const INVALID = Symbol("invalid");
@@ -49,8 +68,10 @@ export const isInvalid = (value: unknown): value is typeof INVALID => value === 
 
 export function walk(ctx: WalkContext, raw: Node | null | undefined, schema: TSchema, path: Path): Walked {
   const node = isAlias(raw) ? (raw.resolve(ctx.doc) as Node | undefined) : raw;
-  const at = positionOf(ctx, node ?? raw);
-  ctx.positions.set(pathKey(path), at);
+  const offset = offsetOf(node ?? raw);
+  ctx.positions.set(pathKey(path), offset);
+  // Errors are rare: compute line and column only when one is reported.
+  const at = lazyPosition(ctx, offset);
   const kind = schema[Kind] as string;
   switch (kind) {
     case "Object":
@@ -80,17 +101,19 @@ function walkObject(ctx: WalkContext, node: Node | null | undefined, schema: TSc
   }
   const properties = schema.properties as Record<string, TSchema>;
   const out: Record<string, unknown> = {};
+  const seen = new Map<string, Position>();
   let valid = true;
   for (const pair of node.items) {
     const keyNode = pair.key as Node | null;
     const key = isScalar(keyNode) ? String(keyNode.value) : "";
-    const keyAt = positionOf(ctx, keyNode);
+    const keyAt = lazyPosition(ctx, offsetOf(keyNode));
+    if (isDuplicate(ctx, seen, key, keyAt)) continue;
     const property = properties[key];
     if (!property) {
       report(ctx, keyAt, `unknown key "${key}" in ${showPath(path)}${didYouMean(key, Object.keys(properties))}`);
       continue;
     }
-    ctx.positions.set(pathKey([...path, key], "key"), keyAt);
+    ctx.positions.set(pathKey([...path, key], "key"), offsetOf(keyNode));
     const valueNode = pair.value as Node | null;
     if (isScalar(valueNode) && valueNode.value === null && property[OptionalKind] === "Optional") continue;
     const value = walk(ctx, valueNode, property, [...path, key]);
@@ -107,6 +130,20 @@ function walkObject(ctx: WalkContext, node: Node | null | undefined, schema: TSc
   return valid ? out : INVALID;
 }
 
+/**
+ * Duplicate keys are checked here rather than by the YAML parser: its check compares
+ * every key with every other (quadratic), which made a 10,000-user config slow to load.
+ */
+function isDuplicate(ctx: WalkContext, seen: Map<string, Position>, key: string, at: Position): boolean {
+  const first = seen.get(key);
+  if (first) {
+    report(ctx, at, `duplicate key "${key}": it already appears at line ${first.line}; keep one`);
+    return true;
+  }
+  seen.set(key, at);
+  return false;
+}
+
 function walkRecord(ctx: WalkContext, node: Node | null | undefined, schema: TSchema, path: Path, at: Position): Walked {
   if (isScalar(node) && node.value === null) return {};
   if (!isMap(node)) {
@@ -115,10 +152,13 @@ function walkRecord(ctx: WalkContext, node: Node | null | undefined, schema: TSc
   }
   const valueSchema = Object.values(schema.patternProperties as Record<string, TSchema>)[0]!;
   const out: Record<string, unknown> = {};
+  const seen = new Map<string, Position>();
   for (const pair of node.items) {
     const keyNode = pair.key as Node | null;
     const key = isScalar(keyNode) ? String(keyNode.value) : "";
-    ctx.positions.set(pathKey([...path, key], "key"), positionOf(ctx, keyNode));
+    const keyAt = lazyPosition(ctx, offsetOf(keyNode));
+    if (isDuplicate(ctx, seen, key, keyAt)) continue;
+    ctx.positions.set(pathKey([...path, key], "key"), offsetOf(keyNode));
     const value = walk(ctx, pair.value as Node | null, valueSchema, [...path, key]);
     // Invalid entries are reported and dropped; the rest is still checked.
     if (!isInvalid(value)) out[key] = value;

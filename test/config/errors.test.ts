@@ -17,7 +17,7 @@ describe("YAML level", () => {
         bogus: 1
       `),
     ).toEqual([
-      'c.yaml:2:1 duplicate key "listen": it already appears above in the same mapping; keep one',
+      'c.yaml:2:1 duplicate key "listen": it already appears at line 1; keep one',
       'c.yaml:3:1 unknown key "bogus" in config',
     ]);
   });
