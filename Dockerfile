@@ -1,11 +1,11 @@
 # Two stages: build the single executable with Bun, ship it on a small base.
-FROM oven/bun:1.2-debian AS build
+# npm ci installs the pinned Bun from the npm registry, the same one CI tests with.
+FROM node:20-bookworm AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-# --ignore-scripts: the deno package's postinstall is not needed to build.
-RUN bun install --frozen-lockfile --ignore-scripts || bun install --ignore-scripts
+RUN npm ci --no-audit --no-fund
 COPY . .
-RUN bun scripts/build.ts
+RUN npm run build
 
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/lib/apt/lists/* \
