@@ -1,0 +1,97 @@
+// Adapters for monitoring webhooks that post their own JSON: `POST /notify/{to}?template=…`.
+// Each turns the payload into Telegram HTML (format "html"), escaping every value.
+// Alertmanager: https://prometheus.io/docs/alerting/latest/configuration/#webhook_config
+// Grafana: https://grafana.com/docs/grafana/latest/alerting/configure-notifications/manage-contact-points/integrations/webhook-notifier/
+
+export const TEMPLATE_NAMES = ["alertmanager", "grafana"] as const;
+export type TemplateName = (typeof TEMPLATE_NAMES)[number];
+
+export interface RenderedTemplate {
+  text: string;
+  format: "html";
+}
+
+interface Alert {
+  status?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  startsAt?: string;
+  generatorURL?: string;
+  /** Grafana-only */
+  valueString?: string;
+  dashboardURL?: string;
+  panelURL?: string;
+  silenceURL?: string;
+}
+
+interface WebhookPayload {
+  status?: string;
+  alerts?: Alert[];
+  groupLabels?: Record<string, string>;
+  commonLabels?: Record<string, string>;
+  commonAnnotations?: Record<string, string>;
+  externalURL?: string;
+  /** Grafana-only */
+  title?: string;
+  message?: string;
+}
+
+const MAX_ALERTS = 20;
+
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+export function isTemplateName(name: string): name is TemplateName {
+  return (TEMPLATE_NAMES as readonly string[]).includes(name);
+}
+
+/** Renders a webhook payload; throws a plain Error with a reason when it is not one. */
+export function renderTemplate(name: TemplateName, body: unknown): RenderedTemplate {
+  const payload = body as WebhookPayload;
+  if (!payload || typeof payload !== "object" || !Array.isArray(payload.alerts))
+    throw new Error(`the body is not a ${name} webhook payload (no "alerts" list)`);
+  return { text: name === "grafana" ? renderGrafana(payload) : renderAlertmanager(payload), format: "html" };
+}
+
+function statusIcon(status: string | undefined): string {
+  return status === "resolved" ? "✅" : "🔥";
+}
+
+function renderAlertmanager(payload: WebhookPayload): string {
+  const alerts = payload.alerts ?? [];
+  const firing = alerts.filter((alert) => alert.status !== "resolved").length;
+  const name = payload.groupLabels?.alertname ?? payload.commonLabels?.alertname ?? "alert";
+  const head = `${statusIcon(payload.status)} <b>${escapeHtml((payload.status ?? "firing").toUpperCase())}</b>` +
+    `${firing ? ` (${firing} firing)` : ""}: <b>${escapeHtml(name)}</b>`;
+  return [head, ...alerts.slice(0, MAX_ALERTS).map(renderAlert), more(alerts.length)].filter(Boolean).join("\n\n");
+}
+
+function renderGrafana(payload: WebhookPayload): string {
+  const alerts = payload.alerts ?? [];
+  const head = `${statusIcon(payload.status)} <b>${escapeHtml(payload.title ?? (payload.status ?? "firing").toUpperCase())}</b>`;
+  const body = alerts.slice(0, MAX_ALERTS).map((alert) => {
+    const lines = [renderAlert(alert)];
+    if (alert.valueString) lines.push(`<i>${escapeHtml(alert.valueString)}</i>`);
+    const link = alert.dashboardURL || alert.panelURL;
+    if (link) lines.push(`<a href="${escapeHtml(link)}">dashboard</a>`);
+    return lines.join("\n");
+  });
+  return [head, ...body, more(alerts.length)].filter(Boolean).join("\n\n");
+}
+
+function renderAlert(alert: Alert): string {
+  const labels = alert.labels ?? {};
+  const notes = alert.annotations ?? {};
+  const title = notes.summary ?? notes.title ?? labels.alertname ?? "alert";
+  const lines = [`${statusIcon(alert.status)} <b>${escapeHtml(title)}</b>`];
+  if (notes.description) lines.push(escapeHtml(notes.description));
+  const shown = Object.entries(labels).filter(([key]) => key !== "alertname" && !key.startsWith("__"));
+  if (shown.length) lines.push(shown.map(([key, value]) => `${escapeHtml(key)}=<code>${escapeHtml(value)}</code>`).join(" "));
+  if (alert.generatorURL) lines.push(`<a href="${escapeHtml(alert.generatorURL)}">source</a>`);
+  return lines.join("\n");
+}
+
+function more(total: number): string {
+  return total > MAX_ALERTS ? `… and ${total - MAX_ALERTS} more` : "";
+}

@@ -1,0 +1,58 @@
+import { describe, expect, test } from "bun:test";
+import { parseHtmlEntities } from "../../src/emulator/html-entities.ts";
+import { renderTemplate } from "../../src/templates/webhooks.ts";
+
+const alertmanager = {
+  version: "4",
+  status: "firing",
+  receiver: "ops-telegram",
+  groupLabels: { alertname: "DiskFull" },
+  commonLabels: { alertname: "DiskFull", severity: "critical" },
+  commonAnnotations: {},
+  externalURL: "http://am:9093",
+  alerts: [
+    {
+      status: "firing",
+      labels: { alertname: "DiskFull", instance: "db1:9100", severity: "critical" },
+      annotations: { summary: "Disk 91% <full> on db1", description: "/var & /srv" },
+      startsAt: "2026-11-25T10:00:00Z",
+      generatorURL: "http://prom:9090/graph?g0.expr=x&g0.tab=1",
+    },
+    { status: "resolved", labels: { alertname: "DiskFull", instance: "db2:9100" }, annotations: {} },
+  ],
+};
+
+describe("webhook templates", () => {
+  test("alertmanager: status, each alert, labels; valid Telegram HTML with values escaped", () => {
+    const { text, format } = renderTemplate("alertmanager", alertmanager);
+    expect(format).toBe("html");
+    const parsed = parseHtmlEntities(text); // throws on markup Telegram would reject
+    expect(parsed.text).toContain("FIRING (1 firing): DiskFull");
+    expect(parsed.text).toContain("Disk 91% <full> on db1");
+    expect(parsed.text).toContain("/var & /srv");
+    expect(parsed.text).toContain("instance=db1:9100 severity=critical");
+    expect(parsed.text).toContain("✅ DiskFull");
+    expect(text).toContain('href="http://prom:9090/graph?g0.expr=x&amp;g0.tab=1"');
+  });
+
+  test("grafana: title, value and dashboard link", () => {
+    const { text } = renderTemplate("grafana", {
+      status: "firing",
+      title: "[FIRING:1] High CPU",
+      alerts: [{ status: "firing", labels: { alertname: "HighCPU" }, annotations: {}, valueString: "[ var='A' value=97 ]", dashboardURL: "http://g/d/1" }],
+    });
+    const parsed = parseHtmlEntities(text);
+    expect(parsed.text).toStartWith("🔥 [FIRING:1] High CPU");
+    expect(parsed.text).toContain("[ var='A' value=97 ]");
+    expect(text).toContain('<a href="http://g/d/1">dashboard</a>');
+  });
+
+  test("a body that is not a webhook payload is rejected with a reason", () => {
+    expect(() => renderTemplate("alertmanager", { text: "hi" })).toThrow('no "alerts" list');
+  });
+
+  test("long alert lists are cut with a count", () => {
+    const many = { status: "firing", alerts: Array.from({ length: 25 }, (_, i) => ({ status: "firing", labels: { alertname: `A${i}` } })) };
+    expect(renderTemplate("alertmanager", many).text).toContain("… and 5 more");
+  });
+});
