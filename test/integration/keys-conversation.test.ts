@@ -24,7 +24,7 @@ describe("key conversation", () => {
     const log = await readFile(join(harness.dir, "data", "keys.log"), "utf8");
     const record = JSON.parse(log.trim());
     expect(record).toMatchObject({ type: "issued", key, bot: "main", chat_id: 5001, chat_type: "private", username: "ivan" });
-  });
+  }, 15_000);
 
   test("the same key on repeat, by command or phrase; /stop revokes; a new /key gives a new key", async () => {
     harness = await createHarness();
@@ -42,7 +42,7 @@ describe("key conversation", () => {
     expect(lines.map((l) => l.type)).toEqual(["issued", "revoked", "issued"]);
     expect(harness.gateway!.health.report({}).bots).toMatchObject({ main: { state: expect.any(String), username: "signal_bot" } });
     expect(harness.gateway!.metrics.render()).toContain('tgsignal_keys_issued_total{bot="main"} 2');
-  });
+  }, 15_000);
 
   test("/start greets, anything else gets help, replies follow the person's language", async () => {
     harness = await createHarness();
@@ -52,7 +52,7 @@ describe("key conversation", () => {
     const ru = { id: 5002, first_name: "Пётр", language_code: "ru" };
     expect(await ask(harness.api, "/start", { from: ru })).toContain("Здравствуйте, Пётр");
     expect(await ask(harness.api, "ключ", { from: ru })).toContain("Ваш ключ");
-  });
+  }, 15_000);
 
   test("a group key belongs to the group; /key@otherbot is not ours; chatter is ignored", async () => {
     harness = await createHarness();
@@ -66,7 +66,7 @@ describe("key conversation", () => {
     expect(harness.api.emulator.sent(TOKEN).filter((m) => m.chat_id === -7001)).toHaveLength(2);
     const record = JSON.parse((await readFile(join(harness.dir, "data", "keys.log"), "utf8")).trim().split("\n")[0]!);
     expect(record).toMatchObject({ key, chat_id: -7001, chat_type: "group", name: "Ops team" });
-  });
+  }, 15_000);
 
   test("blocking the bot and a supergroup migration are recorded in the key log", async () => {
     harness = await createHarness();
@@ -87,7 +87,7 @@ describe("key conversation", () => {
     expect(await readFile(path, "utf8")).toContain(`"type":"blocked","key":"${personKey}"`);
     // Writing again unblocks; /key reactivates the same key.
     expect(keyIn(await ask(harness.api, "/key"))).toBe(personKey);
-  });
+  }, 15_000);
 });
 
 describe("access modes", () => {
@@ -100,7 +100,7 @@ describe("access modes", () => {
     expect(refused).toContain("staff only");
     expect(refused).not.toMatch(/\d{8}/);
     expect(harness.log.lines.some((line) => line.includes("key refused") && line.includes("user_id=5011"))).toBe(true);
-  });
+  }, 15_000);
 
   test("passphrase: /key <passphrase>, the phrase with it, or a /start payload", async () => {
     harness = await createHarness([{ id: "main", token: TOKEN, extra: "access:\n  passphrase: Tulip-42" }]);
@@ -110,7 +110,7 @@ describe("access modes", () => {
     const key = keyIn(await ask(harness.api, "/key tulip 42"));
     expect(keyIn(await ask(harness.api, "my key Tulip-42"))).toBe(key);
     keyIn(await ask(harness.api, "/start Tulip-42", { from: { id: 5020, first_name: "Olga" } }));
-  });
+  }, 15_000);
 });
 
 describe("live config", () => {
@@ -133,7 +133,7 @@ describe("live config", () => {
     await Bun.sleep(1500);
     expect(harness.api.emulator.sent(TOKEN_B)).toHaveLength(1);
     expect((harness.gateway!.health.report({}).bots as Record<string, { state: string }>).second!.state).toBe("disabled");
-  });
+  }, 15_000);
 });
 
 describe("rate limits", () => {

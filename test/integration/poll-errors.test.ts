@@ -1,0 +1,91 @@
+// The polling error policy end to end: 401 stops the bot until its config changes,
+// 409 backs off with a clear message, 429 waits retry_after, 5xx backs off and recovers.
+// A failing bot never affects the other bot or the HTTP endpoint.
+import { afterEach, expect, test } from "bun:test";
+import { ask, BOT, configYaml, createHarness, keyIn, TOKEN, TOKEN_B, waitFor, type Harness } from "./inbound-harness.ts";
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+type BotHealth = { state: string; last_error: { kind: string; message: string } | null; last_success_at: string | null };
+const botHealth = (h: Harness, id = "main") => (h.gateway!.health.report({}).bots as Record<string, BotHealth>)[id]!;
+const getUpdatesCalls = (h: Harness) => h.api.emulator.stats().calls.getUpdates ?? 0;
+const twoBots = [{ id: "main", token: TOKEN }, { id: "second", token: TOKEN_B }];
+
+test("401: polling stops, the bot is unhealthy, the other bot answers; a config change restarts it", async () => {
+  harness = await createHarness(twoBots);
+  const gateway = await harness.start();
+  keyIn(await ask(harness.api, "/key"));
+  harness.api.emulator.revokeToken(TOKEN);
+  await waitFor(() => botHealth(harness!).state === "unauthorized", 3000, "unauthorized");
+  const health = gateway.health.report({});
+  expect(health.status).toBe("degraded");
+  expect(JSON.stringify(health)).not.toContain(TOKEN);
+  expect(botHealth(harness).last_error?.message).toContain("@BotFather");
+  expect(gateway.metrics.render()).toContain('tgsignal_poll_errors_total{bot="main",kind="unauthorized"} 1');
+  const calls = getUpdatesCalls(harness);
+  keyIn(await ask(harness.api, "/key", { token: TOKEN_B }));
+  await Bun.sleep(1200);
+  // Only the healthy bot kept polling (about one call per second).
+  expect(getUpdatesCalls(harness) - calls).toBeLessThan(5);
+  expect(botHealth(harness).state).toBe("unauthorized");
+  // The admin fixes the config: a working token (here another bot: the emulator starts a
+  // fresh update sequence, and the saved offset of the old bot must not apply to it).
+  const fixed = "333333:CCCCCCCCCCCCCCCCCCCCCCCCCCCC";
+  harness.api.emulator.addBot({ ...BOT, token: fixed, id: 333333 });
+  await harness.writeConfig(configYaml(harness.api.url, [{ id: "main", token: fixed }, { id: "second", token: TOKEN_B }]));
+  keyIn(await ask(harness.api, "/key", { token: fixed }));
+  expect(botHealth(harness).state).not.toBe("unauthorized");
+  const response = await gateway.router.handle(new Request("http://localhost/healthz"));
+  expect(response.status).toBe(200);
+}, 15_000);
+
+test("409: 'webhook set or another instance' is reported, polling backs off and resumes", async () => {
+  harness = await createHarness();
+  await harness.start();
+  await waitFor(() => harness!.api.emulator.isPolling(TOKEN), 3000, "polling");
+  harness.api.emulator.failNext(TOKEN, "getUpdates", { error_code: 409, description: "Conflict: terminated by other getUpdates request", times: 1 });
+  await waitFor(() => botHealth(harness!).last_error?.kind === "conflict", 3000, "conflict");
+  expect(harness.log.lines.some((line) => line.includes("a webhook is set or another instance polls this bot"))).toBe(true);
+  expect(botHealth(harness).state).toBe("backoff");
+  keyIn(await ask(harness.api, "/key", { timeoutMs: 20_000 }));
+}, 30_000);
+
+test("429: the poller waits retry_after before the next getUpdates", async () => {
+  harness = await createHarness();
+  await harness.start();
+  await waitFor(() => harness!.api.emulator.isPolling(TOKEN), 3000, "polling");
+  harness.api.emulator.failNext(TOKEN, "getUpdates", { error_code: 429, description: "Too Many Requests: retry after 2", retry_after: 2 });
+  // The open long poll ends with the window; the next call draws the 429.
+  await waitFor(() => botHealth(harness!).last_error?.kind === "rate_limited", 3000, "rate limited");
+  const failedAt = Date.now();
+  const calls = getUpdatesCalls(harness);
+  await Bun.sleep(1500);
+  expect(getUpdatesCalls(harness)).toBe(calls);
+  const reply = await ask(harness.api, "/key", { timeoutMs: 5000 });
+  keyIn(reply);
+  expect(Date.now() - failedAt).toBeGreaterThanOrEqual(1900);
+  expect(harness.gateway!.metrics.render()).toContain('tgsignal_poll_errors_total{bot="main",kind="rate_limited"} 1');
+}, 15_000);
+
+test("5xx outage: capped backoff, the other bot unaffected, recovery answers the waiting request", async () => {
+  harness = await createHarness(twoBots);
+  await harness.start();
+  await waitFor(() => harness!.api.emulator.isPolling(TOKEN), 3000, "polling");
+  harness.api.emulator.setOutage(TOKEN, { status: 502 });
+  await waitFor(() => botHealth(harness!).last_error?.kind === "server", 3000, "server error");
+  harness.api.emulator.userWrites({ token: TOKEN, from: { id: 5001, first_name: "Ivan" }, text: "/key" });
+  keyIn(await ask(harness.api, "/key", { token: TOKEN_B }));
+  const calls = getUpdatesCalls(harness);
+  await Bun.sleep(2500);
+  // Backoff: 0.5–1 s, then 1–2 s, ... — far fewer calls than the healthy bot's one per window.
+  expect(getUpdatesCalls(harness) - calls).toBeLessThan(7);
+  harness.api.emulator.setOutage(TOKEN, null);
+  const reply = await harness.api.emulator.waitForSent((m) => m.token === TOKEN && m.chat_id === 5001, 8000);
+  keyIn(reply.text);
+  await waitFor(() => botHealth(harness!).state !== "backoff", 3000, "recovery");
+  expect(harness.gateway!.metrics.render()).toMatch(/tgsignal_poll_last_success_timestamp_seconds\{bot="main"\} \d+/);
+}, 30_000);
