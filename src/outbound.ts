@@ -1,6 +1,114 @@
-// Outbound layer: outbox, delivery worker, notify routes. (Filled in by the notify work.)
-import type { Gateway } from "./app.ts";
+// Outbound layer: the durable outbox, the delivery worker, the notify routes, metrics and
+// health. Started after the inbound layer (keys must be loaded to resolve recipients),
+// stopped before it: sends in flight finish and the outbox is flushed.
+import type { Component, Gateway } from "./app.ts";
 import type { KeyLookup } from "./keys/types.ts";
 import type { BotClients } from "./telegram/bot-clients.ts";
+import type { MetricsRegistry } from "./http/metrics.ts";
+import { Authenticator } from "./http/auth.ts";
+import { addNotifyRoutes } from "./http/notify.ts";
+import { buildOpenApi } from "./http/openapi.ts";
+import { Notifier } from "./delivery/notifier.ts";
+import { Outbox } from "./delivery/outbox.ts";
+import { DeliveryWorker, type DeliveryEvents } from "./delivery/worker.ts";
 
-export async function addOutbound(_gateway: Gateway, _bots: BotClients, _keys: KeyLookup): Promise<void> {}
+export interface Outbound {
+  notifier: Notifier;
+  outbox: Outbox;
+  worker: DeliveryWorker;
+}
+
+/** Opens the outbox and builds the worker and notifier (shared by serve and `tgsignal send`). */
+export async function openDelivery(gateway: Gateway, bots: BotClients, keys: KeyLookup): Promise<Outbound> {
+  const { deps, store, metrics } = gateway;
+  const outbox = await Outbox.open({ platform: deps.platform, clock: deps.clock, log: deps.log, dataDir: store.current.dataDir });
+  const accepted = metrics.counter("tgsignal_notifications_accepted_total", "Notifications accepted, per recipient and bot.");
+  const worker = new DeliveryWorker({ outbox, bots, keys, clock: deps.clock, log: deps.log, events: deliveryMetrics(metrics) });
+  const notifier = new Notifier({
+    outbox,
+    worker,
+    keys,
+    config: () => store.current,
+    clock: deps.clock,
+    onAccepted: (state) => {
+      for (const recipient of state.recipients) accepted.inc({ bot: recipient.bot });
+    },
+  });
+  metrics.gauge("tgsignal_outbox_depth", "Recipients with a notification still queued.").collect(() => [[undefined, outbox.depth()]]);
+  return { notifier, outbox, worker };
+}
+
+export async function addOutbound(gateway: Gateway, bots: BotClients, keys: KeyLookup): Promise<void> {
+  const { deps, store, router, health } = gateway;
+  const outbound = await openDelivery(gateway, bots, keys);
+  const draining = new AbortController();
+  addNotifyRoutes({ router, store, notifier: outbound.notifier, outbox: outbound.outbox, auth: new Authenticator(deps.clock), draining: draining.signal });
+  const openapi = buildOpenApi();
+  router.add("GET", "/openapi.json", () => Response.json(openapi));
+  health.add("delivery", () => deliveryHealth(outbound, bots));
+  gateway.components.push(outboundComponent(gateway, outbound, draining));
+}
+
+function outboundComponent(gateway: Gateway, { outbox, worker }: Outbound, draining: AbortController): Component {
+  const { deps } = gateway;
+  let offSignal: (() => void) | undefined;
+  return {
+    name: "outbound",
+    async start() {
+      const pending = outbox.pending();
+      for (const state of pending) worker.enqueue(state);
+      if (pending.length > 0) deps.log.info("resuming queued notifications", { notifications: pending.length, recipients: outbox.depth() });
+      // On SIGTERM, requests waiting for delivery answer at once (202) so the server can stop.
+      offSignal = deps.platform.onSignal("SIGTERM", () => draining.abort());
+    },
+    async stop() {
+      offSignal?.();
+      draining.abort();
+      await worker.stop();
+      await outbox.close();
+      deps.log.info("outbox flushed", { queued: outbox.depth() });
+    },
+  };
+}
+
+function deliveryMetrics(metrics: MetricsRegistry): DeliveryEvents {
+  const delivered = metrics.counter("tgsignal_notifications_delivered_total", "Recipients delivered, per bot.");
+  const failed = metrics.counter("tgsignal_notifications_failed_total", "Recipients failed permanently, per bot and reason.");
+  const latency = metrics.histogram("tgsignal_delivery_latency_seconds", "From accept to the last part delivered, per bot.", [
+    0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300,
+  ]);
+  const waits = metrics.counter("tgsignal_rate_limit_waits_total", "Sends that waited for the bot's rate limiter.");
+  const waitSeconds = metrics.counter("tgsignal_rate_limit_wait_seconds_total", "Time sends spent waiting for the rate limiter.");
+  const tooMany = metrics.counter("tgsignal_telegram_429_total", "429 Too Many Requests answers from Telegram.");
+  const retries = metrics.counter("tgsignal_delivery_retries_total", "Sends retried after a 5xx or network error.");
+  const duplicates = metrics.counter("tgsignal_delivery_possible_duplicates_total", "Retries after a timeout or broken connection, where Telegram may have delivered the first try.");
+  return {
+    delivered(bot, ms) {
+      delivered.inc({ bot });
+      latency.observe(ms / 1000, { bot });
+    },
+    failed: (bot, reason) => failed.inc({ bot, reason }),
+    waited(bot, ms) {
+      waits.inc({ bot });
+      waitSeconds.inc({ bot }, ms / 1000);
+    },
+    tooManyRequests: (bot) => tooMany.inc({ bot }),
+    retried(bot, ambiguous) {
+      retries.inc({ bot });
+      if (ambiguous) duplicates.inc({ bot });
+    },
+  };
+}
+
+function deliveryHealth({ outbox, worker }: Outbound, bots: BotClients) {
+  const perBot: Record<string, unknown> = {};
+  let healthy = true;
+  for (const client of bots.all()) {
+    const state = worker.botState(client.config.id);
+    const paused = client.limiter.pausedUntil > Date.now();
+    // A bot that keeps failing is degraded: queued notifications are not going out.
+    if (state.failures >= 5) healthy = false;
+    perBot[client.config.id] = { consecutive_failures: state.failures, last_error: state.lastError, paused };
+  }
+  return { healthy, details: { queued: outbox.depth(), bots: perBot } };
+}

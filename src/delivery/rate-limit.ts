@@ -62,19 +62,23 @@ export class RateLimiter {
     return this.#pausedUntil;
   }
 
-  /** Waits until a message to `chatId` is within limits; the slot is then taken. */
-  async acquire(chatId: number, signal?: AbortSignal): Promise<void> {
-    let waited = false;
+  /**
+   * Waits until a message to `chatId` is within limits; the slot is then taken.
+   * Resolves with the milliseconds waited (0 = sent at once), for metrics.
+   */
+  async acquire(chatId: number, signal?: AbortSignal): Promise<number> {
+    const started = this.clock.now();
     for (;;) {
       const now = this.clock.now();
       const wait = this.reserve(chatId, now);
       if (wait <= 0) break;
-      waited = true;
       await this.clock.sleep(wait, signal);
       // A 429 pause that arrived while we slept moves our slot; otherwise the slot is ours.
       if (this.#pausedUntil <= this.clock.now()) break;
     }
-    if (waited) this.#waits++;
+    const waited = this.clock.now() - started;
+    if (waited > 0) this.#waits++;
+    return waited;
   }
 
   /**

@@ -1,0 +1,97 @@
+// format=markdown: a safe subset of Markdown converted to Telegram HTML. Anything that is
+// not one of the constructs below is shown literally (escaped), so a stray "*" or "_"
+// never breaks a message the way raw MarkdownV2 does.
+//
+// Blocks:  ```lang fenced code```, "> " quotes, "# " headings (bold), "- "/"* "/"+ " list items (•)
+// Inline:  **bold** __bold__ *italic* _italic_ ~~strike~~ ||spoiler|| `code`
+//          [label](https://...) links (http, https, tg, mailto), \* escapes
+import { escapeAttribute, escapeHtml } from "./format.ts";
+
+interface InlineRule {
+  pattern: RegExp;
+  render(match: RegExpExecArray): string;
+}
+
+const wrap = (tag: string, inner: string, open = tag): string => `<${open}>${renderInline(inner)}</${tag}>`;
+
+// Order breaks ties between matches at the same position: "**" before "*", "__" before "_".
+const INLINE_RULES: InlineRule[] = [
+  { pattern: /\\([\\`*_~[\]()|>#+\-.!])/g, render: (m) => escapeHtml(m[1]!) },
+  { pattern: /`([^`\n]+)`/g, render: (m) => `<code>${escapeHtml(m[1]!)}</code>` },
+  {
+    pattern: /\[([^\]\n]+)\]\(((?:https?:\/\/|tg:\/\/|mailto:)[^\s()]+)\)/g,
+    render: (m) => `<a href="${escapeAttribute(m[2]!)}">${renderInline(m[1]!)}</a>`,
+  },
+  { pattern: /\*\*(?=\S)([\s\S]*?\S)\*\*/g, render: (m) => wrap("b", m[1]!) },
+  { pattern: /__(?=\S)([\s\S]*?\S)__/g, render: (m) => wrap("b", m[1]!) },
+  { pattern: /~~(?=\S)([\s\S]*?\S)~~/g, render: (m) => wrap("s", m[1]!) },
+  { pattern: /\|\|(?=\S)([\s\S]*?\S)\|\|/g, render: (m) => wrap("tg-spoiler", m[1]!) },
+  { pattern: /(?<![\p{L}\p{N}*])\*(?=[^\s*])([\s\S]*?[^\s*])\*(?![\p{L}\p{N}*])/gu, render: (m) => wrap("i", m[1]!) },
+  { pattern: /(?<![\p{L}\p{N}_])_(?=[^\s_])([\s\S]*?[^\s_])_(?![\p{L}\p{N}_])/gu, render: (m) => wrap("i", m[1]!) },
+];
+
+/**
+ * Inline markup: repeatedly takes the earliest match of any rule and renders its content
+ * recursively, so tags always nest properly (a match is rendered as one unit).
+ */
+export function renderInline(source: string): string {
+  let out = "";
+  let index = 0;
+  while (index < source.length) {
+    const found = findEarliest(source, index);
+    if (!found) break;
+    out += escapeHtml(source.slice(index, found.match.index)) + found.rule.render(found.match);
+    index = found.match.index + found.match[0].length;
+  }
+  return out + escapeHtml(source.slice(index));
+}
+
+function findEarliest(source: string, from: number): { rule: InlineRule; match: RegExpExecArray } | undefined {
+  let best: { rule: InlineRule; match: RegExpExecArray } | undefined;
+  for (const rule of INLINE_RULES) {
+    rule.pattern.lastIndex = from;
+    const match = rule.pattern.exec(source);
+    if (match && (!best || match.index < best.match.index)) best = { rule, match };
+  }
+  return best;
+}
+
+/** Converts the markdown subset to Telegram HTML. */
+export function renderMarkdown(source: string): string {
+  const lines = source.replace(/\r\n?/g, "\n").split("\n");
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const fence = /^\s*```\s*([\w+#-]*)\s*$/.exec(line);
+    if (fence) {
+      const end = lines.findIndex((candidate, j) => j > i && /^\s*```\s*$/.test(candidate));
+      if (end > i) {
+        out.push(renderCodeBlock(lines.slice(i + 1, end).join("\n"), fence[1] ?? ""));
+        i = end;
+        continue;
+      }
+    }
+    if (/^\s*>\s?/.test(line)) {
+      const quoted: string[] = [];
+      while (i < lines.length && /^\s*>\s?/.test(lines[i]!)) quoted.push(lines[i++]!.replace(/^\s*>\s?/, ""));
+      i--;
+      out.push(`<blockquote>${quoted.map(renderInline).join("\n")}</blockquote>`);
+      continue;
+    }
+    out.push(renderLine(line));
+  }
+  return out.join("\n");
+}
+
+function renderLine(line: string): string {
+  const heading = /^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
+  if (heading) return heading[1] ? `<b>${renderInline(heading[1])}</b>` : "";
+  const item = /^(\s*)[-*+]\s+(.*)$/.exec(line);
+  if (item) return `${item[1]}• ${renderInline(item[2]!)}`;
+  return renderInline(line);
+}
+
+function renderCodeBlock(code: string, language: string): string {
+  const body = escapeHtml(code);
+  return language ? `<pre><code class="language-${escapeAttribute(language)}">${body}</code></pre>` : `<pre>${body}</pre>`;
+}

@@ -1,0 +1,136 @@
+// The one delivery path, shared by POST /notify and `tgsignal send`: validate and resolve,
+// render and split, append to the outbox (durable), hand to the worker, optionally wait.
+import { createHash, randomBytes } from "node:crypto";
+import type { Config } from "../config/types.ts";
+import type { KeyLookup } from "../keys/types.ts";
+import type { Clock } from "../lib/clock.ts";
+import { RequestError } from "../lib/errors.ts";
+import { formatMessage, type Format } from "./format.ts";
+import type { Outbox } from "./outbox.ts";
+import { resolveRecipients } from "./recipients.ts";
+import { splitText } from "./split.ts";
+import { isSettled, overallStatus, type NotificationState } from "./types.ts";
+import type { DeliveryWorker } from "./worker.ts";
+
+export interface NotifyInput {
+  to: string[];
+  text: string;
+  format: Format;
+  title?: string;
+  silent: boolean;
+  bot?: string;
+  topic?: number;
+}
+
+export interface Caller {
+  id: string;
+  allow: readonly string[] | null;
+}
+
+export interface NotifierOptions {
+  outbox: Outbox;
+  worker: DeliveryWorker;
+  keys: KeyLookup;
+  config: () => Config;
+  clock: Clock;
+  onAccepted?: (state: NotificationState) => void;
+}
+
+export interface Submitted {
+  state: NotificationState;
+  /** True when an Idempotency-Key matched an earlier request: nothing new was queued. */
+  replayed: boolean;
+}
+
+export class Notifier {
+  constructor(private readonly options: NotifierOptions) {}
+
+  async submit(input: NotifyInput, caller: Caller, idempotencyKey?: string): Promise<Submitted> {
+    const fingerprint = idempotencyKey === undefined ? undefined : fingerprintOf(input);
+    if (idempotencyKey !== undefined) {
+      const earlier = this.options.outbox.findByIdempotencyKey(caller.id, idempotencyKey);
+      if (earlier && earlier.fingerprint !== fingerprint)
+        throw new RequestError("idempotency_key_reused", `Idempotency-Key "${idempotencyKey}" was already used for a different request (${earlier.id}); use a new key for a new notification`, 422);
+      if (earlier) return { state: earlier, replayed: true };
+    }
+    const state = this.#build(input, caller);
+    if (idempotencyKey !== undefined) {
+      state.idempotencyKey = idempotencyKey;
+      state.fingerprint = fingerprint;
+    }
+    await this.options.outbox.accept(state);
+    this.options.worker.enqueue(state);
+    this.options.onAccepted?.(state);
+    return { state, replayed: false };
+  }
+
+  /** Resolves when every recipient is delivered or failed, or after `ms`, or on `signal`. */
+  waitSettled(state: NotificationState, ms: number, signal?: AbortSignal): Promise<void> {
+    if (ms <= 0 || isSettled(state)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timeout = new AbortController();
+      const done = () => {
+        unsubscribe();
+        timeout.abort();
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const unsubscribe = this.options.outbox.subscribe(state.id, (next) => isSettled(next) && done());
+      signal?.addEventListener("abort", done, { once: true });
+      this.options.clock.sleep(ms, timeout.signal).then(done, () => {});
+    });
+  }
+
+  #build(input: NotifyInput, caller: Caller): NotificationState {
+    const now = this.options.clock.now();
+    const recipients = resolveRecipients({
+      config: this.options.config(),
+      keys: this.options.keys,
+      names: input.to,
+      bot: input.bot,
+      allow: caller.allow,
+      clientId: caller.id,
+    });
+    for (const recipient of recipients) if (recipient.status === "failed") recipient.doneAt = now;
+    const parts = splitText(formatMessage(input));
+    if (parts.length === 0) throw new RequestError("empty_text", "text is empty once formatting is applied; send some visible text", 400);
+    const state: NotificationState = { id: newId(now), at: now, client: caller.id, silent: input.silent, parts, partCount: parts.length, recipients };
+    if (input.topic !== undefined) state.topic = input.topic;
+    return state;
+  }
+}
+
+/** Time-ordered and unguessable: base36 milliseconds + 40 random bits. */
+export function newId(now: number): string {
+  return now.toString(36).padStart(9, "0") + randomBytes(5).toString("hex");
+}
+
+function fingerprintOf(input: NotifyInput): string {
+  const { to, text, format, title, silent, bot, topic } = input;
+  return createHash("sha256").update(JSON.stringify([to, text, format, title ?? null, silent, bot ?? null, topic ?? null])).digest("base64url").slice(0, 22);
+}
+
+/** The JSON body for a notification: per recipient status, message ids, reasons. */
+export function describeNotification(state: NotificationState): Record<string, unknown> {
+  return {
+    id: state.id,
+    status: overallStatus(state),
+    accepted_at: new Date(state.at).toISOString(),
+    parts: state.partCount,
+    recipients: state.recipients.map((recipient) => {
+      const out: Record<string, unknown> = { user: recipient.user, key: recipient.key, bot: recipient.bot, chat_id: recipient.chatId, status: recipient.status };
+      if (recipient.status === "delivered" || recipient.messageIds.length > 0) out.message_ids = recipient.messageIds;
+      if (recipient.status === "failed") out.error = recipient.reason ?? "failed";
+      if (recipient.status === "queued" && recipient.reason) out.last_error = recipient.reason;
+      if (recipient.attempts > 0) out.attempts = recipient.attempts;
+      if (recipient.warning) out.warning = recipient.warning;
+      return out;
+    }),
+  };
+}
+
+/** 200 all delivered, 202 something still queued, 424 some recipient failed permanently. */
+export function statusCodeOf(state: NotificationState): number {
+  const status = overallStatus(state);
+  return status === "failed" ? 424 : status === "queued" ? 202 : 200;
+}

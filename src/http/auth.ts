@@ -1,0 +1,84 @@
+// Who is calling: a client from `clients` by bearer token, or (with no clients configured)
+// a loopback caller. Tokens are compared in constant time: both sides are hashed to the
+// same length first, so neither the length nor a matching prefix leaks through timing,
+// and every configured client is compared (no early exit on a match).
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { ClientConfig, Config } from "../config/types.ts";
+import type { Clock } from "../lib/clock.ts";
+import { RequestError } from "../lib/errors.ts";
+import type { Caller } from "../delivery/notifier.ts";
+
+/** The caller id used when no clients are configured (loopback only). */
+export const LOCAL_CALLER = "local";
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+const digest = (text: string): Buffer => createHash("sha256").update(text).digest();
+
+export class Authenticator {
+  readonly #hashes = new WeakMap<Config, Array<{ client: ClientConfig; hash: Buffer }>>();
+  readonly #buckets = new Map<string, Bucket>();
+
+  constructor(private readonly clock: Clock) {}
+
+  /** The caller, or a 401/403 RequestError. */
+  authenticate(req: Request, remoteAddr: string, config: Config): Caller {
+    if (config.clients.size === 0) {
+      if (isLoopback(remoteAddr)) return { id: LOCAL_CALLER, allow: null };
+      throw new RequestError("forbidden", "no clients are configured, so only loopback callers are accepted; add a client with a token under clients:", 403);
+    }
+    const header = req.headers.get("authorization") ?? "";
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) {
+      throw new RequestError("unauthorized", 'missing bearer token; send "Authorization: Bearer <client token>"', 401, {
+        "WWW-Authenticate": 'Bearer realm="tgsignal"',
+      });
+    }
+    const client = this.#find(config, match[1]!);
+    if (!client) {
+      throw new RequestError("unauthorized", "unknown token; check the client token in the config", 401, {
+        "WWW-Authenticate": 'Bearer realm="tgsignal", error="invalid_token"',
+      });
+    }
+    return { id: client.id, allow: client.allow };
+  }
+
+  /** Takes one token from the client's bucket, or throws 429 with Retry-After. */
+  charge(caller: Caller, config: Config): void {
+    const limit = config.clients.get(caller.id)?.rateLimit;
+    if (!limit) return;
+    const now = this.clock.now();
+    const bucket = this.#buckets.get(caller.id) ?? { tokens: limit.burst, at: now };
+    bucket.tokens = Math.min(limit.burst, bucket.tokens + ((now - bucket.at) / 1000) * limit.perSecond);
+    bucket.at = now;
+    this.#buckets.set(caller.id, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return;
+    }
+    const seconds = Math.max(1, Math.ceil((1 - bucket.tokens) / limit.perSecond));
+    throw new RequestError("rate_limited", `client "${caller.id}" is over its rate_limit (${limit.perSecond}/s, burst ${limit.burst}); retry in ${seconds} s`, 429, {
+      "Retry-After": String(seconds),
+    });
+  }
+
+  #find(config: Config, token: string): ClientConfig | undefined {
+    let hashes = this.#hashes.get(config);
+    if (!hashes) {
+      hashes = [...config.clients.values()].map((client) => ({ client, hash: digest(client.token) }));
+      this.#hashes.set(config, hashes);
+    }
+    const presented = digest(token);
+    let found: ClientConfig | undefined;
+    for (const { client, hash } of hashes) if (timingSafeEqual(hash, presented) && !found) found = client;
+    return found;
+  }
+}
+
+export function isLoopback(address: string): boolean {
+  const plain = address.replace(/^::ffff:/i, "");
+  return plain === "::1" || /^127\.\d+\.\d+\.\d+$/.test(plain);
+}

@@ -1,0 +1,105 @@
+// Request bodies: read with a byte limit (413 as soon as it is exceeded, without reading
+// the rest), then decoded by Content-Type into plain fields.
+import { RequestError } from "../lib/errors.ts";
+
+export type Fields = Record<string, unknown>;
+
+/** Reads at most `limit` bytes; a declared or actual larger body is a 413. */
+export async function readBodyLimited(req: Request, limit: number): Promise<Uint8Array> {
+  const declared = Number(req.headers.get("content-length") ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  if (!req.body) return new Uint8Array(0);
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+function tooLarge(limit: number): RequestError {
+  return new RequestError("body_too_large", `request body is larger than body_limit (${limit} bytes); send a shorter text or raise body_limit`, 413, {
+    Connection: "close",
+  });
+}
+
+export type BodyKind = "json" | "form" | "text" | "empty";
+
+/**
+ * Decodes the body by Content-Type: JSON object, form (urlencoded or multipart), or text.
+ * `textField` names the field a text/plain body fills (absent: text bodies are refused).
+ */
+export async function parseBody(req: Request, bytes: Uint8Array, textField?: string): Promise<{ kind: BodyKind; fields: Fields }> {
+  const type = (req.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (bytes.byteLength === 0) return { kind: "empty", fields: {} };
+  const text = () => new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  if (type === "application/json" || type.endsWith("+json") || (type === "" && textField === undefined)) return { kind: "json", fields: parseJson(decodeUtf8(text)) };
+  if (type === "application/x-www-form-urlencoded" || type === "multipart/form-data") {
+    const form = await new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { "content-type": req.headers.get("content-type")! } }).formData().catch(() => {
+      throw new RequestError("bad_body", "the form body could not be decoded", 400);
+    });
+    return { kind: "form", fields: formFields(form) };
+  }
+  if ((type === "text/plain" || type === "") && textField !== undefined) return { kind: "text", fields: { [textField]: decodeUtf8(text) } };
+  throw new RequestError(
+    "unsupported_media_type",
+    `Content-Type "${type}" is not supported; send application/json, application/x-www-form-urlencoded${textField ? " or text/plain" : ""}`,
+    415,
+  );
+}
+
+function decodeUtf8(decode: () => string): string {
+  try {
+    return decode();
+  } catch {
+    throw new RequestError("bad_body", "the body is not valid UTF-8", 400);
+  }
+}
+
+function parseJson(text: string): Fields {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new RequestError("bad_json", `the body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, 400);
+  }
+  if (!value || typeof value !== "object" || Array.isArray(value))
+    throw new RequestError("bad_json", 'the JSON body must be an object, e.g. {"to":"ivanov","text":"hello"}', 400);
+  return value as Fields;
+}
+
+/** Repeated form fields become arrays (to=a&to=b). */
+function formFields(form: { entries(): Iterable<[string, unknown]> }): Fields {
+  const fields: Fields = {};
+  for (const [name, value] of form.entries()) {
+    if (typeof value !== "string") throw new RequestError("bad_field", `form field "${name}" is a file; send text fields only`, 400);
+    const existing = fields[name];
+    fields[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return fields;
+}
+
+/** Query parameters as fields, repeated ones as arrays. */
+export function queryFields(url: URL): Fields {
+  const fields: Fields = {};
+  for (const [name, value] of url.searchParams) {
+    const existing = fields[name];
+    fields[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return fields;
+}
