@@ -40,7 +40,7 @@ export const RecipientStatusSchema = Type.Object({
 export const NotificationSchema = Type.Object({
   id: Type.String({ description: "for GET /messages/{id}" }),
   status: Type.Union([Type.Literal("delivered"), Type.Literal("queued"), Type.Literal("failed")]),
-  accepted_at: Type.String({ format: "date-time" }),
+  accepted_at: Type.String({ description: "ISO 8601 time the notification was accepted" }),
   parts: Type.Integer({ description: "messages per recipient after splitting" }),
   recipients: Type.Array(RecipientStatusSchema),
 });

@@ -1,0 +1,176 @@
+// The gateway in-process behind a real HTTP server (bunPlatform.serve), against the fake
+// Bot API, with a temp data dir whose keys.log is written before start (the real format
+// the key registry replays). Shared by the notify integration tests.
+import { mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createGateway, type Gateway } from "../../src/app.ts";
+import { addComponents } from "../../src/components.ts";
+import { loadConfigFile } from "../../src/config/load.ts";
+import { systemClock } from "../../src/lib/clock.ts";
+import { createMemoryLogger } from "../../src/lib/log.ts";
+import { bunPlatform } from "../../src/platform/bun.ts";
+import type { Server } from "../../src/platform/platform.ts";
+import { startFakeBotApi, type FakeBotApi } from "../fakes/fake-bot-api.ts";
+import type { RateLimitOptions } from "../../src/emulator/types.ts";
+
+export const TOKEN = "111111:AAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+export const TOKEN_B = "222222:BBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+export const ERP_TOKEN = "erp-token-0123456789abcdef";
+export const CI_TOKEN = "ci-token-0123456789abcdef";
+
+/** People and the keys the bots issued them (chat id = Telegram user id for private chats). */
+export const PEOPLE = {
+  ivanov: { key: "48213977", chat: 5001, bot: "main" },
+  petrov: { key: "51928374", chat: 5002, bot: "main" },
+  sidorov: { key: "60011223", chat: 5003, bot: "main" },
+  opsroom: { key: "70011223", chat: -7001, bot: "main" },
+  other: { key: "80011223", chat: 5001, bot: "second" },
+} as const;
+
+export function keyLogText(): string {
+  return (
+    Object.entries(PEOPLE)
+      .map(([name, person]) =>
+        JSON.stringify({
+          type: "issued",
+          key: person.key,
+          bot: person.bot,
+          chat_id: person.chat,
+          chat_type: person.chat < 0 ? "group" : "private",
+          username: name,
+          name,
+          at: "2026-11-25T09:00:00.000Z",
+        }),
+      )
+      .join("\n") + "\n"
+  );
+}
+
+export interface NotifyConfigOptions {
+  apiUrl: string;
+  /** Extra YAML appended under `clients:`; null = no clients section at all. */
+  clients?: string | null;
+  extraUsers?: string;
+}
+
+export function notifyConfig(options: NotifyConfigOptions): string {
+  const clients =
+    options.clients === null
+      ? []
+      : [
+          "clients:",
+          `  erp:`,
+          `    token: ${ERP_TOKEN}`,
+          `  ci:`,
+          `    token: ${CI_TOKEN}`,
+          `    allow: [ops]`,
+          ...(options.clients ? [options.clients] : []),
+        ];
+  return [
+    "listen: 127.0.0.1:0",
+    "data_dir: ./data",
+    ...clients,
+    "bots:",
+    "  main:",
+    `    token: "${TOKEN}"`,
+    `    api_url: ${options.apiUrl}`,
+    '    poll: "0 0 1 1 *"',
+    "  second:",
+    `    token: "${TOKEN_B}"`,
+    `    api_url: ${options.apiUrl}`,
+    '    poll: "0 0 1 1 *"',
+    "users:",
+    "  ivanov: [48213977, 80011223]",
+    "  petrov: 51928374",
+    "  sidorov: 60011223",
+    "  opsroom: 70011223",
+    options.extraUsers ?? "",
+    "groups:",
+    "  ops: [ivanov, petrov]",
+    "  all: [ops, sidorov, petrov]",
+  ].join("\n") + "\n";
+}
+
+export interface NotifyHarness {
+  api: FakeBotApi;
+  dir: string;
+  configFile: string;
+  url: string;
+  gateway: Gateway;
+  log: ReturnType<typeof createMemoryLogger>;
+  post(path: string, body?: unknown, init?: { token?: string | null; headers?: Record<string, string>; raw?: BodyInit }): Promise<Response>;
+  outboxLines(): Promise<string[]>;
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  clients?: string | null;
+  extraUsers?: string;
+  limits?: RateLimitOptions | false;
+  /** Extra lines for data_dir/keys.log. */
+  keyLog?: string;
+}
+
+export async function startNotifyHarness(options: HarnessOptions = {}): Promise<NotifyHarness> {
+  const api = await startFakeBotApi({
+    bots: [
+      { token: TOKEN, id: 111111, username: "signal_bot", first_name: "Signal" },
+      { token: TOKEN_B, id: 222222, username: "other_bot", first_name: "Other" },
+    ],
+    limits: options.limits,
+  });
+  for (const person of Object.values(PEOPLE)) {
+    const token = person.bot === "main" ? TOKEN : TOKEN_B;
+    api.emulator.addChat(token, person.chat < 0 ? { id: person.chat, type: "group", title: "Ops room" } : { id: person.chat, type: "private", first_name: "P" });
+  }
+  const dir = await mkdtemp(join(tmpdir(), "tgsignal-notify-"));
+  await mkdir(join(dir, "data"));
+  await writeFile(join(dir, "data", "keys.log"), keyLogText() + (options.keyLog ?? ""));
+  const configFile = join(dir, "config.yaml");
+  await writeFile(configFile, notifyConfig({ apiUrl: api.url, clients: options.clients, extraUsers: options.extraUsers }));
+  const log = createMemoryLogger("info");
+  let server: Server;
+  const harness = { api, dir, configFile, log } as NotifyHarness;
+  const boot = async () => {
+    const load = () => loadConfigFile(configFile, { env: {} });
+    const gateway = createGateway({ platform: bunPlatform, log, clock: systemClock, env: {} }, await load(), load);
+    await addComponents(gateway);
+    await gateway.start();
+    server = await bunPlatform.serve({ hostname: "127.0.0.1", port: 0, handler: gateway.router.handle });
+    harness.gateway = gateway;
+    harness.url = `http://127.0.0.1:${server.port}`;
+  };
+  const shutdown = async () => {
+    await server.stop();
+    await harness.gateway.stop();
+  };
+  await boot();
+  harness.post = (path, body, init = {}) => {
+    const headers: Record<string, string> = { ...init.headers };
+    const token = init.token === undefined ? ERP_TOKEN : init.token;
+    if (token !== null) headers.Authorization = `Bearer ${token}`;
+    let payload = init.raw;
+    if (payload === undefined && body !== undefined) {
+      payload = JSON.stringify(body);
+      headers["Content-Type"] ??= "application/json";
+    }
+    return fetch(harness.url + path, { method: "POST", headers, body: payload });
+  };
+  harness.outboxLines = async () => {
+    await harness.gateway.store; // the outbox appends are awaited by accept; progress rides along
+    const text = await readFile(join(dir, "data", "outbox.log"), "utf8").catch(() => "");
+    return text.split("\n").filter(Boolean);
+  };
+  harness.restart = async () => {
+    await shutdown();
+    await boot();
+  };
+  harness.close = async () => {
+    await shutdown();
+    await api.close();
+    await rm(dir, { recursive: true, force: true });
+  };
+  return harness;
+}
