@@ -1,0 +1,118 @@
+import { afterEach, beforeEach, expect, test } from "bun:test";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { TelegramApiError } from "../../src/lib/errors.ts";
+import { createMemoryLogger } from "../../src/lib/log.ts";
+import { bunPlatform } from "../../src/platform/bun.ts";
+import type { GetUpdatesParams, TelegramUpdate } from "../../src/telegram/api.ts";
+import { Poller, type ConnectOptions } from "../../src/telegram/poller.ts";
+import { FakeClock } from "../fakes/fake-clock.ts";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "tgsignal-poller-"));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+type Step = TelegramUpdate[] | Error;
+const update = (id: number, chat = 1): TelegramUpdate =>
+  ({ update_id: id, message: { message_id: id, date: 0, chat: { id: chat, type: "private" }, from: { id: chat, is_bot: false, first_name: "P" }, text: "/key" } }) as TelegramUpdate;
+
+function setup(script: Step[], dispatch: (u: TelegramUpdate) => Promise<void> = async () => {}) {
+  const clock = new FakeClock();
+  const calls: GetUpdatesParams[] = [];
+  const handled: number[] = [];
+  let connect!: ConnectOptions;
+  const poller = new Poller({
+    botId: "main",
+    token: "123:abc",
+    pattern: "* * * * *",
+    timezone: null,
+    dataDir: dir,
+    platform: bunPlatform,
+    clock,
+    log: createMemoryLogger(),
+    random: () => 1,
+    connect(options) {
+      connect = options;
+      return {
+        api: {
+          getMe: async () => ({ id: 123, is_bot: true, first_name: "Bot", username: "signal_bot" }),
+          async getUpdates(params) {
+            calls.push(params);
+            const step = script.shift();
+            if (step instanceof Error) throw step;
+            if (step) return step;
+            // An empty script is a long poll that lasts until the poller aborts it.
+            const signal = connect.signal()!;
+            return new Promise((_, reject) => signal.addEventListener("abort", () => reject(new Error("aborted"))));
+          },
+        },
+        dispatch: async (u) => {
+          await dispatch(u);
+          handled.push(u.update_id);
+        },
+      };
+    },
+  });
+  return { clock, poller, calls, handled };
+}
+
+test("long-polls until the window ends, confirming each batch by offset and persisting it", async () => {
+  const { clock, poller, calls, handled } = setup([[update(10), update(11, 2)], [update(12)]]);
+  const window = poller.runWindow(clock.now() + 59_850);
+  await clock.advance(0);
+  await Bun.sleep(20);
+  await clock.advance(59_850);
+  await window;
+  expect(handled).toEqual([10, 11, 12]);
+  expect(calls.map((c) => c.offset)).toEqual([undefined, 12, 13]);
+  expect(calls[0]!.timeout).toBe(50);
+  expect(JSON.parse(await readFile(poller.offsetFile, "utf8"))).toEqual({ telegram_bot_id: 123, offset: 13 });
+  expect(poller.status).toMatchObject({ state: "idle", username: "signal_bot" });
+});
+
+test("a failed batch is not confirmed: the same updates come again", async () => {
+  let fail = true;
+  const { clock, poller, calls, handled } = setup([[update(10)], [update(10)]], async () => {
+    if (fail) {
+      fail = false;
+      throw new TelegramApiError("sendMessage", 502, "Bad Gateway");
+    }
+  });
+  const window = poller.runWindow(clock.now() + 5000);
+  await Bun.sleep(20);
+  await clock.advance(1000);
+  await Bun.sleep(20);
+  await clock.advance(4000);
+  await window;
+  expect(handled).toEqual([10]);
+  expect(calls.map((c) => c.offset)).toEqual([undefined, undefined, 11]);
+});
+
+test("429 waits retry_after on the injected clock; 401 stops the poller for good", async () => {
+  const { clock, poller, calls } = setup([new TelegramApiError("getUpdates", 429, "Too Many Requests", 3), new TelegramApiError("getUpdates", 401, "Unauthorized")]);
+  const window = poller.runWindow(clock.now() + 50_000);
+  await Bun.sleep(20);
+  expect(calls).toHaveLength(1);
+  expect(poller.status.state).toBe("backoff");
+  await clock.advance(2900);
+  expect(calls).toHaveLength(1);
+  await clock.advance(400);
+  await Bun.sleep(20);
+  await window;
+  expect(calls).toHaveLength(2);
+  expect(poller.status.state).toBe("unauthorized");
+  expect(poller.status.lastError?.kind).toBe("unauthorized");
+});
+
+test("stop aborts the open long poll and ends the window", async () => {
+  const { clock, poller, calls } = setup([]);
+  const window = poller.runWindow(clock.now() + 50_000);
+  await Bun.sleep(20);
+  expect(calls).toHaveLength(1);
+  await poller.stop();
+  await window;
+  expect(poller.status.state).toBe("stopped");
+});
