@@ -43,7 +43,10 @@ export function splitText(text: string, options: SplitOptions = {}): string[] {
   while (start < text.length) {
     const cut = findCut(text, start, stack, limit, html);
     const prefix = stack.map((tag) => tag.source).join("");
-    const suffix = cut.stack.map((tag) => `</${tag.name}>`).reverse().join("");
+    // Tags left open at the very end are the caller's markup error: keep it visible to
+    // Telegram (parse error → plain-text resend) rather than silently repairing it.
+    const atEnd = cut.end === text.length;
+    const suffix = atEnd ? "" : cut.stack.map((tag) => `</${tag.name}>`).reverse().join("");
     const part = prefix + text.slice(start, cut.end) + suffix;
     if (visibleText(part, html).trim() !== "") parts.push(part);
     start = cut.resume;

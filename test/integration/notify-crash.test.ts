@@ -1,0 +1,92 @@
+// kill -9 with 100 accepted, undelivered notifications: after a restart every one is
+// delivered, in order per chat. `tgsignal serve` runs as a subprocess; the fake Bot API
+// (in this process) refuses sends with a 503 until the crash.
+import { afterEach, expect, test } from "bun:test";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { startFakeBotApi, type FakeBotApi } from "../fakes/fake-bot-api.ts";
+import { startServe, tempDir, writeConfig, type ServeProcess } from "./serve-process.ts";
+
+const TOKEN = "111111:AAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+const CLIENT_TOKEN = "crash-test-token-0123456789";
+const CHATS = 25;
+
+let api: FakeBotApi | undefined;
+let serve: ServeProcess | undefined;
+let dir: string | undefined;
+afterEach(async () => {
+  if (serve && serve.proc.exitCode === null) await serve.kill("SIGKILL");
+  await api?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+function setup(apiUrl: string): { config: string; keyLog: string } {
+  const users = Array.from({ length: CHATS }, (_, i) => `  u${i}: ${90000000 + i}`);
+  const keyLog = Array.from({ length: CHATS }, (_, i) =>
+    JSON.stringify({ type: "issued", key: String(90000000 + i), bot: "main", chat_id: 6000 + i, chat_type: "private", username: null, name: `U${i}`, at: "2026-11-25T09:00:00.000Z" }),
+  );
+  const config = [
+    "listen: 127.0.0.1:0",
+    "data_dir: ./data",
+    "clients:",
+    "  test:",
+    `    token: ${CLIENT_TOKEN}`,
+    "bots:",
+    "  main:",
+    `    token: "${TOKEN}"`,
+    `    api_url: ${apiUrl}`,
+    '    poll: "0 0 1 1 *"',
+    "users:",
+    ...users,
+  ].join("\n");
+  return { config: config + "\n", keyLog: keyLog.join("\n") + "\n" };
+}
+
+test("kill -9 with 100 queued notifications: all delivered after restart, in order per chat", async () => {
+  api = await startFakeBotApi({ bots: [{ token: TOKEN, id: 111111, username: "signal_bot", first_name: "Signal" }] });
+  for (let i = 0; i < CHATS; i++) api.emulator.addChat(TOKEN, { id: 6000 + i, type: "private", first_name: `U${i}` });
+  dir = await tempDir("tgsignal-crash-");
+  const { config, keyLog } = setup(api.url);
+  await mkdir(join(dir, "data"));
+  await writeFile(join(dir, "data", "keys.log"), keyLog);
+  const configFile = await writeConfig(dir, config);
+
+  api.emulator.setOutage(TOKEN, { status: 503 });
+  serve = await startServe(configFile);
+  // Chats in parallel, each chat's notifications one after another (their accept order).
+  const accepted = (
+    await Promise.all(
+      Array.from({ length: CHATS }, async (_, chat) => {
+        const statuses: number[] = [];
+        for (let n = chat; n < 100; n += CHATS) {
+          const res = await fetch(`${serve!.url}/notify/u${chat}?wait=0`, {
+            method: "POST",
+            headers: { Authorization: `Bearer ${CLIENT_TOKEN}`, "Content-Type": "text/plain" },
+            body: `message ${String(n).padStart(3, "0")}`,
+          });
+          statuses.push(res.status);
+        }
+        return statuses;
+      }),
+    )
+  ).flat();
+  expect(accepted.every((status) => status === 202)).toBe(true);
+  expect(api.emulator.sent()).toHaveLength(0);
+  await serve.kill("SIGKILL");
+
+  api.emulator.setOutage(TOKEN, null);
+  serve = await startServe(configFile);
+  await serve.waitForOutput(/resuming queued notifications/, 5000);
+  const deadline = Date.now() + 20_000;
+  while (api.emulator.sent().length < 100 && Date.now() < deadline) await Bun.sleep(50);
+
+  const sent = api.emulator.sent();
+  expect(new Set(sent.map((m) => m.text)).size).toBe(100);
+  for (let i = 0; i < CHATS; i++) {
+    const texts = sent.filter((m) => m.chat_id === 6000 + i).map((m) => m.text);
+    expect(texts).toEqual([...texts].sort());
+    expect(texts).toHaveLength(4);
+  }
+  expect(api.emulator.stats().tooManyRequests).toBe(0);
+  expect(await serve.kill("SIGTERM")).toBe(0);
+}, 40_000);
