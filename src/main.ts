@@ -32,7 +32,7 @@ async function main(): Promise<number> {
     log,
     clock: systemClock,
     env,
-    print: (text) => void process.stdout.write(redactor.redact(text) + "\n"),
+    print: (text, options) => void process.stdout.write((options?.redact === false ? text : redactor.redact(text)) + "\n"),
     printError: (text) => void process.stderr.write(redactor.redact(text) + "\n"),
   };
   const args = platform.args();

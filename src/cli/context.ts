@@ -6,9 +6,17 @@ import type { Config } from "../config/types.ts";
 
 export interface CliContext extends Deps {
   /** Standard output for results (tables, JSON); logs go to stderr. */
-  print(text: string): void;
+  print(text: string, options?: PrintOptions): void;
   /** Standard error for problems a person must read (validation errors, usage). */
   printError(text: string): void;
+}
+
+export interface PrintOptions {
+  /**
+   * Output is redacted (bot and client tokens masked) unless this is false: only for
+   * secrets that are meant to be shown, like the demo sandbox's throwaway token.
+   */
+  redact?: boolean;
 }
 
 export const DEFAULT_CONFIG = "config.yaml";

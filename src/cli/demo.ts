@@ -107,7 +107,8 @@ async function playground(req: Request, emulator: BotApiEmulator, token: string)
 }
 
 function printSteps(ctx: CliContext, sandbox: Sandbox, gatewayUrl: string): void {
-  ctx.print(`
+  ctx.print(
+    `
 tgsignal demo: the gateway is running against a built-in Telegram emulator (no bot token needed).
   gateway  ${gatewayUrl}
   config   ${sandbox.configFile}   (edits apply live)
@@ -124,7 +125,10 @@ tgsignal demo: the gateway is running against a built-in Telegram emulator (no b
 
 4. What alice receives appears below (and at ${sandbox.playgroundUrl}/demo/inbox).
 
-Ctrl+C stops the demo and removes the sandbox.`);
+Ctrl+C stops the demo and removes the sandbox.`,
+    // The sandbox's client token is a throwaway the person must type: show it.
+    { redact: false },
+  );
 }
 
 async function playAuto(ctx: CliContext, sandbox: Sandbox, running: RunningGateway): Promise<number> {

@@ -1,0 +1,13 @@
+// `tgsignal demo --auto` plays the whole flow a newcomer types by hand.
+import { expect, test } from "bun:test";
+import { BUN_COMMAND, runCommand } from "./serve-process.ts";
+
+test("demo --auto: key, assignment, notify, delivery; the sandbox token is shown unmasked", async () => {
+  const proc = runCommand(BUN_COMMAND, ["demo", "--auto", "--port", "0"], { TGSIGNAL_LOG: "warn" });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  expect(code, stderr).toBe(0);
+  expect(stdout).toMatch(/Your key: [1-9]\d{7}/);
+  expect(stdout).toContain("config reloaded: alice is a known user");
+  expect(stdout).toContain("HTTP 200");
+  expect(stdout).toMatch(/Alice's Telegram shows:\n\s+Disk almost full on db1/);
+}, 60_000);
