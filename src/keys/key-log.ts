@@ -3,6 +3,7 @@
 // queued while an fsync runs are written together and flushed by the next fsync, so
 // 300 simultaneous key requests cost a handful of fsyncs, not 300.
 import { open, truncate } from "node:fs/promises";
+import { Buffer } from "node:buffer";
 import { StateError } from "../lib/errors.ts";
 import type { AppendFile, Platform } from "../platform/platform.ts";
 import type { ChatType } from "./types.ts";
@@ -64,17 +65,29 @@ export async function replayKeyLog(
   let line = 0;
   let records = 0;
   let damaged: { line: number; start: number; reason: string } | undefined;
-  const consume = (bytes: Uint8Array, start: number) => {
-    line++;
-    if (bytes.length === 0 || (bytes.length === 1 && bytes[0] === 13)) return; // blank line: harmless
-    const parsed = parseRecord(decoder.decode(bytes));
-    if (typeof parsed === "string") {
-      damaged ??= { line, start, reason: parsed };
+  const accept = (record: KeyLogRecord) => {
+    if (damaged) throw damageError(path, damaged.line, damaged.reason);
+    onRecord(record, line);
+    records++;
+  };
+  /** Complete lines (without the final newline) starting at byte `start`. */
+  const consumeBlock = (bytes: Uint8Array, start: number) => {
+    const text = decoder.decode(bytes);
+    const fast = damaged ? undefined : parseBlock(text);
+    if (fast) {
+      for (const record of fast) (line++, accept(record));
       return;
     }
-    if (damaged) throw damageError(path, damaged.line, damaged.reason);
-    onRecord(parsed, line);
-    records++;
+    let offset = start;
+    for (const text_ of text.split("\n")) {
+      line++;
+      const lineStart = offset;
+      offset += Buffer.byteLength(text_) + 1;
+      if (text_.trim() === "") continue; // blank line: harmless
+      const parsed = parseRecord(text_);
+      if (typeof parsed === "string") damaged ??= { line, start: lineStart, reason: parsed };
+      else accept(parsed);
+    }
   };
   try {
     const buffer = new Uint8Array(CHUNK);
@@ -83,13 +96,14 @@ export async function replayKeyLog(
       if (bytesRead === 0) break;
       const chunk = concat(carry, buffer.subarray(0, bytesRead));
       const chunkStart = position - carry.length;
-      let from = 0;
-      for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, from)) {
-        consume(chunk.subarray(from, nl), chunkStart + from);
-        from = nl + 1;
-      }
-      carry = chunk.slice(from);
       position += bytesRead;
+      const lastNewline = chunk.lastIndexOf(NEWLINE);
+      if (lastNewline === -1) {
+        carry = chunk.slice();
+        continue;
+      }
+      consumeBlock(chunk.subarray(0, lastNewline), chunkStart);
+      carry = chunk.slice(lastNewline + 1);
     }
   } finally {
     await handle.close();
@@ -124,6 +138,22 @@ function damageError(path: string, line: number, reason: string): StateError {
   );
 }
 
+/**
+ * Fast path for a block of lines: one JSON.parse for thousands of records (JSON strings
+ * cannot hold a raw newline, so joining lines with commas is safe). Undefined when any
+ * line is bad or blank; the caller then goes line by line to find it.
+ */
+function parseBlock(text: string): KeyLogRecord[] | undefined {
+  let values: unknown[];
+  try {
+    values = JSON.parse("[" + text.replaceAll("\n", ",") + "]") as unknown[];
+  } catch {
+    return undefined;
+  }
+  for (const value of values) if (typeof checkRecord(value) === "string") return undefined;
+  return values as KeyLogRecord[];
+}
+
 /** The record, or a short reason why the line is not one. */
 export function parseRecord(text: string): KeyLogRecord | string {
   let value: unknown;
@@ -132,6 +162,10 @@ export function parseRecord(text: string): KeyLogRecord | string {
   } catch {
     return "not valid JSON";
   }
+  return checkRecord(value);
+}
+
+function checkRecord(value: unknown): KeyLogRecord | string {
   if (typeof value !== "object" || value === null) return "not a JSON object";
   const record = value as Record<string, unknown>;
   if (typeof record.key !== "string" || !/^[1-9]\d{7}$/.test(record.key)) return 'missing or bad "key"';

@@ -2,7 +2,7 @@
 import { expect, test } from "bun:test";
 import { BUN_COMMAND, runCommand } from "./serve-process.ts";
 
-test("demo --auto: key, assignment, notify, delivery; the sandbox token is shown unmasked", async () => {
+test("demo --auto: key, assignment, notify, delivery", async () => {
   const proc = runCommand(BUN_COMMAND, ["demo", "--auto", "--port", "0"], { TGSIGNAL_LOG: "warn" });
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   expect(code, stderr).toBe(0);
