@@ -1,6 +1,120 @@
-import { UsageError } from "../lib/errors.ts";
-import type { CliContext } from "./context.ts";
+// `tgsignal send`: one notification from the command line, through the same path as
+// POST /notify (validation, outbox, rate limiter, delivery policy).
+// When a running `tgsignal serve` owns the data dir, two writers on one outbox and one
+// rate limiter per bot would break both, so send hands the message to that server over
+// HTTP instead (its listen address and a client token come from the same config).
+import { createGateway } from "../app.ts";
+import type { Config } from "../config/types.ts";
+import { ConfigError, formatIssue, RequestError, StateError, UsageError } from "../lib/errors.ts";
+import { lockDataDir } from "../lib/lock.ts";
+import { KeyRegistry } from "../keys/registry.ts";
+import { BotClients } from "../telegram/bot-clients.ts";
+import { openDelivery } from "../outbound.ts";
+import { describeNotification, statusCodeOf } from "../delivery/notifier.ts";
+import { parseNotifyFields } from "../http/notify-input.ts";
+import { CONFIG_OPTION, parseCommandArgs } from "./args.ts";
+import { configPath, EXIT, loadConfig, type CliContext } from "./context.ts";
 
-export async function runSend(_ctx: CliContext, _args: string[]): Promise<number> {
-  throw new UsageError("tgsignal send is not available in this build yet");
+const USAGE = `Usage: tgsignal send [-c FILE] --to NAME[,NAME] [--format text|html|markdown] [--title T]
+                     [--silent] [--bot B] [--topic N] [--wait SECONDS] [--token T] TEXT|-
+Sends one notification (TEXT, or standard input with "-"). Waits up to --wait seconds
+(default 30) for delivery. Exit 0 delivered or queued, 1 invalid input, 4 failed.
+With a running server on the same data dir the message goes through it over HTTP,
+authenticated with --token, $TGSIGNAL_TOKEN, or a client from the config.`;
+
+const OPTIONS = {
+  ...CONFIG_OPTION,
+  to: { type: "string" as const, multiple: true },
+  format: { type: "string" as const },
+  title: { type: "string" as const },
+  silent: { type: "boolean" as const },
+  bot: { type: "string" as const },
+  topic: { type: "string" as const },
+  wait: { type: "string" as const },
+  token: { type: "string" as const },
+};
+
+export async function runSend(ctx: CliContext, args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, OPTIONS, "send");
+  if (values.help) return ctx.print(USAGE), EXIT.ok;
+  const fields = await readFields(values, positionals);
+  let config: Config;
+  const file = configPath(ctx, values.config as string | undefined);
+  try {
+    config = await loadConfig(ctx, file);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const issue of error.issues) ctx.printError(formatIssue(issue));
+    return EXIT.invalid;
+  }
+  try {
+    const { input, wait } = parseNotifyFields(fields);
+    return await sendLocally(ctx, config, file, input, wait).catch(async (error: unknown) => {
+      if (!(error instanceof StateError && error.code === "data_dir_locked")) throw error;
+      return sendThroughServer(ctx, config, fields, values.token as string | undefined);
+    });
+  } catch (error) {
+    if (error instanceof RequestError) return ctx.printError(`tgsignal send: ${error.message}`), EXIT.invalid;
+    throw error;
+  }
+}
+
+async function readFields(values: Record<string, unknown>, positionals: string[]): Promise<Record<string, unknown>> {
+  const to = values.to as string[] | undefined;
+  if (!to || to.length === 0) throw new UsageError("send: --to NAME is required; see tgsignal send --help");
+  if (positionals.length === 0) throw new UsageError('send: give the TEXT, or "-" to read it from standard input');
+  const text = positionals.length === 1 && positionals[0] === "-" ? await new Response(process.stdin as unknown as ReadableStream).text() : positionals.join(" ");
+  const fields: Record<string, unknown> = { to, text, wait: values.wait ?? "30" };
+  for (const name of ["format", "title", "bot", "topic"]) if (values[name] !== undefined) fields[name] = values[name];
+  if (values.silent) fields.silent = true;
+  return fields;
+}
+
+async function sendLocally(ctx: CliContext, config: Config, file: string, input: ReturnType<typeof parseNotifyFields>["input"], wait: number): Promise<number> {
+  const lock = await lockDataDir(config.dataDir);
+  const gateway = createGateway(ctx, config, () => loadConfig(ctx, file));
+  const bots = new BotClients({ platform: ctx.platform, clock: ctx.clock, metrics: gateway.metrics });
+  bots.apply(config);
+  const keys = await KeyRegistry.open({ platform: ctx.platform, dataDir: config.dataDir, now: () => ctx.clock.now(), onWarning: (message) => ctx.log.warn(message) });
+  const delivery = await openDelivery(gateway, bots, keys);
+  try {
+    // Notifications a stopped server left queued go out too (same chats, in order).
+    for (const state of delivery.outbox.pending()) delivery.worker.enqueue(state);
+    const { state } = await delivery.notifier.submit(input, { id: "cli", allow: null });
+    await delivery.notifier.waitSettled(state, wait * 1000);
+    return report(ctx, describeNotification(state), statusCodeOf(state));
+  } finally {
+    await delivery.worker.stop();
+    await delivery.outbox.close();
+    await keys.close();
+    await lock.release();
+  }
+}
+
+async function sendThroughServer(ctx: CliContext, config: Config, fields: Record<string, unknown>, token: string | undefined): Promise<number> {
+  const host = ["0.0.0.0", "::", ""].includes(config.listen.hostname) ? "127.0.0.1" : config.listen.hostname;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${config.listen.port}/notify`;
+  const bearer = token ?? ctx.env.TGSIGNAL_TOKEN ?? [...config.clients.values()].find((client) => client.allow === null)?.token ?? [...config.clients.values()][0]?.token;
+  ctx.log.info("a running tgsignal owns the data dir; sending through it", { url });
+  const headers: Record<string, string> = { "Content-Type": "application/json" };
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
+  let res: Response;
+  try {
+    res = await fetch(url, { method: "POST", headers, body: JSON.stringify({ ...fields, wait: Number(fields.wait) }) });
+  } catch (error) {
+    throw new StateError("server_unreachable", `the data dir is locked by a running tgsignal, but ${url} does not answer (${error instanceof Error ? error.message : String(error)}); use curl against its listen address`);
+  }
+  const body = (await res.json()) as Record<string, unknown>;
+  if (!res.ok && res.status !== 424 && "error" in body) {
+    const error = body.error as { message: string };
+    ctx.printError(`tgsignal send: ${error.message}`);
+    return res.status >= 500 ? EXIT.runtime : EXIT.invalid;
+  }
+  return report(ctx, body, res.status);
+}
+
+function report(ctx: CliContext, body: Record<string, unknown>, status: number): number {
+  ctx.print(JSON.stringify(body, null, 2));
+  if (status === 202) ctx.printError("tgsignal send: still queued; it stays in the outbox and goes out when tgsignal serve runs");
+  return status === 424 ? EXIT.runtime : EXIT.ok;
 }

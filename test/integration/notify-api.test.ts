@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { Value } from "@sinclair/typebox/value";
 import { NotificationSchema } from "../../src/http/openapi.ts";
-import { CI_TOKEN, PEOPLE, startNotifyHarness, TOKEN, type NotifyHarness } from "./notify-harness.ts";
+import { CI_TOKEN, jsonOf, PEOPLE, startNotifyHarness, TOKEN, type NotifyHarness } from "./notify-harness.ts";
 
 let h: NotifyHarness;
 beforeAll(async () => {
@@ -17,7 +17,7 @@ beforeEach(() => h.api.emulator.clearSent());
 
 async function expectRejected(res: Response, status: number, code: string): Promise<string> {
   const before = (await h.outboxLines()).length;
-  const body = (await res.json()) as { error: { code: string; message: string } };
+  const body = (await jsonOf(res)) as { error: { code: string; message: string } };
   expect({ status: res.status, code: body.error.code }).toEqual({ status, code });
   expect(h.api.emulator.sent()).toHaveLength(0);
   expect((await h.outboxLines()).length).toBe(before);
@@ -50,7 +50,7 @@ describe("auth", () => {
     const limited = await send();
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-    expect(((await limited.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
+    expect(((await jsonOf(limited)) as { error: { code: string } }).error.code).toBe("rate_limited");
   });
 
   test("health, metrics and openapi need no token", async () => {
@@ -108,7 +108,7 @@ describe("validation: 4xx and nothing sent", () => {
     expect(res.headers.get("allow")).toBe("POST");
     const missing = await fetch(h.url + "/nope");
     expect(missing.status).toBe(404);
-    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe("not_found");
+    expect(((await jsonOf(missing)) as { error: { code: string } }).error.code).toBe("not_found");
   });
 });
 
@@ -116,7 +116,7 @@ describe("sending", () => {
   test("JSON to a user and a group: ivanov is reached once per chat, 200 with message ids", async () => {
     const res = await h.post("/notify", { to: ["ivanov", "ops"], text: "disk full", title: "db1", silent: true, bot: "main" });
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = await jsonOf(res);
     expect(Value.Check(NotificationSchema, body)).toBe(true);
     expect(body.recipients.map((r: { user: string }) => r.user)).toEqual(["ivanov", "petrov"]);
     const sent = h.api.emulator.sent(TOKEN);
@@ -149,7 +149,7 @@ describe("sending", () => {
     const paragraph = "Привет, мир! 😀👍🏽 <b>жирный текст</b> и <i>курсив</i>. ".repeat(60);
     const text = Array.from({ length: 6 }, (_, i) => `<b>Раздел ${i}</b>\n${paragraph}`).join("\n\n");
     const res = await h.post("/notify", { to: "sidorov", text, format: "html", wait: 30 });
-    const body = await res.json();
+    const body = await jsonOf(res);
     expect(res.status).toBe(200);
     expect(body.parts).toBeGreaterThan(2);
     const sent = h.api.emulator.sent(TOKEN);
@@ -163,26 +163,26 @@ describe("sending", () => {
   test("Idempotency-Key: a retry returns the first notification; another body with it is 422", async () => {
     const headers = { "Idempotency-Key": "order-7781-shipped" };
     const first = await h.post("/notify", { to: "petrov", text: "shipped" }, { headers });
-    const firstBody = await first.json();
+    const firstBody = await jsonOf(first);
     const again = await h.post("/notify", { to: "petrov", text: "shipped" }, { headers });
     expect(again.headers.get("idempotent-replayed")).toBe("true");
-    expect((await again.json()).id).toBe(firstBody.id);
+    expect((await jsonOf(again)).id).toBe(firstBody.id);
     expect(h.api.emulator.sent()).toHaveLength(1);
     const other = await h.post("/notify", { to: "petrov", text: "different" }, { headers });
     expect(other.status).toBe(422);
     // Another client may use the same key for its own notification.
     const ci = await h.post("/notify", { to: "petrov", text: "shipped" }, { headers, token: CI_TOKEN });
-    expect((await ci.json()).id).not.toBe(firstBody.id);
+    expect((await jsonOf(ci)).id).not.toBe(firstBody.id);
   });
 
   test("wait=0 answers 202 queued; GET /messages/{id} reports delivery; other clients see 404", async () => {
     const res = await h.post("/notify", { to: "sidorov", text: "later", wait: 0 });
     expect(res.status).toBe(202);
-    const { id, recipients } = await res.json();
+    const { id, recipients } = await jsonOf(res);
     expect(recipients[0].status).toBe("queued");
     expect(res.headers.get("location")).toBe(`/messages/${id}`);
     const status = await fetch(`${h.url}/messages/${id}?wait=5`, { headers: { Authorization: "Bearer erp-token-0123456789abcdef" } });
-    expect((await status.json()).recipients[0].status).toBe("delivered");
+    expect((await jsonOf(status)).recipients[0].status).toBe("delivered");
     const foreign = await fetch(`${h.url}/messages/${id}`, { headers: { Authorization: `Bearer ${CI_TOKEN}` } });
     expect(foreign.status).toBe(404);
   });

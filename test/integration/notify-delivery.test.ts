@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { PEOPLE, startNotifyHarness, TOKEN, type NotifyHarness } from "./notify-harness.ts";
+import { jsonOf, PEOPLE, startNotifyHarness, TOKEN, type NotifyHarness } from "./notify-harness.ts";
 
 let h: NotifyHarness | undefined;
 afterEach(async () => {
@@ -22,7 +22,7 @@ describe("delivery policy", () => {
     const res = await h.post("/notify", { to: "sidorov", text: "after the pause" });
     expect(res.status).toBe(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
-    expect((await res.json()).recipients[0].attempts).toBe(1);
+    expect((await jsonOf(res)).recipients[0].attempts).toBe(1);
     expect(await (await fetch(h.url + "/metrics")).text()).toContain('tgsignal_telegram_429_total{bot="main"} 1');
   });
 
@@ -33,13 +33,13 @@ describe("delivery policy", () => {
     for (const text of ["one", "two", "three"]) {
       const res = await h.post("/notify", { to: "petrov", text, wait: 0.3 });
       expect(res.status).toBe(202);
-      ids.push((await res.json()).id);
+      ids.push((await jsonOf(res)).id);
     }
     const status = await fetch(`${h.url}/messages/${ids[0]}`, { headers: { Authorization: "Bearer erp-token-0123456789abcdef" } });
-    expect((await status.json()).recipients[0].last_error).toContain("502");
+    expect((await jsonOf(status)).recipients[0].last_error).toContain("502");
     h.api.emulator.setOutage(TOKEN, null);
     const last = await fetch(`${h.url}/messages/${ids[2]}?wait=10`, { headers: { Authorization: "Bearer erp-token-0123456789abcdef" } });
-    expect((await last.json()).status).toBe("delivered");
+    expect((await jsonOf(last)).status).toBe("delivered");
     expect(h.api.emulator.sent(TOKEN, { chat_id: PEOPLE.petrov.chat }).map((m) => m.text)).toEqual(["one", "two", "three"]);
   }, 20_000);
 
@@ -48,7 +48,7 @@ describe("delivery policy", () => {
     h.api.emulator.userBlocksBot(TOKEN, PEOPLE.petrov.chat);
     const res = await h.post("/notify", { to: ["petrov", "sidorov"], text: "hello" });
     expect(res.status).toBe(424);
-    const body = await res.json();
+    const body = await jsonOf(res);
     expect(body.recipients.map((r: { status: string }) => r.status)).toEqual(["failed", "delivered"]);
     expect(body.recipients[0].error).toContain("blocked");
     expect((await keyLog(h)).at(-1)).toMatchObject({ type: "blocked", key: PEOPLE.petrov.key });
@@ -63,7 +63,7 @@ describe("delivery policy", () => {
     h = await startNotifyHarness();
     const res = await h.post("/notify", { to: "sidorov", text: "x <b>unclosed", format: "html" });
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = await jsonOf(res);
     expect(body.recipients[0].warning).toContain("plain text");
     const sent = h.api.emulator.sent(TOKEN);
     expect(sent).toHaveLength(1);
@@ -76,25 +76,25 @@ describe("delivery policy", () => {
     h.api.emulator.migrateChat(TOKEN, PEOPLE.opsroom.chat, -1007001);
     const res = await h.post("/notify", { to: "opsroom", text: "to the new chat" });
     expect(res.status).toBe(200);
-    expect((await res.json()).recipients[0].chat_id).toBe(-1007001);
+    expect((await jsonOf(res)).recipients[0].chat_id).toBe(-1007001);
     expect(h.api.emulator.sent(TOKEN).map((m) => m.chat_id)).toEqual([-1007001]);
     expect((await keyLog(h)).at(-1)).toMatchObject({ type: "migrated", key: PEOPLE.opsroom.key, chat_id: -1007001 });
     // The registry now points at the new chat: the next notification goes there directly.
     const next = await h.post("/notify", { to: "opsroom", text: "direct" });
-    expect((await next.json()).recipients[0].chat_id).toBe(-1007001);
+    expect((await jsonOf(next)).recipients[0].chat_id).toBe(-1007001);
   });
 
   test("a restart resumes queued notifications from the outbox; idempotency survives it", async () => {
     h = await startNotifyHarness();
     h.api.emulator.setOutage(TOKEN, { status: 503 });
     const first = await h.post("/notify", { to: "sidorov", text: "queued before restart", wait: 0 }, { headers: { "Idempotency-Key": "k-1" } });
-    const { id } = await first.json();
+    const { id } = await jsonOf(first);
     await h.restart();
     h.api.emulator.setOutage(TOKEN, null);
     const status = await fetch(`${h.url}/messages/${id}?wait=10`, { headers: { Authorization: "Bearer erp-token-0123456789abcdef" } });
-    expect((await status.json()).status).toBe("delivered");
+    expect((await jsonOf(status)).status).toBe("delivered");
     const retry = await h.post("/notify", { to: "sidorov", text: "queued before restart" }, { headers: { "Idempotency-Key": "k-1" } });
-    expect((await retry.json()).id).toBe(id);
+    expect((await jsonOf(retry)).id).toBe(id);
     expect(h.api.emulator.sent(TOKEN).map((m) => m.text)).toEqual(["queued before restart"]);
   }, 20_000);
 });

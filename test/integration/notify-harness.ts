@@ -99,7 +99,7 @@ export interface NotifyHarness {
   url: string;
   gateway: Gateway;
   log: ReturnType<typeof createMemoryLogger>;
-  post(path: string, body?: unknown, init?: { token?: string | null; headers?: Record<string, string>; raw?: BodyInit }): Promise<Response>;
+  post(path: string, body?: unknown, init?: { token?: string | null; headers?: Record<string, string>; raw?: string | ReadableStream<Uint8Array> }): Promise<Response>;
   outboxLines(): Promise<string[]>;
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -174,3 +174,7 @@ export async function startNotifyHarness(options: HarnessOptions = {}): Promise<
   };
   return harness;
 }
+
+/** A response body for assertions (tests check shapes with expect, not the type system). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const jsonOf = (res: Response): Promise<any> => res.json();

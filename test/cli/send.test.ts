@@ -1,0 +1,65 @@
+// `tgsignal send` as a process: alone it owns the data dir and delivers through the same
+// outbox and policy; with a server running on the data dir it goes through that server.
+import { afterEach, expect, test } from "bun:test";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { startFakeBotApi, type FakeBotApi } from "../fakes/fake-bot-api.ts";
+import { keyLogText, notifyConfig, PEOPLE, TOKEN, TOKEN_B } from "../integration/notify-harness.ts";
+import { BUN_COMMAND, runCommand, startServe, tempDir, writeConfig, type ServeProcess } from "../integration/serve-process.ts";
+
+let api: FakeBotApi | undefined;
+let serve: ServeProcess | undefined;
+let dir: string | undefined;
+afterEach(async () => {
+  if (serve && serve.proc.exitCode === null) await serve.kill("SIGTERM");
+  await api?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+async function setup(): Promise<string> {
+  api = await startFakeBotApi({
+    bots: [
+      { token: TOKEN, id: 111111, username: "signal_bot", first_name: "Signal" },
+      { token: TOKEN_B, id: 222222, username: "other_bot", first_name: "Other" },
+    ],
+  });
+  api.emulator.addChat(TOKEN, { id: PEOPLE.sidorov.chat, type: "private", first_name: "S" });
+  dir = await tempDir("tgsignal-send-");
+  await mkdir(join(dir, "data"));
+  await writeFile(join(dir, "data", "keys.log"), keyLogText());
+  return writeConfig(dir, notifyConfig({ apiUrl: api.url }));
+}
+
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const proc = runCommand(BUN_COMMAND, args);
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { code, stdout, stderr };
+}
+
+test("send delivers on its own and records the notification in the outbox", async () => {
+  const config = await setup();
+  const result = await run(["send", "-c", config, "--to", "sidorov", "--title", "cron", "--silent", "backup done"]);
+  expect(result.code).toBe(0);
+  expect(JSON.parse(result.stdout)).toMatchObject({ status: "delivered", recipients: [{ user: "sidorov", status: "delivered" }] });
+  expect(api!.emulator.sent(TOKEN)[0]).toMatchObject({ plain_text: "cron\nbackup done", disable_notification: true });
+  expect(await readFile(join(dir!, "data", "outbox.log"), "utf8")).toContain('"client":"cli"');
+}, 20_000);
+
+test("send rejects an unknown name with exit 1 and sends nothing", async () => {
+  const config = await setup();
+  const result = await run(["send", "-c", config, "--to", "sidorv", "hello"]);
+  expect(result.code).toBe(1);
+  expect(result.stderr).toContain('did you mean "sidorov"');
+  expect(api!.emulator.sent()).toHaveLength(0);
+}, 20_000);
+
+test("with a server on the data dir, send goes through it over HTTP", async () => {
+  const config = await setup();
+  serve = await startServe(config);
+  const port = new URL(serve.url).port;
+  await writeFile(config, (await readFile(config, "utf8")).replace("listen: 127.0.0.1:0", `listen: 127.0.0.1:${port}`));
+  const result = await run(["send", "-c", config, "--to", "sidorov", "via the server"]);
+  expect(result.code).toBe(0);
+  expect(result.stderr).toContain("sending through it");
+  expect(api!.emulator.sent(TOKEN).map((m) => m.text)).toEqual(["via the server"]);
+}, 30_000);
