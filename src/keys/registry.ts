@@ -42,7 +42,8 @@ export function generateKey(random: () => number = cryptoRandom): string {
 
 export class KeyRegistry implements KeyLookup {
   readonly #byKey = new Map<string, Entry>();
-  readonly #byChat = new Map<string, string>();
+  /** bot → chat id → key (nested, not a joined string: a million string concatenations cost a second). */
+  readonly #byChat = new Map<string, Map<number, string>>();
   readonly #reserved = new Set<string>();
   readonly #inflight = new Map<string, Promise<unknown>>();
   #writer: KeyLogWriter | undefined;
@@ -75,7 +76,7 @@ export class KeyRegistry implements KeyLookup {
 
   /** The chat's current key (active or blocked), if any. */
   keyForChat(bot: string, chatId: number): KeyRecord | undefined {
-    const key = this.#byChat.get(chatKey(bot, chatId));
+    const key = this.#byChat.get(bot)?.get(chatId);
     return key === undefined ? undefined : this.#byKey.get(key);
   }
 
@@ -152,7 +153,7 @@ export class KeyRegistry implements KeyLookup {
   #apply(record: KeyLogRecord): void {
     if (record.type === "issued") {
       const previous = this.#byKey.get(record.key);
-      if (previous) this.#byChat.delete(chatKey(previous.bot, previous.chatId));
+      if (previous) this.#unindex(previous);
       this.#byKey.set(record.key, {
         key: record.key,
         bot: record.bot,
@@ -163,22 +164,33 @@ export class KeyRegistry implements KeyLookup {
         issuedAt: previous?.issuedAt ?? record.at,
         status: "active",
       });
-      this.#byChat.set(chatKey(record.bot, record.chat_id), record.key);
+      this.#index(record.bot, record.chat_id, record.key);
       return;
     }
     const entry = this.#byKey.get(record.key);
     if (!entry) return; // a change for a key this log never issued (hand edit): nothing to change
     if (record.type === "revoked") {
       entry.status = "revoked";
-      if (this.#byChat.get(chatKey(entry.bot, entry.chatId)) === entry.key) this.#byChat.delete(chatKey(entry.bot, entry.chatId));
+      this.#unindex(entry);
     } else if (record.type === "blocked") {
       entry.status = "blocked";
     } else {
-      this.#byChat.delete(chatKey(entry.bot, entry.chatId));
+      this.#unindex(entry);
       entry.chatId = record.chat_id;
       entry.chatType = "supergroup";
-      this.#byChat.set(chatKey(entry.bot, entry.chatId), entry.key);
+      if (entry.status !== "revoked") this.#index(entry.bot, entry.chatId, entry.key);
     }
+  }
+
+  #index(bot: string, chatId: number, key: string): void {
+    let chats = this.#byChat.get(bot);
+    if (!chats) this.#byChat.set(bot, (chats = new Map()));
+    chats.set(chatId, key);
+  }
+
+  #unindex(entry: Entry): void {
+    const chats = this.#byChat.get(entry.bot);
+    if (chats?.get(entry.chatId) === entry.key) chats.delete(entry.chatId);
   }
 
   #newKey(): string {

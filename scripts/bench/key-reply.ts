@@ -1,0 +1,57 @@
+// Key reply latency through the gateway (createGateway + addComponents, as `serve` does)
+// and the fake Bot API: from the person's message to the bot's sendMessage reaching the
+// API (goal p95 ≤ 500 ms). Requests come from distinct people at 10/s, under Telegram's
+// 30 msg/s bot limit, on the default-for-benchmarks `* * * * * *` pattern.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createGateway } from "../../src/app.ts";
+import { addComponents } from "../../src/components.ts";
+import { loadConfigFile } from "../../src/config/load.ts";
+import { systemClock } from "../../src/lib/clock.ts";
+import { createMemoryLogger } from "../../src/lib/log.ts";
+import { bunPlatform } from "../../src/platform/bun.ts";
+import { startFakeBotApi } from "../../test/fakes/fake-bot-api.ts";
+import { median, ms, percentile, printTable } from "./table.ts";
+
+const TOKEN = "111111:AAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+const REQUESTS = 100;
+const INTERVAL_MS = 100;
+
+export async function main(pattern = "* * * * * *"): Promise<void> {
+  const api = await startFakeBotApi({ bots: [{ token: TOKEN, id: 111111, username: "signal_bot", first_name: "Signal" }] });
+  const dir = await mkdtemp(join(tmpdir(), "tgsignal-bench-reply-"));
+  const file = join(dir, "config.yaml");
+  await writeFile(file, `listen: 127.0.0.1:0\ndata_dir: ./data\nbots:\n  main:\n    token: "${TOKEN}"\n    poll: "${pattern}"\n    api_url: ${api.url}\n`);
+  const load = () => loadConfigFile(file, { env: {} });
+  const gateway = createGateway({ platform: bunPlatform, log: createMemoryLogger("warn"), clock: systemClock, env: {} }, await load(), load);
+  try {
+    await addComponents(gateway);
+    await gateway.start();
+    while (!api.emulator.isPolling(TOKEN)) await Bun.sleep(10);
+    const latencies: number[] = [];
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < REQUESTS; i++) {
+      const chatId = 50_000 + i;
+      const started = performance.now();
+      const reply = api.emulator.waitForSent((m) => m.chat_id === chatId, 10_000);
+      api.emulator.userWrites({ token: TOKEN, from: { id: chatId, first_name: `P${i}` }, text: "my key" });
+      pending.push(reply.then(() => void latencies.push(performance.now() - started)));
+      await Bun.sleep(INTERVAL_MS);
+    }
+    await Promise.all(pending);
+    const p95 = percentile(latencies, 95);
+    printTable(`key reply latency (${REQUESTS} people, one every ${INTERVAL_MS} ms, poll "${pattern}")`, [
+      { figure: "p50", value: ms(median(latencies)), goal: "info" },
+      { figure: "p95", value: ms(p95), goal: "≤ 500 ms", ok: p95 <= 500 },
+      { figure: "max", value: ms(Math.max(...latencies)), goal: "info" },
+      { figure: "429 answers", value: String(api.emulator.stats().tooManyRequests), goal: "0", ok: api.emulator.stats().tooManyRequests === 0 },
+    ]);
+  } finally {
+    await gateway.stop();
+    await api.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.main) await main(process.argv[2]);
