@@ -5,7 +5,7 @@
 //
 // The policy is GCRA (a leaky bucket by "theoretical arrival time"): each send reserves
 // the earliest slot that satisfies both the bot-wide spacing and its chat's spacing.
-// Waiting for a busy chat never holds a bot-wide slot, so one chat does not stall others.
+// Waiting for a busy chat never holds an earlier bot-wide slot, so one chat does not stall others.
 import type { Clock } from "../lib/clock.ts";
 
 export interface RateLimits {
@@ -31,7 +31,7 @@ export const TELEGRAM_LIMITS: RateLimits = {
 };
 
 export class RateLimiter {
-  #botNext = 0;
+  readonly #botSlots = new Set<number>();
   #pausedUntil = 0;
   readonly #chatNext = new Map<number, number>();
   readonly #botInterval: number;
@@ -90,14 +90,22 @@ export class RateLimiter {
     const chatInterval = isGroup ? this.#groupInterval : this.#chatInterval;
     const burstTolerance = isGroup ? 0 : (this.limits.perChatBurst - 1) * chatInterval;
     const chatTat = this.#chatNext.get(chatId) ?? now;
-    const start = Math.max(now, chatTat - burstTolerance, this.#botNext, this.#pausedUntil);
-    this.#botNext = start + this.#botInterval;
+    const earliest = Math.max(now, chatTat - burstTolerance, this.#pausedUntil);
+    // Bot-wide: time is cut into slots of 1/perSecond; each send takes a free slot at or
+    // after its earliest moment. A chat waiting seconds for its own turn takes a future
+    // slot and leaves the earlier ones to other chats.
+    let slot = Math.floor(earliest / this.#botInterval);
+    while (this.#botSlots.has(slot)) slot++;
+    this.#botSlots.add(slot);
+    const start = Math.max(earliest, slot * this.#botInterval);
     this.#chatNext.set(chatId, Math.max(chatTat, start) + chatInterval);
-    if (this.#chatNext.size > 10_000) this.#prune(now);
+    if (this.#chatNext.size > 10_000 || this.#botSlots.size > 4096) this.#prune(now);
     return start - now;
   }
 
   #prune(now: number): void {
     for (const [chat, tat] of this.#chatNext) if (tat < now) this.#chatNext.delete(chat);
+    const current = Math.floor(now / this.#botInterval);
+    for (const slot of this.#botSlots) if (slot < current) this.#botSlots.delete(slot);
   }
 }

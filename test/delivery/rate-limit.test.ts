@@ -1,0 +1,60 @@
+import { describe, expect, test } from "bun:test";
+import { RateLimiter, TELEGRAM_LIMITS } from "../../src/delivery/rate-limit.ts";
+import { FakeClock } from "../fakes/fake-clock.ts";
+
+describe("RateLimiter (GCRA)", () => {
+  test("a private chat gets a burst of 3, then about 1 per second", () => {
+    const clock = new FakeClock();
+    const limiter = new RateLimiter(clock, TELEGRAM_LIMITS);
+    const waits = Array.from({ length: 5 }, () => limiter.reserve(1, clock.now()));
+    expect(waits.slice(0, 3).every((wait, i) => wait === Math.round(i * (1000 / 29) * 1000) / 1000 || wait < 100)).toBe(true);
+    expect(waits[3]).toBeGreaterThan(1000);
+    expect(waits[4]! - waits[3]!).toBeCloseTo(1000 / 0.95, 0);
+  });
+
+  test("bot-wide: about 29 per second, never more than 30 in any 1 s window", () => {
+    const clock = new FakeClock(Date.UTC(2026, 10, 25, 10, 0, 0) + 17);
+    const limiter = new RateLimiter(clock);
+    const times = Array.from({ length: 200 }, (_, chat) => clock.now() + limiter.reserve(chat + 1, clock.now()));
+    expect(times[28]! - times[0]!).toBeLessThan(1000);
+    for (let i = 30; i < times.length; i++) expect(times[i]! - times[i - 30]!).toBeGreaterThanOrEqual(1000);
+    expect(times.at(-1)! - times[0]!).toBeLessThan((200 / 29) * 1000);
+  });
+
+  test("a group gets one message per 60/19 s", () => {
+    const clock = new FakeClock();
+    const limiter = new RateLimiter(clock);
+    limiter.reserve(-5, clock.now());
+    expect(limiter.reserve(-5, clock.now())).toBeCloseTo(60_000 / 19, 0);
+  });
+
+  test("a busy chat does not delay other chats", () => {
+    const clock = new FakeClock();
+    const limiter = new RateLimiter(clock);
+    for (let i = 0; i < 10; i++) limiter.reserve(1, clock.now());
+    expect(limiter.reserve(2, clock.now())).toBeLessThan(1000);
+  });
+
+  test("acquire sleeps on the fake clock and honours a 429 pause", async () => {
+    const clock = new FakeClock();
+    const limiter = new RateLimiter(clock);
+    limiter.pauseUntil(clock.now() + 5000);
+    let waited = -1;
+    void limiter.acquire(1).then((ms) => (waited = ms));
+    await clock.advance(4999);
+    expect(waited).toBe(-1);
+    await clock.advance(1);
+    expect(waited).toBe(5000);
+    expect(limiter.waits).toBe(1);
+  });
+
+  test("acquire rejects when its signal aborts", async () => {
+    const clock = new FakeClock();
+    const limiter = new RateLimiter(clock);
+    limiter.pauseUntil(clock.now() + 5000);
+    const controller = new AbortController();
+    const pending = limiter.acquire(1, controller.signal);
+    controller.abort(new Error("stop"));
+    await expect(pending).rejects.toThrow("stop");
+  });
+});
