@@ -1,0 +1,106 @@
+// Shared by the notify benchmarks: a fake Bot API in this process, a temp data dir with
+// N issued keys, and `tgsignal serve` as a child process (so load, gateway and fake are
+// separate processes, as in production).
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { BotApiEmulator } from "../../src/emulator/bot-api.ts";
+import type { RateLimitOptions } from "../../src/emulator/types.ts";
+
+export const ROOT = resolve(import.meta.dir, "../..");
+export const TOKEN = "111111:AAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+export const CLIENT_TOKEN = "bench-token-0123456789abcdef";
+
+export interface BenchGateway {
+  url: string;
+  /** The fake Bot API's root URL. */
+  apiUrl: string;
+  emulator: BotApiEmulator;
+  stop(): Promise<void>;
+}
+
+export async function startBenchGateway(users: number, limits: RateLimitOptions | false): Promise<BenchGateway> {
+  const emulator = new BotApiEmulator({ limits });
+  emulator.addBot({ token: TOKEN, id: 111111, username: "bench_bot", first_name: "Bench" });
+  const api = Bun.serve({ port: 0, hostname: "127.0.0.1", idleTimeout: 0, fetch: emulator.fetch });
+  const dir = await mkdtemp(join(tmpdir(), "tgsignal-bench-"));
+  await mkdir(join(dir, "data"));
+  const keys: string[] = [];
+  const log: string[] = [];
+  for (let i = 0; i < users; i++) {
+    const key = String(20000000 + i);
+    keys.push(`  u${i}: ${key}`);
+    emulator.addChat(TOKEN, { id: 100000 + i, type: "private", first_name: `U${i}` });
+    log.push(JSON.stringify({ type: "issued", key, bot: "main", chat_id: 100000 + i, chat_type: "private", username: null, name: null, at: "2026-11-25T00:00:00.000Z" }));
+  }
+  await writeFile(join(dir, "data", "keys.log"), log.join("\n") + "\n");
+  const config = [
+    "listen: 127.0.0.1:0",
+    "data_dir: ./data",
+    "clients:",
+    "  bench:",
+    `    token: ${CLIENT_TOKEN}`,
+    "bots:",
+    "  main:",
+    `    token: "${TOKEN}"`,
+    `    api_url: http://127.0.0.1:${api.port}`,
+    '    poll: "0 0 1 1 *"',
+    "users:",
+    ...keys,
+    "groups:",
+    `  everyone: [${Array.from({ length: users }, (_, i) => `u${i}`).join(", ")}]`,
+  ].join("\n");
+  await writeFile(join(dir, "config.yaml"), config + "\n");
+  const proc = Bun.spawn([process.execPath, join(ROOT, "src/main.ts"), "serve", "-c", join(dir, "config.yaml")], {
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, TGSIGNAL_LOG: "info" },
+  });
+  const url = await readListenUrl(proc.stderr as ReadableStream<Uint8Array>);
+  return {
+    url,
+    apiUrl: `http://127.0.0.1:${api.port}`,
+    emulator,
+    async stop() {
+      proc.kill("SIGTERM");
+      await proc.exited;
+      await api.stop(true);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function readListenUrl(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = "";
+  const reader = stream.getReader();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`gateway exited before listening:\n${text}`);
+    text += decoder.decode(value, { stream: true });
+    const match = /tgsignal started.*listen=(http:\/\/\S+)/.exec(text);
+    if (match) {
+      // Keep draining so the child never blocks on a full pipe.
+      void (async () => {
+        while (!(await reader.read()).done);
+      })();
+      return match[1]!;
+    }
+  }
+}
+
+/** Runs scripts/bench/_load.ts in its own process; returns its JSON summary. */
+export async function runLoad(options: { url: string; seconds: number; connections: number; body: string }): Promise<LoadResult> {
+  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "_load.ts"), JSON.stringify({ ...options, token: CLIENT_TOKEN })], { stdout: "pipe", stderr: "inherit" });
+  const out = await new Response(proc.stdout).text();
+  await proc.exited;
+  return JSON.parse(out) as LoadResult;
+}
+
+export interface LoadResult {
+  requests: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  statuses: Record<string, number>;
+}
