@@ -31,7 +31,8 @@ export const TELEGRAM_LIMITS: RateLimits = {
 };
 
 export class RateLimiter {
-  readonly #botSlots = new Set<number>();
+  /** Reserved bot-wide send times, ascending (past ones pruned). */
+  readonly #botTimes: number[] = [];
   #pausedUntil = 0;
   readonly #chatNext = new Map<number, number>();
   readonly #botInterval: number;
@@ -91,21 +92,43 @@ export class RateLimiter {
     const burstTolerance = isGroup ? 0 : (this.limits.perChatBurst - 1) * chatInterval;
     const chatTat = this.#chatNext.get(chatId) ?? now;
     const earliest = Math.max(now, chatTat - burstTolerance, this.#pausedUntil);
-    // Bot-wide: time is cut into slots of 1/perSecond; each send takes a free slot at or
-    // after its earliest moment. A chat waiting seconds for its own turn takes a future
-    // slot and leaves the earlier ones to other chats.
-    let slot = Math.floor(earliest / this.#botInterval);
-    while (this.#botSlots.has(slot)) slot++;
-    this.#botSlots.add(slot);
-    const start = Math.max(earliest, slot * this.#botInterval);
+    // Bot-wide: sends are at least 1/perSecond apart. Each send takes the earliest gap
+    // between reserved sends at or after its earliest moment, so a chat waiting seconds
+    // for its own turn reserves a future time and leaves the earlier gaps to other chats.
+    const start = this.#reserveBotSlot(earliest);
     this.#chatNext.set(chatId, Math.max(chatTat, start) + chatInterval);
-    if (this.#chatNext.size > 10_000 || this.#botSlots.size > 4096) this.#prune(now);
+    if (this.#chatNext.size > 10_000 || this.#botTimes.length > 4096) this.#prune(now);
     return start - now;
+  }
+
+  /** Sorted reserved send times; finds and takes the first time ≥ earliest with room around it. */
+  #reserveBotSlot(earliest: number): number {
+    const times = this.#botTimes;
+    const interval = this.#botInterval;
+    let index = lowerBound(times, earliest - interval + 1e-9);
+    let start = earliest;
+    while (index < times.length && times[index]! < start + interval) {
+      start = Math.max(start, times[index]! + interval);
+      index++;
+    }
+    times.splice(index, 0, start);
+    return start;
   }
 
   #prune(now: number): void {
     for (const [chat, tat] of this.#chatNext) if (tat < now) this.#chatNext.delete(chat);
-    const current = Math.floor(now / this.#botInterval);
-    for (const slot of this.#botSlots) if (slot < current) this.#botSlots.delete(slot);
+    const keepFrom = lowerBound(this.#botTimes, now - this.#botInterval);
+    this.#botTimes.splice(0, keepFrom);
   }
+}
+
+function lowerBound(values: number[], target: number): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (values[mid]! < target) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
