@@ -10,6 +10,8 @@ import type { Authenticator } from "./auth.ts";
 import { parseBody, queryFields, readBodyLimited, type Fields } from "./body.ts";
 import { checkKnownFields, MAX_WAIT_SECONDS, mergeFields, NOTIFY_FIELDS, parseNotifyFields } from "./notify-input.ts";
 import type { RequestContext, Router } from "./router.ts";
+import { didYouMean } from "../lib/did-you-mean.ts";
+import { isTemplateName, renderTemplate, TEMPLATE_NAMES } from "../templates/webhooks.ts";
 
 export interface NotifyRoutesOptions {
   router: Router;
@@ -43,6 +45,7 @@ async function handleNotify(options: NotifyRoutesOptions, req: Request, ctx: Req
 }
 
 async function readFields(req: Request, ctx: RequestContext, limit: number, to: string | undefined): Promise<Fields> {
+  if (ctx.url.searchParams.has("template")) return readTemplateFields(req, ctx, limit, to);
   const bytes = await readBodyLimited(req, limit);
   let { kind, fields } = await parseBody(req, bytes, to === undefined ? undefined : "text");
   // `curl -d "disk full" .../notify/ops` sends the text as a form body; take it as the text.
@@ -56,6 +59,35 @@ async function readFields(req: Request, ctx: RequestContext, limit: number, to: 
     if ("to" in fields || "to" in query) throw new RequestError("duplicate_field", `the recipients are in the path (/notify/${to}); do not also give "to"`, 400);
     sources.unshift(["path", { to }]);
   }
+  return mergeFields(sources);
+}
+
+/**
+ * `?template=alertmanager|grafana`: the body is that tool's webhook JSON, rendered to HTML.
+ * Other fields (title, silent, bot, topic, wait) may come in the query string.
+ */
+async function readTemplateFields(req: Request, ctx: RequestContext, limit: number, to: string | undefined): Promise<Fields> {
+  const name = ctx.url.searchParams.get("template") ?? "";
+  if (!isTemplateName(name))
+    throw new RequestError("bad_template", `unknown template "${name}"; use ${TEMPLATE_NAMES.join(" or ")}${didYouMean(name, TEMPLATE_NAMES)}`, 400);
+  const query = queryFields(ctx.url);
+  delete query.template;
+  checkKnownFields(query, "query string");
+  const bytes = await readBodyLimited(req, limit);
+  let payload: unknown;
+  try {
+    payload = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new RequestError("bad_body", `template=${name} expects the webhook's JSON body; it is not valid JSON`, 400);
+  }
+  let rendered;
+  try {
+    rendered = renderTemplate(name, payload);
+  } catch (error) {
+    throw new RequestError("bad_body", `template=${name}: ${error instanceof Error ? error.message : String(error)}`, 400);
+  }
+  const sources: Array<[string, Fields]> = [["query string", query], ["template", { text: rendered.text, format: rendered.format }]];
+  if (to !== undefined) sources.unshift(["path", { to }]);
   return mergeFields(sources);
 }
 

@@ -1,5 +1,6 @@
 // GET /openapi.json: the notify API described from TypeBox schemas (the same schemas the
 // tests check real responses against, so the description cannot drift from the code).
+import { TEMPLATE_NAMES } from "../templates/webhooks.ts";
 import { Type, type TSchema } from "@sinclair/typebox";
 import { FORMATS } from "../delivery/format.ts";
 import { VERSION } from "../version.ts";
@@ -90,7 +91,18 @@ export function buildOpenApi(): Record<string, unknown> {
       "/notify/{to}": {
         post: {
           summary: "Send a notification to the users/groups in the path; the body is the text",
-          parameters: [{ name: "to", in: "path", required: true, schema: { type: "string" }, description: 'e.g. "ops" or "ivanov,petrov"' }, idempotencyHeader, ...queryFields],
+          parameters: [
+            { name: "to", in: "path", required: true, schema: { type: "string" }, description: 'e.g. "ops" or "ivanov,petrov"' },
+            idempotencyHeader,
+            ...queryFields,
+            {
+              name: "template",
+              in: "query",
+              required: false,
+              schema: { type: "string", enum: [...TEMPLATE_NAMES] },
+              description: "the body is an Alertmanager or Grafana webhook payload, rendered as HTML",
+            },
+          ],
           requestBody: {
             required: false,
             content: { "text/plain": { schema: { type: "string" } }, ...json(NotifyToRequestSchema), "application/x-www-form-urlencoded": { schema: NotifyToRequestSchema } },
