@@ -21,6 +21,8 @@ export class GroupCommitFile {
   constructor(
     private readonly platform: Platform,
     readonly path: string,
+    /** Told when a compacting rewrite failed (appending carries on with the old file). */
+    private readonly onRewriteError?: (error: unknown) => void,
   ) {}
 
   /** Replaces the file with `lines` (atomically) and opens it for appending. */
@@ -44,6 +46,7 @@ export class GroupCommitFile {
    * taken from memory, which already includes every queued line, so those are dropped.
    */
   requestRewrite(snapshot: () => string[]): void {
+    if (this.#closed) return;
     this.#snapshot = snapshot;
     this.#kick();
   }
@@ -73,7 +76,7 @@ export class GroupCommitFile {
       this.#snapshot = undefined;
       const batch = this.#queue.splice(0);
       try {
-        if (snapshot) await this.#rewrite(snapshot());
+        if (snapshot) await this.#rewrite(snapshot(), batch);
         else await this.#write(batch);
         for (const pending of batch) pending.resolve();
       } catch (error) {
@@ -83,16 +86,29 @@ export class GroupCommitFile {
   }
 
   async #write(batch: Pending[]): Promise<void> {
-    const file = this.#file;
-    if (!file) throw new Error("outbox file is not open");
-    await file.write(joinLines(batch.map((pending) => pending.line)));
-    await file.sync();
+    // Reopen if a rewrite replaced the file but could not open the new one.
+    this.#file ??= await this.platform.openAppend(this.path);
+    await this.#file.write(joinLines(batch.map((pending) => pending.line)));
+    await this.#file.sync();
   }
 
-  async #rewrite(lines: string[]): Promise<void> {
-    await this.#file?.close();
+  /**
+   * The compacted file is written (temp file + rename) before the old one is closed: if
+   * that fails (disk full), the old file is intact, so the batch goes there and appending
+   * carries on; compaction is tried again later.
+   */
+  async #rewrite(lines: string[], batch: Pending[]): Promise<void> {
+    try {
+      await this.platform.writeFileAtomic(this.path, joinLines(lines));
+    } catch (error) {
+      this.onRewriteError?.(error);
+      await this.#write(batch);
+      return;
+    }
+    const old = this.#file;
     this.#file = undefined;
-    await this.open(lines);
+    await old?.close();
+    this.#file = await this.platform.openAppend(this.path);
     this.appendsSinceRewrite = 0;
   }
 }

@@ -35,7 +35,9 @@ export class Outbox {
   readonly #file: GroupCommitFile;
 
   private constructor(private readonly options: OutboxOptions) {
-    this.#file = new GroupCommitFile(options.platform, join(options.dataDir, "outbox.log"));
+    this.#file = new GroupCommitFile(options.platform, join(options.dataDir, "outbox.log"), (error) =>
+      options.log.warn("outbox: compaction failed; still appending to the uncompacted file", { error }),
+    );
   }
 
   /** Replays data_dir/outbox.log, rewrites it compacted and opens it for appending. */

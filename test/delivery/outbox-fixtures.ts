@@ -1,0 +1,67 @@
+// Shared by the outbox tests: a temp data dir, the real Bun platform with a spy that counts
+// fsyncs (around the real AppendFile, not instead of it), and notification builders.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { bunPlatform } from "../../src/platform/bun.ts";
+import type { AppendFile, Platform } from "../../src/platform/platform.ts";
+import type { NotificationState, RecipientState } from "../../src/delivery/types.ts";
+
+export interface SpyPlatform extends Platform {
+  /** What happened to append files, in order: "write", "sync" (after the real fsync returned). */
+  readonly events: string[];
+  syncs(): number;
+}
+
+/** The real Bun platform; openAppend returns the real file wrapped to record writes and fsyncs. */
+export function spyPlatform(): SpyPlatform {
+  const events: string[] = [];
+  return {
+    ...bunPlatform,
+    events,
+    syncs: () => events.filter((event) => event === "sync").length,
+    async openAppend(path: string): Promise<AppendFile> {
+      const file = await bunPlatform.openAppend(path);
+      return {
+        async write(data) {
+          await file.write(data);
+          events.push("write");
+        },
+        async sync() {
+          await file.sync();
+          events.push("sync");
+        },
+        close: () => file.close(),
+      };
+    },
+  };
+}
+
+export async function tempDir(): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), "tgsignal-outbox-"));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+let counter = 0;
+
+export function recipient(user: string, chatId: number): RecipientState {
+  return { user, key: String(10_000_000 + chatId), bot: "main", chatId, status: "queued", next: 0, messageIds: [], attempts: 0 };
+}
+
+export function notification(at: number, options: { parts?: string[]; recipients?: RecipientState[]; idempotencyKey?: string } = {}): NotificationState {
+  const parts = options.parts ?? ["hello"];
+  const state: NotificationState = {
+    id: `n${String(++counter).padStart(6, "0")}`,
+    at,
+    client: "erp",
+    silent: false,
+    parts,
+    partCount: parts.length,
+    recipients: options.recipients ?? [recipient("ivanov", 5001)],
+  };
+  if (options.idempotencyKey !== undefined) {
+    state.idempotencyKey = options.idempotencyKey;
+    state.fingerprint = "fp-" + options.idempotencyKey;
+  }
+  return state;
+}
