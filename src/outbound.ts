@@ -3,6 +3,7 @@
 // stopped before it: sends in flight finish and the outbox is flushed.
 import type { Component, Gateway } from "./app.ts";
 import type { KeyLookup } from "./keys/types.ts";
+import type { Clock } from "./lib/clock.ts";
 import type { BotClients } from "./telegram/bot-clients.ts";
 import type { MetricsRegistry } from "./http/metrics.ts";
 import { Authenticator } from "./http/auth.ts";
@@ -45,7 +46,7 @@ export async function addOutbound(gateway: Gateway, bots: BotClients, keys: KeyL
   addNotifyRoutes({ router, store, notifier: outbound.notifier, outbox: outbound.outbox, auth: new Authenticator(deps.clock), draining: draining.signal });
   const openapi = buildOpenApi();
   router.add("GET", "/openapi.json", () => Response.json(openapi));
-  health.add("delivery", () => deliveryHealth(outbound, bots));
+  health.add("delivery", () => deliveryHealth(outbound, bots, deps.clock));
   gateway.components.push(outboundComponent(gateway, outbound, draining));
 }
 
@@ -100,12 +101,13 @@ function deliveryMetrics(metrics: MetricsRegistry): DeliveryEvents {
   };
 }
 
-function deliveryHealth({ outbox, worker }: Outbound, bots: BotClients) {
+function deliveryHealth({ outbox, worker }: Outbound, bots: BotClients, clock: Clock) {
   const perBot: Record<string, unknown> = {};
   let healthy = true;
   for (const client of bots.all()) {
     const state = worker.botState(client.config.id);
-    const paused = client.limiter.pausedUntil > Date.now();
+    // The limiter keeps time by the injected clock, so "paused" must be judged by it too.
+    const paused = client.limiter.pausedUntil > clock.now();
     // A bot that keeps failing is degraded: queued notifications are not going out.
     if (state.failures >= 5) healthy = false;
     perBot[client.config.id] = { consecutive_failures: state.failures, last_error: state.lastError, paused };
