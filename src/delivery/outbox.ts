@@ -72,8 +72,16 @@ export class Outbox {
 
   /** Records a new notification; resolves once it is durable. */
   async accept(state: NotificationState): Promise<void> {
+    // Indexed before the write so a compaction running meanwhile includes it.
     this.#index(state);
-    await this.#file.append(JSON.stringify(encodeNotification(state, true)));
+    try {
+      await this.#file.append(JSON.stringify(encodeNotification(state, true)));
+    } catch (error) {
+      // The caller is told it failed and nothing will deliver it: forget it, or a retry
+      // with the same Idempotency-Key would be answered with this never-queued state.
+      this.#unindex(state);
+      throw error;
+    }
     this.#maybeCompact();
   }
 
@@ -123,8 +131,20 @@ export class Outbox {
     if (state.idempotencyKey) this.#byIdempotencyKey.set(`${state.client}\n${state.idempotencyKey}`, state);
   }
 
+  #unindex(state: NotificationState): void {
+    if (this.#byId.get(state.id) === state) this.#byId.delete(state.id);
+    const key = `${state.client}\n${state.idempotencyKey}`;
+    if (state.idempotencyKey && this.#byIdempotencyKey.get(key) === state) this.#byIdempotencyKey.delete(key);
+  }
+
+  /**
+   * Compacts once the appends since the last rewrite outnumber the notifications held (the
+   * rewrite's size), so rewriting costs O(1) per append. The factor must stay <= 1: a
+   * one-recipient, one-part notification adds only 2 lines and stays held for 24 h, so a
+   * larger factor (it was 4) never triggered and the log and memory grew without bound.
+   */
   #maybeCompact(): void {
-    if (this.#file.appendsSinceRewrite < Math.max(MIN_COMPACT_APPENDS, this.#byId.size * 4)) return;
+    if (this.#file.appendsSinceRewrite < Math.max(MIN_COMPACT_APPENDS, this.#byId.size)) return;
     this.#file.appendsSinceRewrite = 0;
     this.#file.requestRewrite(() => this.#snapshot());
   }

@@ -11,14 +11,17 @@ export interface SpyPlatform extends Platform {
   /** What happened to append files, in order: "write", "sync" (after the real fsync returned). */
   readonly events: string[];
   syncs(): number;
+  /** The next this-many fsyncs fail with EIO (after the real fsync ran). */
+  failSyncs: number;
 }
 
 /** The real Bun platform; openAppend returns the real file wrapped to record writes and fsyncs. */
 export function spyPlatform(): SpyPlatform {
   const events: string[] = [];
-  return {
+  const spy: SpyPlatform = {
     ...bunPlatform,
     events,
+    failSyncs: 0,
     syncs: () => events.filter((event) => event === "sync").length,
     async openAppend(path: string): Promise<AppendFile> {
       const file = await bunPlatform.openAppend(path);
@@ -30,11 +33,13 @@ export function spyPlatform(): SpyPlatform {
         async sync() {
           await file.sync();
           events.push("sync");
+          if (spy.failSyncs > 0 && spy.failSyncs--) throw Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO" });
         },
         close: () => file.close(),
       };
     },
   };
+  return spy;
 }
 
 export async function tempDir(): Promise<{ dir: string; remove(): Promise<void> }> {

@@ -1,0 +1,204 @@
+// The durable outbox on the real Bun platform in a temp data dir, with a fake clock for
+// the 24 h retention: group commit, durability before accept resolves, replay of progress,
+// torn and damaged lines, compaction, idempotency keys across restarts.
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { encodeNotification } from "../../src/delivery/outbox-records.ts";
+import { Outbox, RETENTION_MS } from "../../src/delivery/outbox.ts";
+import { StateError } from "../../src/lib/errors.ts";
+import { createMemoryLogger } from "../../src/lib/log.ts";
+import { FakeClock } from "../fakes/fake-clock.ts";
+import { notification, recipient, spyPlatform, tempDir, type SpyPlatform } from "./outbox-fixtures.ts";
+
+const HOUR = 60 * 60 * 1000;
+
+let tmp: Awaited<ReturnType<typeof tempDir>>;
+let platform: SpyPlatform;
+let clock: FakeClock;
+let log: ReturnType<typeof createMemoryLogger>;
+let outbox: Outbox | undefined;
+
+beforeEach(async () => {
+  tmp = await tempDir();
+  platform = spyPlatform();
+  clock = new FakeClock();
+  log = createMemoryLogger("debug");
+});
+afterEach(async () => {
+  await outbox?.close().catch(() => {});
+  outbox = undefined;
+  await tmp.remove();
+});
+
+const logPath = () => join(tmp.dir, "outbox.log");
+const linesOnDisk = async () => (await readFile(logPath(), "utf8")).split("\n").filter(Boolean);
+
+async function open(): Promise<Outbox> {
+  outbox = await Outbox.open({ platform, clock, log, dataDir: tmp.dir });
+  return outbox;
+}
+
+async function reopen(): Promise<Outbox> {
+  await outbox?.close();
+  outbox = undefined;
+  return open();
+}
+
+describe("accepting", () => {
+  test("concurrent accepts share fsyncs", async () => {
+    const box = await open();
+    const states = Array.from({ length: 50 }, () => notification(clock.now()));
+    await Promise.all(states.map((state) => box.accept(state)));
+    expect(platform.syncs()).toBeLessThanOrEqual(2);
+    expect(await linesOnDisk()).toHaveLength(50);
+  });
+
+  test("an accepted notification is on disk, fsynced, when accept resolves", async () => {
+    const box = await open();
+    const state = notification(clock.now(), { parts: ["disk full on db1"] });
+    await box.accept(state);
+    expect(platform.events).toEqual(["write", "sync"]);
+    const [line] = await linesOnDisk();
+    expect(JSON.parse(line!)).toMatchObject({ t: "n", id: state.id, parts: ["disk full on db1"], recipients: [{ user: "ivanov", status: "queued" }] });
+  });
+
+  test("an accept whose fsync fails is forgotten, so a retry with the same Idempotency-Key is queued anew", async () => {
+    const box = await open();
+    const state = notification(clock.now(), { idempotencyKey: "retry-me" });
+    platform.failSyncs = 1;
+    await expect(box.accept(state)).rejects.toThrow("EIO");
+    expect(box.get(state.id)).toBeUndefined();
+    expect(box.findByIdempotencyKey("erp", "retry-me")).toBeUndefined();
+    expect(box.depth()).toBe(0);
+    const retry = notification(clock.now(), { idempotencyKey: "retry-me" });
+    await box.accept(retry);
+    expect(box.findByIdempotencyKey("erp", "retry-me")?.id).toBe(retry.id);
+  });
+});
+
+describe("replay", () => {
+  test("queued notifications and their progress (sent parts, failures) come back after reopen", async () => {
+    let box = await open();
+    const twoParts = notification(clock.now(), { parts: ["part one", "part two"], recipients: [recipient("ivanov", 5001), recipient("petrov", 5002)] });
+    const other = notification(clock.now(), { recipients: [recipient("sidorov", 5003)] });
+    await box.accept(twoParts);
+    await box.accept(other);
+    await box.recordSent(twoParts, 0, 0, [101]);
+    await box.recordSent(twoParts, 1, 0, [201]);
+    await box.recordSent(twoParts, 1, 1, [202], "sent as plain text");
+    await box.recordFailed(other, 0, "the person blocked the bot");
+
+    box = await reopen();
+    const restored = box.get(twoParts.id)!;
+    expect(restored.parts).toEqual(["part one", "part two"]);
+    expect(restored.recipients.map(({ status, next, messageIds }) => ({ status, next, messageIds }))).toEqual([
+      { status: "queued", next: 1, messageIds: [101] },
+      { status: "delivered", next: 2, messageIds: [201, 202] },
+    ]);
+    expect(restored.recipients[1]!.warning).toBe("sent as plain text");
+    expect(box.get(other.id)!.recipients[0]).toMatchObject({ status: "failed", reason: "the person blocked the bot" });
+    expect(box.pending().map((state) => state.id)).toEqual([twoParts.id]);
+    expect(box.depth()).toBe(1);
+  });
+
+  test("a torn last line is cut off with a warning; the records before it survive", async () => {
+    const kept = notification(clock.now());
+    const whole = JSON.stringify(encodeNotification(kept, true));
+    const sent = JSON.stringify({ t: "sent", id: kept.id, r: 0, p: 0, mids: [7], at: clock.now() });
+    await writeFile(logPath(), `${whole}\n${sent}\n{"t":"sent","id":"${kept.id}","r":0,"p":1,"mi`);
+
+    const box = await open();
+    expect(box.get(kept.id)!.recipients[0]).toMatchObject({ status: "delivered", messageIds: [7] });
+    expect(log.lines.some((line) => line.includes("WARN") && line.includes("torn last line") && line.includes("line=3"))).toBe(true);
+    // The file was rewritten without the torn bytes, so appending after it stays valid.
+    expect((await readFile(logPath(), "utf8")).endsWith("\n")).toBe(true);
+    await box.accept(notification(clock.now()));
+    await reopen();
+    expect(log.lines.filter((line) => line.includes("torn last line"))).toHaveLength(1);
+  });
+
+  test("a damaged line in the middle stops the open with file:line and leaves the file as it was", async () => {
+    const first = JSON.stringify(encodeNotification(notification(clock.now()), true));
+    const third = JSON.stringify(encodeNotification(notification(clock.now()), true));
+    const text = `${first}\n{"t":"n","id":garbage\n${third}\n`;
+    await writeFile(logPath(), text);
+
+    const error = await open().then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    expect(error).toBeInstanceOf(StateError);
+    expect((error as StateError).code).toBe("outbox_damaged");
+    expect((error as StateError).message).toContain(`${logPath()}:2:`);
+    expect(await readFile(logPath(), "utf8")).toBe(text);
+  });
+});
+
+describe("compaction", () => {
+  test("many finished notifications: the running log is compacted and queued ones keep their text", async () => {
+    const box = await open();
+    const queued = notification(clock.now(), { parts: ["still waiting for a chat"] });
+    await box.accept(queued);
+    const text = "x".repeat(300);
+    const done = Array.from({ length: 5_000 }, () => notification(clock.now(), { parts: [text] }));
+    await Promise.all(done.map((state) => box.accept(state)));
+    const beforeSends = (await stat(logPath())).size;
+    // 1 + 5,000 accepts + 4,999 sends = 10,000 appends: the 10,000th triggers compaction.
+    await Promise.all(done.map((state, i) => box.recordSent(state, 0, 0, [i + 1])));
+    await box.flush();
+
+    const lines = (await linesOnDisk()).map((line) => JSON.parse(line) as { t: string; id: string; parts?: string[] });
+    expect(lines).toHaveLength(5_001);
+    expect(lines.every((line) => line.t === "n")).toBe(true);
+    expect((await stat(logPath())).size).toBeLessThan(beforeSends / 2);
+    expect(lines.find((line) => line.id === queued.id)!.parts).toEqual(["still waiting for a chat"]);
+    expect(lines.filter((line) => line.parts !== undefined).map((line) => line.id)).toEqual([queued.id]);
+
+    const again = await reopen();
+    expect(again.get(done[4_999]!.id)!.recipients[0]).toMatchObject({ status: "delivered", messageIds: [5_000] });
+    expect(again.pending().map((state) => state.id)).toEqual([queued.id]);
+  });
+
+  test("finished notifications older than 24 h are dropped; newer and still queued ones stay", async () => {
+    let box = await open();
+    const old = notification(clock.now());
+    const queued = notification(clock.now(), { parts: ["chat is down"] });
+    await box.accept(old);
+    await box.accept(queued);
+    await box.recordSent(old, 0, 0, [1]);
+    await clock.advance(2 * HOUR);
+    const recent = notification(clock.now());
+    await box.accept(recent);
+    await box.recordSent(recent, 0, 0, [2]);
+
+    await clock.advance(RETENTION_MS - HOUR);
+    box = await reopen();
+    expect(box.get(old.id)).toBeUndefined();
+    expect(box.get(recent.id)?.recipients[0]?.status).toBe("delivered");
+    expect(box.get(queued.id)?.parts).toEqual(["chat is down"]);
+    const ids = (await linesOnDisk()).map((line) => (JSON.parse(line) as { id: string }).id);
+    expect(ids).toEqual([queued.id, recent.id]);
+  });
+});
+
+describe("idempotency keys", () => {
+  test("survive a reopen for 24 h and expire after", async () => {
+    let box = await open();
+    const state = notification(clock.now(), { idempotencyKey: "deploy-42" });
+    await box.accept(state);
+    await box.recordSent(state, 0, 0, [9]);
+
+    await clock.advance(RETENTION_MS - 60_000);
+    box = await reopen();
+    expect(box.findByIdempotencyKey("erp", "deploy-42")?.id).toBe(state.id);
+    expect(box.findByIdempotencyKey("erp", "deploy-42")?.fingerprint).toBe("fp-deploy-42");
+    expect(box.findByIdempotencyKey("ci", "deploy-42")).toBeUndefined();
+
+    await clock.advance(2 * 60_000);
+    expect(box.findByIdempotencyKey("erp", "deploy-42")).toBeUndefined();
+    box = await reopen();
+    expect(box.findByIdempotencyKey("erp", "deploy-42")).toBeUndefined();
+    expect(await readFile(logPath(), "utf8")).not.toContain("deploy-42");
+  });
+});
