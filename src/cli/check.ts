@@ -1,10 +1,10 @@
 // `tgsignal check`: validate the config, then ask Telegram about each bot (getMe and
 // getWebhookInfo), like the original's "check" button. Exit 1 if an enabled bot fails.
 import type { BotConfig } from "../config/types.ts";
-import { ConfigError, errorMessage, formatIssue } from "../lib/errors.ts";
+import { errorMessage, formatIssue } from "../lib/errors.ts";
 import { createGramioBot, createTelegramApi } from "../telegram/api.ts";
 import { CONFIG_OPTION, parseCommandArgs } from "./args.ts";
-import { configPath, EXIT, loadConfig, type CliContext } from "./context.ts";
+import { configPath, EXIT, loadConfigOrReport, type CliContext } from "./context.ts";
 
 const USAGE =
   "Usage: tgsignal check [-c FILE]\n" +
@@ -15,14 +15,8 @@ export async function runCheck(ctx: CliContext, args: string[]): Promise<number>
   const { values } = parseCommandArgs(args, CONFIG_OPTION, "check");
   if (values.help) return ctx.print(USAGE), EXIT.ok;
   const file = configPath(ctx, values.config as string | undefined);
-  let config;
-  try {
-    config = await loadConfig(ctx, file);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    for (const issue of error.issues) ctx.printError(formatIssue(issue));
-    return EXIT.invalid;
-  }
+  const config = await loadConfigOrReport(ctx, file);
+  if (!config) return EXIT.invalid;
   for (const warning of config.warnings) ctx.printError(formatIssue(warning));
   ctx.print(`${file}: config OK`);
   if (config.bots.size === 0) ctx.print("no bots configured");

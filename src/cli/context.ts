@@ -2,6 +2,7 @@
 // and load the config the way the docs describe (-c, $TGSIGNAL_CONFIG, ./config.yaml).
 import type { Deps } from "../app.ts";
 import { loadConfigFile } from "../config/load.ts";
+import { ConfigError, formatIssue } from "../lib/errors.ts";
 import type { Config } from "../config/types.ts";
 
 export interface CliContext extends Deps {
@@ -27,6 +28,17 @@ export function configPath(ctx: CliContext, flag: string | undefined): string {
 
 export function loadConfig(ctx: CliContext, file: string): Promise<Config> {
   return loadConfigFile(file, { env: ctx.env });
+}
+
+/** Loads the config; on errors prints each as FILE:LINE:COL and returns undefined (exit 1). */
+export async function loadConfigOrReport(ctx: CliContext, file: string): Promise<Config | undefined> {
+  try {
+    return await loadConfig(ctx, file);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const issue of error.issues) ctx.printError(formatIssue(issue));
+    return undefined;
+  }
 }
 
 /** Exit codes, documented in README. */

@@ -7,10 +7,10 @@ import { KEY_LOG_FILE } from "../keys/key-log.ts";
 import { KeyRegistry } from "../keys/registry.ts";
 import { repairKeyLog } from "../keys/repair.ts";
 import type { KeyRecord } from "../keys/types.ts";
-import { ConfigError, formatIssue, StateError, UsageError } from "../lib/errors.ts";
+import { StateError, UsageError } from "../lib/errors.ts";
 import { lockDataDir, type DataDirLock } from "../lib/lock.ts";
 import { CONFIG_OPTION, parseCommandArgs } from "./args.ts";
-import { configPath, EXIT, loadConfig, type CliContext } from "./context.ts";
+import { configPath, EXIT, loadConfigOrReport, type CliContext } from "./context.ts";
 
 const USAGE = `Usage:
   tgsignal keys [-c FILE] [--json]      issued keys, unassigned first
@@ -20,7 +20,7 @@ const USAGE = `Usage:
 export async function runKeys(ctx: CliContext, args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, { ...CONFIG_OPTION, json: { type: "boolean" } }, "keys");
   if (values.help) return ctx.print(USAGE), EXIT.ok;
-  const config = await loadOrReport(ctx, values.config as string | undefined);
+  const config = await loadConfigOrReport(ctx, configPath(ctx, values.config as string | undefined));
   if (!config) return EXIT.invalid;
   const [action, key, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`keys: unexpected arguments ${rest.join(" ")}\n${USAGE}`);
@@ -31,16 +31,6 @@ export async function runKeys(ctx: CliContext, args: string[]): Promise<number> 
   }
   if (action === "repair") return withLock(ctx, config, () => repair(ctx, config));
   throw new UsageError(`keys: unknown action "${action}"\n${USAGE}`);
-}
-
-async function loadOrReport(ctx: CliContext, flag: string | undefined): Promise<Config | undefined> {
-  try {
-    return await loadConfig(ctx, configPath(ctx, flag));
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    for (const issue of error.issues) ctx.printError(formatIssue(issue));
-    return undefined;
-  }
 }
 
 /** Read-only: safe while a server runs (a torn tail is ignored here, not cut). */

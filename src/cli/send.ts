@@ -5,7 +5,7 @@
 // HTTP instead (its listen address and a client token come from the same config).
 import { createGateway } from "../app.ts";
 import type { Config } from "../config/types.ts";
-import { ConfigError, formatIssue, RequestError, StateError, UsageError } from "../lib/errors.ts";
+import { RequestError, StateError, UsageError } from "../lib/errors.ts";
 import { lockDataDir } from "../lib/lock.ts";
 import { KeyRegistry } from "../keys/registry.ts";
 import { BotClients } from "../telegram/bot-clients.ts";
@@ -13,7 +13,7 @@ import { openDelivery } from "../outbound.ts";
 import { describeNotification, statusCodeOf } from "../delivery/notifier.ts";
 import { parseNotifyFields } from "../http/notify-input.ts";
 import { CONFIG_OPTION, parseCommandArgs } from "./args.ts";
-import { configPath, EXIT, loadConfig, type CliContext } from "./context.ts";
+import { configPath, EXIT, loadConfig, loadConfigOrReport, type CliContext } from "./context.ts";
 
 const USAGE = `Usage: tgsignal send [-c FILE] --to NAME[,NAME] [--format text|html|markdown] [--title T]
                      [--silent] [--bot B] [--topic N] [--wait SECONDS] [--token T] TEXT|-
@@ -38,15 +38,9 @@ export async function runSend(ctx: CliContext, args: string[]): Promise<number> 
   const { values, positionals } = parseCommandArgs(args, OPTIONS, "send");
   if (values.help) return ctx.print(USAGE), EXIT.ok;
   const fields = await readFields(values, positionals);
-  let config: Config;
   const file = configPath(ctx, values.config as string | undefined);
-  try {
-    config = await loadConfig(ctx, file);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    for (const issue of error.issues) ctx.printError(formatIssue(issue));
-    return EXIT.invalid;
-  }
+  const config = await loadConfigOrReport(ctx, file);
+  if (!config) return EXIT.invalid;
   try {
     const { input, wait } = parseNotifyFields(fields);
     return await sendLocally(ctx, config, file, input, wait).catch(async (error: unknown) => {

@@ -3,13 +3,13 @@
 import { createGateway, type Gateway } from "../app.ts";
 import { watchConfig } from "../config/watch.ts";
 import type { Config } from "../config/types.ts";
-import { ConfigError, StateError, formatIssue } from "../lib/errors.ts";
+import { StateError, formatIssue } from "../lib/errors.ts";
 import { lockDataDir } from "../lib/lock.ts";
 import type { Server } from "../platform/platform.ts";
 import { addComponents } from "../components.ts";
 import { VERSION } from "../version.ts";
 import { CONFIG_OPTION, parseCommandArgs } from "./args.ts";
-import { configPath, EXIT, loadConfig, type CliContext } from "./context.ts";
+import { configPath, EXIT, loadConfig, loadConfigOrReport, type CliContext } from "./context.ts";
 
 const USAGE = "Usage: tgsignal serve [-c FILE]\nRuns the gateway. FILE: -c, $TGSIGNAL_CONFIG, or ./config.yaml.";
 
@@ -34,15 +34,8 @@ export interface RunningGateway {
 /** Starts everything `serve` runs; returns an exit code when it cannot start. */
 export async function startGateway(ctx: CliContext, file: string): Promise<RunningGateway | number> {
   const { log } = ctx;
-  let config: Config;
-  try {
-    config = await loadConfig(ctx, file);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    for (const issue of error.issues) ctx.printError(formatIssue(issue));
-    log.error("invalid config; not starting", { file });
-    return EXIT.invalid;
-  }
+  const config = await loadConfigOrReport(ctx, file);
+  if (!config) return log.error("invalid config; not starting", { file }), EXIT.invalid;
   for (const warning of config.warnings) log.warn(formatIssue(warning));
 
   let lock;

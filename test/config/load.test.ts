@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { resolve } from "node:path";
 import { parseConfig } from "../../src/config/load.ts";
-import { BOT_TOKEN, CLIENT_TOKEN, issues, load, yaml } from "./helpers.ts";
+import { BOT_TOKEN, CLIENT_TOKEN, load, yaml } from "./helpers.ts";
 
 const VALID = yaml`
   listen: 127.0.0.1:8787
