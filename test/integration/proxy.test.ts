@@ -66,5 +66,5 @@ describe.each(Object.keys(RUNTIMES))("proxy on %s", (runtime) => {
     expect(methods(PROXIED)).toContain("getUpdates");
     expect(methods(PROXIED).filter((m) => m === "sendMessage").length).toBe(2); // key reply + notification
     expect(methods(DIRECT)).toEqual([]);
-});
+  });
 });
