@@ -12,6 +12,14 @@ import { splitText } from "./split.ts";
 import { isSettled, overallStatus, type NotificationState } from "./types.ts";
 import type { DeliveryWorker } from "./worker.ts";
 
+/**
+ * At most this many Telegram messages per recipient (each up to 4096 characters). 20 is
+ * Telegram's per-group budget for one minute, so the longest notification reaches a group
+ * within a minute instead of holding its queue for several; ~80k characters is more than
+ * a person reads in a chat anyway (a 1 MiB body would otherwise become ~256 messages).
+ */
+export const MAX_PARTS = 20;
+
 export interface NotifyInput {
   to: string[];
   text: string;
@@ -94,6 +102,12 @@ export class Notifier {
     for (const recipient of recipients) if (recipient.status === "failed") recipient.doneAt = now;
     const parts = splitText(formatMessage(input));
     if (parts.length === 0) throw new RequestError("empty_text", "text is empty once formatting is applied; send some visible text", 400);
+    if (parts.length > MAX_PARTS)
+      throw new RequestError(
+        "text_too_long",
+        `the text would go out as ${parts.length} messages per recipient; the limit is ${MAX_PARTS} messages (about ${MAX_PARTS * 4}k characters) per notification; send a summary, or split it into several notifications`,
+        413,
+      );
     const state: NotificationState = { id: newId(now), at: now, client: caller.id, silent: input.silent, parts, partCount: parts.length, recipients };
     if (input.topic !== undefined) state.topic = input.topic;
     return state;
