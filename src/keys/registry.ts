@@ -43,7 +43,6 @@ const ACTIVE = 0;
 const REVOKED = 1;
 const BLOCKED = 2;
 const CHAT_TYPES: readonly ChatType[] = ["private", "group", "supergroup", "channel"];
-const SUPERGROUP = 2;
 /** chat_type code for a value outside CHAT_TYPES (hand edit): the value is kept in a side map. */
 const OTHER_CHAT_TYPE = 255;
 /** #textFlags bits */
