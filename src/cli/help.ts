@@ -7,9 +7,11 @@ Usage:
   tgsignal validate [-c FILE]      check the config offline; errors as FILE:LINE:COL message
   tgsignal check [-c FILE]         validate, then ask Telegram about each bot (getMe, webhook)
   tgsignal keys [-c FILE] [--json] issued keys, unassigned first
-  tgsignal keys revoke KEY [-c FILE]
+  tgsignal keys revoke KEY [-c FILE]   revoke a key (server stopped)
+  tgsignal keys repair [-c FILE]   move damaged keys.log lines aside (server stopped)
   tgsignal send [-c FILE] --to NAME [--format text|html|markdown] [--title T] [--silent] TEXT|-
-  tgsignal demo                    local sandbox: gateway + built-in Bot API emulator
+                                   one message; through the running server if there is one
+  tgsignal demo [--auto]           local sandbox: gateway + built-in Bot API emulator
   tgsignal --version | --help
 
 Environment:
@@ -17,6 +19,7 @@ Environment:
   TGSIGNAL_LOG         debug | info | warn | error (default info)
   TGSIGNAL_LOG_FORMAT  text | json (default text)
 
-Exit codes: 0 ok, 1 invalid config or input, 2 usage, 3 data dir problem
-(locked, damaged key log), 4 runtime failure (port in use, Telegram check failed).
+Exit codes: 0 ok, 1 invalid config or input (or an enabled bot failing check),
+2 usage, 3 data dir problem (locked, damaged key log), 4 runtime failure (port in
+use, a send that failed).
 `;
