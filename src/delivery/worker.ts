@@ -142,7 +142,11 @@ export class DeliveryWorker {
     const blocked = action.kind === "blocked";
     this.options.events.failed(recipient.bot, blocked ? "blocked" : action.reason.startsWith("gave up") ? "expired" : "rejected");
     this.options.log.warn("delivery failed permanently", { id: state.id, user: recipient.user, key: recipient.key, reason: action.reason });
-    await this.options.outbox.recordFailed(state, index, action.reason);
+    // Applied in memory at once, like #sent: a failed write must not crash the lane and
+    // strand the chat's later notifications (a restart would retry this one, at worst).
+    await this.options.outbox.recordFailed(state, index, action.reason).catch((error: unknown) =>
+      this.options.log.error("outbox write failed", { id: state.id, error: errorMessage(error) }),
+    );
     if (blocked) {
       await this.options.keys.recordBlocked(recipient.key, action.reason).catch((error: unknown) =>
         this.options.log.error("could not record a blocked key", { key: recipient.key, error: errorMessage(error) }),
