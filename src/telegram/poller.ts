@@ -79,8 +79,7 @@ export class Poller {
       this.options.pattern,
       { protect: true, timezone: this.options.timezone ?? undefined, name: `poll:${this.options.botId}` },
       async () => {
-        const next = this.#job?.nextRun()?.getTime() ?? this.options.clock.now() + 60_000;
-        this.#running = this.runWindow(next - WINDOW_MARGIN_MS);
+        this.#running = this.runWindow(pollWindowEnd(this.#job!, this.options.clock.now()));
         await this.#running;
       },
     );
@@ -215,6 +214,18 @@ export class Poller {
       // No offset yet: Telegram returns everything still queued.
     }
   }
+}
+
+/**
+ * Where the window opened at `tickAt` ends: just before the next tick, but no later than
+ * one step of the pattern (the gap between the next two ticks) after `tickAt`. Otherwise
+ * the last tick of `* 8-20 * * 1-5` would listen through the night until Monday 08:00.
+ */
+export function pollWindowEnd(job: Cron, tickAt: number): number {
+  const [next, after] = job.nextRuns(2, new Date(tickAt));
+  if (!next) return tickAt + 60_000 - WINDOW_MARGIN_MS;
+  const step = after ? after.getTime() - next.getTime() : Number.POSITIVE_INFINITY;
+  return Math.min(next.getTime(), tickAt + step) - WINDOW_MARGIN_MS;
 }
 
 /** The numeric bot id at the start of a token ("123456:ABC..." → 123456). */

@@ -6,7 +6,8 @@ import { TelegramApiError } from "../../src/lib/errors.ts";
 import { createMemoryLogger } from "../../src/lib/log.ts";
 import { bunPlatform } from "../../src/platform/bun.ts";
 import type { GetUpdatesParams, TelegramUpdate } from "../../src/telegram/api.ts";
-import { Poller, type ConnectOptions } from "../../src/telegram/poller.ts";
+import { Cron } from "croner";
+import { Poller, pollWindowEnd, WINDOW_MARGIN_MS, type ConnectOptions } from "../../src/telegram/poller.ts";
 import { FakeClock } from "../fakes/fake-clock.ts";
 
 let dir: string;
@@ -115,4 +116,16 @@ test("stop aborts the open long poll and ends the window", async () => {
   await poller.stop();
   await window;
   expect(poller.status.state).toBe("stopped");
+});
+
+test("a window lasts until the next tick, but never past the pattern's step: `* 8-20 * * 1-5` stops listening at 21:00", () => {
+  const at = (iso: string) => Date.parse(iso);
+  const hours = new Cron("* 8-20 * * 1-5", { timezone: "UTC", paused: true });
+  expect(pollWindowEnd(hours, at("2026-11-27T10:00:00Z"))).toBe(at("2026-11-27T10:01:00Z") - WINDOW_MARGIN_MS);
+  // The last tick on Friday: the next one is Monday 08:00, yet the window ends at 21:00.
+  expect(pollWindowEnd(hours, at("2026-11-27T20:59:00Z"))).toBe(at("2026-11-27T21:00:00Z") - WINDOW_MARGIN_MS);
+  const everyFive = new Cron("*/5 * * * *", { timezone: "UTC", paused: true });
+  expect(pollWindowEnd(everyFive, at("2026-11-27T10:05:00Z"))).toBe(at("2026-11-27T10:10:00Z") - WINDOW_MARGIN_MS);
+  const seconds = new Cron("* * * * * *", { timezone: "UTC", paused: true });
+  expect(pollWindowEnd(seconds, at("2026-11-27T10:00:00Z"))).toBe(at("2026-11-27T10:00:01Z") - WINDOW_MARGIN_MS);
 });
