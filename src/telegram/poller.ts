@@ -195,12 +195,16 @@ export class Poller {
   }
 
   async #fetchUsername(): Promise<void> {
+    // Abortable like a long poll, so stop() never waits out the call's timeout.
+    this.#request = new AbortController();
     try {
       const me = await this.#connection.api.getMe();
       this.#username = me.username;
       this.status.username = me.username ?? null;
     } catch {
       // getUpdates reports the same problem through the error policy.
+    } finally {
+      this.#request = undefined;
     }
   }
 

@@ -129,3 +129,32 @@ test("a window lasts until the next tick, but never past the pattern's step: `* 
   const seconds = new Cron("* * * * * *", { timezone: "UTC", paused: true });
   expect(pollWindowEnd(seconds, at("2026-11-27T10:00:00Z"))).toBe(at("2026-11-27T10:00:01Z") - WINDOW_MARGIN_MS);
 });
+
+test("stop does not wait for a getMe that hangs (Telegram unreachable): it is aborted like a long poll", async () => {
+  const clock = new FakeClock();
+  let connect!: ConnectOptions;
+  const hanging = new Poller({
+    botId: "main",
+    token: "123:abc",
+    pattern: "* * * * *",
+    timezone: null,
+    dataDir: dir,
+    platform: bunPlatform,
+    clock,
+    log: createMemoryLogger(),
+    connect(options) {
+      connect = options;
+      const hang = () => {
+        const signal = connect.signal();
+        return new Promise<never>((_, reject) => signal?.addEventListener("abort", () => reject(new Error("aborted"))));
+      };
+      return { api: { getMe: hang, getUpdates: hang }, dispatch: async () => {} };
+    },
+  });
+  const window = hanging.runWindow(clock.now() + 50_000);
+  await Bun.sleep(20);
+  const stopped = await Promise.race([hanging.stop().then(() => "stopped"), Bun.sleep(500).then(() => "still waiting")]);
+  expect(stopped).toBe("stopped");
+  await window;
+  expect(hanging.status.state).toBe("stopped");
+});
