@@ -59,7 +59,11 @@ export class Notifier {
       const earlier = this.options.outbox.findByIdempotencyKey(caller.id, idempotencyKey);
       if (earlier && earlier.fingerprint !== fingerprint)
         throw new RequestError("idempotency_key_reused", `Idempotency-Key "${idempotencyKey}" was already used for a different request (${earlier.id}); use a new key for a new notification`, 422);
-      if (earlier) return { state: earlier, replayed: true };
+      if (earlier) {
+        // The first request may still be waiting for its fsync (or see it fail).
+        await this.options.outbox.accepted(earlier);
+        return { state: earlier, replayed: true };
+      }
     }
     const state = this.#build(input, caller);
     if (idempotencyKey !== undefined) {

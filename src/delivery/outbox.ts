@@ -32,6 +32,8 @@ export class Outbox {
   readonly #byId = new Map<string, NotificationState>();
   readonly #byIdempotencyKey = new Map<string, NotificationState>();
   readonly #listeners = new Map<string, Set<OutboxListener>>();
+  /** Accept writes not yet fsynced, by notification id. */
+  readonly #accepting = new Map<string, Promise<void>>();
   readonly #file: GroupCommitFile;
 
   private constructor(private readonly options: OutboxOptions) {
@@ -74,15 +76,27 @@ export class Outbox {
   async accept(state: NotificationState): Promise<void> {
     // Indexed before the write so a compaction running meanwhile includes it.
     this.#index(state);
+    const written = this.#file.append(JSON.stringify(encodeNotification(state, true)));
+    this.#accepting.set(state.id, written);
     try {
-      await this.#file.append(JSON.stringify(encodeNotification(state, true)));
+      await written;
     } catch (error) {
       // The caller is told it failed and nothing will deliver it: forget it, or a retry
       // with the same Idempotency-Key would be answered with this never-queued state.
       this.#unindex(state);
       throw error;
+    } finally {
+      this.#accepting.delete(state.id);
     }
     this.#maybeCompact();
+  }
+
+  /**
+   * Resolves once `state` (found by id or Idempotency-Key) is durable; rejects if its accept
+   * write failed. A retry racing the first request must not be answered before that.
+   */
+  async accepted(state: NotificationState): Promise<void> {
+    await this.#accepting.get(state.id);
   }
 
   /** Part `part` of recipient `index` went out; the recipient is delivered after the last part. */

@@ -1,0 +1,116 @@
+// The notifier over the real outbox (temp dir) with a stub worker and a fake clock: when
+// an answer may be given (durability first) and how long a request waits.
+import { afterEach, beforeEach, expect, test } from "bun:test";
+import type { Config } from "../../src/config/types.ts";
+import { Notifier } from "../../src/delivery/notifier.ts";
+import { Outbox } from "../../src/delivery/outbox.ts";
+import type { DeliveryWorker } from "../../src/delivery/worker.ts";
+import type { KeyLookup } from "../../src/keys/types.ts";
+import { createMemoryLogger } from "../../src/lib/log.ts";
+import type { AppendFile, Platform } from "../../src/platform/platform.ts";
+import { bunPlatform } from "../../src/platform/bun.ts";
+import { FakeClock } from "../fakes/fake-clock.ts";
+import { tempDir } from "./outbox-fixtures.ts";
+
+const config = {
+  bots: new Map([["main", { id: "main", enabled: true }]]),
+  users: new Map([["ivanov", { keys: ["48213977"] }]]),
+  groups: new Map(),
+} as unknown as Config;
+
+const keys: KeyLookup = {
+  lookup: (key) => ({ key, bot: "main", chatId: 5001, chatType: "private", username: null, name: null, issuedAt: "2026-11-25T09:00:00.000Z", status: "active" }),
+  recordBlocked: async () => {},
+  recordMigrated: async () => {},
+};
+
+const caller = { id: "erp", allow: null };
+const input = { to: ["ivanov"], text: "disk full", format: "text" as const, silent: false };
+
+let tmp: Awaited<ReturnType<typeof tempDir>>;
+let clock: FakeClock;
+let outbox: Outbox;
+let enqueued: number;
+/** While set, fsyncs wait for it to settle (resolve: the sync succeeds, reject: EIO). */
+let syncGate: { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void } | undefined;
+
+const gatedPlatform: Platform = {
+  ...bunPlatform,
+  async openAppend(path: string): Promise<AppendFile> {
+    const file = await bunPlatform.openAppend(path);
+    return {
+      write: (data) => file.write(data),
+      async sync() {
+        await file.sync();
+        if (syncGate) await syncGate.promise;
+      },
+      close: () => file.close(),
+    };
+  },
+};
+
+function gateSyncs(): NonNullable<typeof syncGate> {
+  let resolve!: () => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<void>((yes, no) => ((resolve = yes), (reject = no)));
+  promise.catch(() => {});
+  syncGate = { promise, resolve, reject };
+  return syncGate;
+}
+
+function notifier(): Notifier {
+  const worker = { enqueue: () => void enqueued++ } as unknown as DeliveryWorker;
+  return new Notifier({ outbox, worker, keys, config: () => config, clock });
+}
+
+beforeEach(async () => {
+  tmp = await tempDir();
+  clock = new FakeClock();
+  enqueued = 0;
+  syncGate = undefined;
+  outbox = await Outbox.open({ platform: gatedPlatform, clock, log: createMemoryLogger("debug"), dataDir: tmp.dir });
+});
+afterEach(async () => {
+  syncGate?.resolve();
+  syncGate = undefined;
+  await outbox.close().catch(() => {});
+  await tmp.remove();
+});
+
+const settledSoon = async (promise: Promise<unknown>): Promise<boolean> => {
+  let settled = false;
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await Bun.sleep(20);
+  return settled;
+};
+
+test("a retry with the same Idempotency-Key is not answered before the first request is durable", async () => {
+  const n = notifier();
+  const gate = gateSyncs();
+  const first = n.submit(input, caller, "k-1");
+  first.catch(() => {});
+  const retry = n.submit(input, caller, "k-1");
+  retry.catch(() => {});
+  expect(await settledSoon(retry)).toBe(false);
+  // The fsync fails: the first request is told so, and so is the retry (nothing will deliver it).
+  gate.reject(Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO" }));
+  await expect(first).rejects.toThrow("EIO");
+  await expect(retry).rejects.toThrow("EIO");
+  expect(enqueued).toBe(0);
+});
+
+test("a retry with the same Idempotency-Key while the first is being written answers once it is durable", async () => {
+  const n = notifier();
+  const gate = gateSyncs();
+  const first = n.submit(input, caller, "k-1");
+  const retry = n.submit(input, caller, "k-1");
+  expect(await settledSoon(retry)).toBe(false);
+  gate.resolve();
+  const [a, b] = await Promise.all([first, retry]);
+  expect(b.state).toBe(a.state);
+  expect(b.replayed).toBe(true);
+  expect(enqueued).toBe(1);
+});
