@@ -75,14 +75,28 @@ export class Poller {
 
   /** Schedules the windows. Errors inside a tick never escape to croner. */
   start(): void {
-    this.#job = new Cron(
+    const job = new Cron(
       this.options.pattern,
       { protect: true, timezone: this.options.timezone ?? undefined, name: `poll:${this.options.botId}` },
-      async () => {
-        this.#running = this.runWindow(pollWindowEnd(this.#job!, this.options.clock.now()));
-        await this.#running;
-      },
+      () => this.#openWindow(this.options.clock.now()),
     );
+    this.#job = job;
+    // Started inside a window (start-up, a config change): listen now, not from the next tick.
+    const now = this.options.clock.now();
+    const previous = job.previousRuns(1, new Date(now))[0];
+    if (previous && now < pollWindowEnd(job, previous.getTime())) void this.#openWindow(previous.getTime());
+  }
+
+  /** One window at a time: croner's `protect` does not see the window opened by start(). */
+  async #openWindow(tickAt: number): Promise<void> {
+    if (this.#running) return;
+    const window = this.runWindow(pollWindowEnd(this.#job!, tickAt));
+    this.#running = window;
+    try {
+      await window;
+    } finally {
+      if (this.#running === window) this.#running = undefined;
+    }
   }
 
   /** Ends the window: aborts an open long poll, waits for a batch being handled. */

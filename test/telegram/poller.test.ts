@@ -20,16 +20,20 @@ type Step = TelegramUpdate[] | Error;
 const update = (id: number, chat = 1): TelegramUpdate =>
   ({ update_id: id, message: { message_id: id, date: 0, chat: { id: chat, type: "private" }, from: { id: chat, is_bot: false, first_name: "P" }, text: "/key" } }) as TelegramUpdate;
 
-function setup(script: Step[], dispatch: (u: TelegramUpdate) => Promise<void> = async () => {}) {
-  const clock = new FakeClock();
+function setup(
+  script: Step[],
+  dispatch: (u: TelegramUpdate) => Promise<void> = async () => {},
+  schedule: { start?: number; pattern?: string; timezone?: string } = {},
+) {
+  const clock = new FakeClock(schedule.start);
   const calls: GetUpdatesParams[] = [];
   const handled: number[] = [];
   let connect!: ConnectOptions;
   const poller = new Poller({
     botId: "main",
     token: "123:abc",
-    pattern: "* * * * *",
-    timezone: null,
+    pattern: schedule.pattern ?? "* * * * *",
+    timezone: schedule.timezone ?? null,
     dataDir: dir,
     platform: bunPlatform,
     clock,
@@ -157,4 +161,20 @@ test("stop does not wait for a getMe that hangs (Telegram unreachable): it is ab
   expect(stopped).toBe("stopped");
   await window;
   expect(hanging.status.state).toBe("stopped");
+});
+
+test("started inside a window (start-up, config change), the bot listens at once, not from the next tick", async () => {
+  // Wednesday 10:00:30 UTC: inside the 10:00 window, which ends just before 10:01.
+  const inside = setup([], undefined, { start: Date.UTC(2026, 10, 25, 10, 0, 30), pattern: "* 8-20 * * 1-5", timezone: "UTC" });
+  inside.poller.start();
+  await Bun.sleep(20);
+  expect(inside.calls).toHaveLength(1);
+  expect(inside.calls[0]!.timeout).toBe(30);
+  await inside.poller.stop();
+  // 21:30: the last window (20:59) is over, so the bot stays quiet until 08:00.
+  const outside = setup([], undefined, { start: Date.UTC(2026, 10, 25, 21, 30, 0), pattern: "* 8-20 * * 1-5", timezone: "UTC" });
+  outside.poller.start();
+  await Bun.sleep(20);
+  expect(outside.calls).toHaveLength(0);
+  await outside.poller.stop();
 });
