@@ -52,18 +52,19 @@ export async function addOutbound(gateway: Gateway, bots: BotClients, keys: KeyL
 
 function outboundComponent(gateway: Gateway, { outbox, worker }: Outbound, draining: AbortController): Component {
   const { deps } = gateway;
-  let offSignal: (() => void) | undefined;
+  let offSignals: Array<() => void> = [];
   return {
     name: "outbound",
     async start() {
       const pending = outbox.pending();
       for (const state of pending) worker.enqueue(state);
       if (pending.length > 0) deps.log.info("resuming queued notifications", { notifications: pending.length, recipients: outbox.depth() });
-      // On SIGTERM, requests waiting for delivery answer at once (202) so the server can stop.
-      offSignal = deps.platform.onSignal("SIGTERM", () => draining.abort());
+      // On SIGTERM or SIGINT (serve stops on either), requests waiting for delivery answer
+      // at once (202) so the server's graceful stop is not held up for their `wait`.
+      offSignals = (["SIGTERM", "SIGINT"] as const).map((signal) => deps.platform.onSignal(signal, () => draining.abort()));
     },
     async stop() {
-      offSignal?.();
+      for (const off of offSignals) off();
       draining.abort();
       await worker.stop();
       await outbox.close();

@@ -78,7 +78,7 @@ export class Notifier {
 
   /** Resolves when every recipient is delivered or failed, or after `ms`, or on `signal`. */
   waitSettled(state: NotificationState, ms: number, signal?: AbortSignal): Promise<void> {
-    if (ms <= 0 || isSettled(state)) return Promise.resolve();
+    if (ms <= 0 || isSettled(state) || signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const timeout = new AbortController();
       const done = () => {

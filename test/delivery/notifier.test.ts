@@ -114,3 +114,11 @@ test("a retry with the same Idempotency-Key while the first is being written ans
   expect(b.replayed).toBe(true);
   expect(enqueued).toBe(1);
 });
+
+test("waiting with an already aborted signal (shutting down) answers at once", async () => {
+  const n = notifier();
+  const { state } = await n.submit(input, caller);
+  const draining = new AbortController();
+  draining.abort();
+  expect(await settledSoon(n.waitSettled(state, 10_000, draining.signal))).toBe(true);
+});

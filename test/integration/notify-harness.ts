@@ -10,7 +10,7 @@ import { loadConfigFile } from "../../src/config/load.ts";
 import { systemClock } from "../../src/lib/clock.ts";
 import { createMemoryLogger } from "../../src/lib/log.ts";
 import { bunPlatform } from "../../src/platform/bun.ts";
-import type { Server } from "../../src/platform/platform.ts";
+import type { Platform, Server } from "../../src/platform/platform.ts";
 import { startFakeBotApi, type FakeBotApi } from "../fakes/fake-bot-api.ts";
 import type { RateLimitOptions } from "../../src/emulator/types.ts";
 
@@ -111,6 +111,8 @@ export interface HarnessOptions {
   limits?: RateLimitOptions | false;
   /** Extra lines for data_dir/keys.log. */
   keyLog?: string;
+  /** Replaces the Bun platform (e.g. to deliver signals by hand). */
+  platform?: Platform;
 }
 
 export async function startNotifyHarness(options: HarnessOptions = {}): Promise<NotifyHarness> {
@@ -135,7 +137,7 @@ export async function startNotifyHarness(options: HarnessOptions = {}): Promise<
   const harness = { api, dir, configFile, log } as NotifyHarness;
   const boot = async () => {
     const load = () => loadConfigFile(configFile, { env: {} });
-    const gateway = createGateway({ platform: bunPlatform, log, clock: systemClock, env: {} }, await load(), load);
+    const gateway = createGateway({ platform: options.platform ?? bunPlatform, log, clock: systemClock, env: {} }, await load(), load);
     await addComponents(gateway);
     await gateway.start();
     server = await bunPlatform.serve({ hostname: "127.0.0.1", port: 0, handler: gateway.router.handle });
