@@ -1,6 +1,7 @@
 // What a poller does after getUpdates fails. Pure: the poller supplies the attempt
 // count and a random source, so the policy is tested without clocks or sockets.
 import { NetworkError, TelegramApiError } from "../lib/errors.ts";
+import { redactor } from "../lib/redact.ts";
 
 export type PollErrorKind = "unauthorized" | "conflict" | "rate_limited" | "server" | "network" | "bad_request";
 
@@ -28,7 +29,7 @@ export function backoffDelay(attempt: number, options: BackoffOptions, random: (
 /** `attempt` counts consecutive failures, starting at 1. `random` returns [0, 1). */
 export function decidePollAction(error: unknown, attempt: number, random: () => number = Math.random): PollAction {
   if (error instanceof TelegramApiError) return decideForTelegram(error, attempt, random);
-  const detail = error instanceof NetworkError ? error.message : `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+  const detail = error instanceof NetworkError ? error.message : `unexpected error: ${redactor.redact(error instanceof Error ? error.message : String(error))}`;
   return { action: "wait", kind: "network", delayMs: backoffDelay(attempt, POLL_BACKOFF, random), message: detail };
 }
 

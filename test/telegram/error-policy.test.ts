@@ -32,3 +32,10 @@ test("5xx and network errors: capped exponential backoff with jitter", () => {
   expect(delays).toEqual([1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000]);
   expect(backoffDelay(20, POLL_BACKOFF, () => 0)).toBe(30000);
 });
+
+test("an unexpected error's message is redacted: it reaches /healthz, which is not a log line", () => {
+  const raw = new TypeError("fetch failed: https://api.telegram.org/bot123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/getUpdates");
+  const action = decidePollAction(raw, 1, () => 0);
+  expect(action.message).not.toContain("AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw");
+  expect(action.message).toContain("fetch failed");
+});
