@@ -59,6 +59,8 @@ export class Poller {
   #offset: number | undefined;
   #offsetLoaded = false;
   #username: string | undefined;
+  /** Updates of the unconfirmed batch already handled (a batch is at most 100 updates). */
+  readonly #handled = new Set<number>();
   #failures = 0;
   #request: AbortController | undefined;
   readonly #stop = new AbortController();
@@ -163,13 +165,20 @@ export class Poller {
     }
     const results = await Promise.allSettled(
       [...byChat.values()].map(async (chatUpdates) => {
-        for (const update of chatUpdates) await this.#connection.dispatch(update);
+        for (const update of chatUpdates) {
+          if (this.#handled.has(update.update_id)) continue;
+          await this.#connection.dispatch(update);
+          this.#handled.add(update.update_id);
+        }
       }),
     );
     const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
-    // A failed batch is not confirmed: the same updates come again, and handling is
-    // idempotent (a chat's key is stable), so retrying never mints a second key.
+    // A failed batch is not confirmed: the same updates come again. Handling is idempotent
+    // (a chat's key is stable), and updates already handled are skipped, so the other
+    // chats get no second reply and a "/stop, /key" pair is not replayed (it would revoke
+    // the key just given). After a crash they are replayed; the key log keeps that safe.
     if (failed) throw failed.reason;
+    this.#handled.clear();
     const last = updates[updates.length - 1]!;
     this.#offset = last.update_id + 1;
     await this.options.platform.writeFileAtomic(

@@ -178,3 +178,24 @@ test("started inside a window (start-up, config change), the bot listens at once
   expect(outside.calls).toHaveLength(0);
   await outside.poller.stop();
 });
+
+test("a batch retried after one chat's failure does not handle the other chats' updates again (no second /stop, no repeated replies)", async () => {
+  const dispatched: number[] = [];
+  let fail = true;
+  const { clock, poller, calls, handled } = setup([[update(10, 1), update(11, 2)], [update(10, 1), update(11, 2)]], async (u) => {
+    dispatched.push(u.update_id);
+    if (u.update_id === 10 && fail) {
+      fail = false;
+      throw new TelegramApiError("sendMessage", 502, "Bad Gateway");
+    }
+  });
+  const window = poller.runWindow(clock.now() + 5000);
+  await Bun.sleep(20);
+  await clock.advance(1000);
+  await Bun.sleep(20);
+  await clock.advance(4000);
+  await window;
+  expect(calls.map((c) => c.offset)).toEqual([undefined, undefined, 12]);
+  expect(dispatched.filter((id) => id === 11)).toHaveLength(1);
+  expect(handled.sort()).toEqual([10, 11]);
+});
