@@ -10,6 +10,7 @@ import { MetricsRegistry } from "./http/metrics.ts";
 import { HealthRegistry } from "./http/health.ts";
 import { Router } from "./http/router.ts";
 import { VERSION } from "./version.ts";
+import { redactor } from "./lib/redact.ts";
 
 /** The outside world, handed in once. Tests pass fakes. */
 export interface Deps {
@@ -57,15 +58,15 @@ export function createGateway(deps: Deps, config: Config, loadConfig: () => Prom
   }));
   store.subscribe((next, previous) => warnRestartOnly(deps.log, next, previous));
 
-  router.add("GET", "/healthz", () =>
-    Response.json(
-      health.report({
-        version: VERSION,
-        runtime: `${deps.platform.runtime} ${deps.platform.runtimeVersion}`,
-        uptime_seconds: Math.round((deps.clock.now() - startedAt) / 1000),
-      }),
-    ),
-  );
+  router.add("GET", "/healthz", () => {
+    const report = health.report({
+      version: VERSION,
+      runtime: `${deps.platform.runtime} ${deps.platform.runtimeVersion}`,
+      uptime_seconds: Math.round((deps.clock.now() - startedAt) / 1000),
+    });
+    // Sections carry error texts from Telegram and the network: redact in one place.
+    return new Response(redactor.redact(JSON.stringify(report)), { headers: { "Content-Type": "application/json" } });
+  });
   router.add("GET", "/metrics", () =>
     new Response(metrics.render(), { headers: { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" } }),
   );

@@ -3,6 +3,10 @@ import { Router } from "../../src/http/router.ts";
 import { MetricsRegistry } from "../../src/http/metrics.ts";
 import { RequestError } from "../../src/lib/errors.ts";
 import { createMemoryLogger } from "../../src/lib/log.ts";
+import { createGateway } from "../../src/app.ts";
+import { systemClock } from "../../src/lib/clock.ts";
+import { bunPlatform } from "../../src/platform/bun.ts";
+import { load } from "../config/helpers.ts";
 
 describe("router", () => {
   const router = new Router(createMemoryLogger())
@@ -60,5 +64,19 @@ describe("metrics", () => {
         "",
       ].join("\n"),
     );
+  });
+});
+
+describe("/healthz", () => {
+  test("secrets that reach a health section are redacted", async () => {
+    const token = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
+    const config = load(`bots:\n  main: { token: "${token}" }\n`);
+    const gateway = createGateway({ platform: bunPlatform, log: createMemoryLogger(), clock: systemClock, env: {} }, config, async () => config);
+    gateway.health.add("leaky", () => ({ healthy: false, details: { last_error: `GET https://api.telegram.org/bot${token}/getMe failed` } }));
+    const res = await gateway.router.handle(new Request("http://x/healthz"));
+    const text = await res.text();
+    expect(res.headers.get("content-type")).toContain("application/json");
+    expect(text).not.toContain(token);
+    expect(JSON.parse(text)).toMatchObject({ status: "degraded", leaky: { last_error: "GET https://api.telegram.org/bot***/getMe failed" } });
   });
 });
