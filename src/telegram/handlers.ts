@@ -115,17 +115,36 @@ export async function handleMigration(deps: HandlerDeps, message: Message): Prom
   deps.log.info("group key follows the chat's migration", { bot: deps.botId, key: record.key, from: message.chat.id, to: newChatId });
 }
 
-/** The person blocked the bot (private) or removed it from the group. */
+/**
+ * The person blocked the bot (private) or removed it from the group: the key is blocked.
+ * Unblocking (or adding the bot back) brings the same key back: Telegram sends a
+ * my_chat_member update with status "member", and the person expects notifications to
+ * resume without asking for a key again.
+ */
 export async function handleMemberChange(deps: HandlerDeps, update: Update): Promise<void> {
   const change = update.my_chat_member;
   if (!change) return;
   const status = change.new_chat_member.status;
+  if (status === "member" || status === "administrator") return reactivateKey(deps, change);
   if (status !== "kicked" && status !== "left") return;
   const record = deps.registry.keyForChat(deps.botId, change.chat.id);
   if (!record || record.status !== "active") return;
   const reason = change.chat.type === "private" ? "the person blocked the bot" : "the bot was removed from the group";
   await deps.registry.recordBlocked(record.key, reason);
   deps.log.info("key blocked", { bot: deps.botId, key: record.key, reason });
+}
+
+async function reactivateKey(deps: HandlerDeps, change: NonNullable<Update["my_chat_member"]>): Promise<void> {
+  const record = deps.registry.keyForChat(deps.botId, change.chat.id);
+  if (record?.status !== "blocked") return;
+  await deps.registry.issueKey({
+    bot: deps.botId,
+    chatId: change.chat.id,
+    chatType: change.chat.type as ChatType,
+    username: record.username,
+    name: record.name,
+  });
+  deps.log.info("key reactivated: the bot was unblocked", { bot: deps.botId, key: record.key, chat_id: change.chat.id });
 }
 
 export function renderReply(config: BotConfig, language: Language, text: TextName, vars: TextVars): string {

@@ -85,7 +85,12 @@ describe("key conversation", () => {
     void gateway;
     expect(await readFile(path, "utf8")).toContain(`"type":"migrated","key":"${groupKey}","chat_id":-1007002`);
     expect(await readFile(path, "utf8")).toContain(`"type":"blocked","key":"${personKey}"`);
-    // Writing again unblocks; /key reactivates the same key.
+    // Writing again unblocks the bot (Telegram: my_chat_member → member): the same key is active again.
+    expect(await ask(harness.api, "hello")).not.toMatch(/\d{8}/);
+    const lines = (await readFile(path, "utf8")).trim().split("\n").map((line) => JSON.parse(line) as { type: string; key: string });
+    const mine = lines.filter((record) => record.key === personKey).map((record) => record.type);
+    expect(mine).toEqual(["issued", "blocked", "issued"]);
+    expect(harness.log.lines.some((line) => line.includes("key reactivated"))).toBe(true);
     expect(keyIn(await ask(harness.api, "/key"))).toBe(personKey);
   }, 15_000);
 });
