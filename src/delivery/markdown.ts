@@ -15,19 +15,28 @@ interface InlineRule {
 const wrap = (tag: string, inner: string, open = tag): string => `<${open}>${renderInline(inner)}</${tag}>`;
 
 // Order breaks ties between matches at the same position: "**" before "*", "__" before "_".
+// A span's content never runs past the next opener of its own marker (it could not close
+// across it anyway) and a link label holds no "[": so each attempt stops at the next
+// marker instead of scanning to the end of the line for every unclosed one (quadratic).
 const INLINE_RULES: InlineRule[] = [
   { pattern: /\\([\\`*_~[\]()|>#+\-.!])/g, render: (m) => escapeHtml(m[1]!) },
   { pattern: /`([^`\n]+)`/g, render: (m) => `<code>${escapeHtml(m[1]!)}</code>` },
   {
-    pattern: /\[([^\]\n]+)\]\(((?:https?:\/\/|tg:\/\/|mailto:)[^\s()]+)\)/g,
+    pattern: /\[([^[\]\n]+)\]\(((?:https?:\/\/|tg:\/\/|mailto:)[^\s()]+)\)/g,
     render: (m) => `<a href="${escapeAttribute(m[2]!)}">${renderInline(m[1]!)}</a>`,
   },
-  { pattern: /\*\*(?=\S)([\s\S]*?\S)\*\*/g, render: (m) => wrap("b", m[1]!) },
-  { pattern: /__(?=\S)([\s\S]*?\S)__/g, render: (m) => wrap("b", m[1]!) },
-  { pattern: /~~(?=\S)([\s\S]*?\S)~~/g, render: (m) => wrap("s", m[1]!) },
-  { pattern: /\|\|(?=\S)([\s\S]*?\S)\|\|/g, render: (m) => wrap("tg-spoiler", m[1]!) },
-  { pattern: /(?<![\p{L}\p{N}*])\*(?=[^\s*])([\s\S]*?[^\s*])\*(?![\p{L}\p{N}*])/gu, render: (m) => wrap("i", m[1]!) },
-  { pattern: /(?<![\p{L}\p{N}_])_(?=[^\s_])([\s\S]*?[^\s_])_(?![\p{L}\p{N}_])/gu, render: (m) => wrap("i", m[1]!) },
+  { pattern: /\*\*(?=\S)((?:(?!\*\*\S)[\s\S])*?\S)\*\*/g, render: (m) => wrap("b", m[1]!) },
+  { pattern: /__(?=\S)((?:(?!__\S)[\s\S])*?\S)__/g, render: (m) => wrap("b", m[1]!) },
+  { pattern: /~~(?=\S)((?:(?!~~\S)[\s\S])*?\S)~~/g, render: (m) => wrap("s", m[1]!) },
+  { pattern: /\|\|(?=\S)((?:(?!\|\|\S)[\s\S])*?\S)\|\|/g, render: (m) => wrap("tg-spoiler", m[1]!) },
+  {
+    pattern: /(?<![\p{L}\p{N}*])\*(?=[^\s*])((?:(?!(?<![\p{L}\p{N}*])\*[^\s*])[\s\S])*?[^\s*])\*(?![\p{L}\p{N}*])/gu,
+    render: (m) => wrap("i", m[1]!),
+  },
+  {
+    pattern: /(?<![\p{L}\p{N}_])_(?=[^\s_])((?:(?!(?<![\p{L}\p{N}_])_[^\s_])[\s\S])*?[^\s_])_(?![\p{L}\p{N}_])/gu,
+    render: (m) => wrap("i", m[1]!),
+  },
 ];
 
 /**
@@ -37,8 +46,9 @@ const INLINE_RULES: InlineRule[] = [
 export function renderInline(source: string): string {
   let out = "";
   let index = 0;
+  const next = new Map<InlineRule, RegExpExecArray | null>();
   while (index < source.length) {
-    const found = findEarliest(source, index);
+    const found = findEarliest(source, index, next);
     if (!found) break;
     out += escapeHtml(source.slice(index, found.match.index)) + found.rule.render(found.match);
     index = found.match.index + found.match[0].length;
@@ -46,11 +56,21 @@ export function renderInline(source: string): string {
   return out + escapeHtml(source.slice(index));
 }
 
-function findEarliest(source: string, from: number): { rule: InlineRule; match: RegExpExecArray } | undefined {
+/**
+ * `next` keeps each rule's leftmost match at or after the last search (null: none left):
+ * it is still the leftmost while it starts at or after `from`, so a rule is searched again
+ * only when a chosen match swallowed its own. Searching every rule on every step made
+ * a line with many matches of one rule cost lines × length for the others.
+ */
+function findEarliest(source: string, from: number, next: Map<InlineRule, RegExpExecArray | null>): { rule: InlineRule; match: RegExpExecArray } | undefined {
   let best: { rule: InlineRule; match: RegExpExecArray } | undefined;
   for (const rule of INLINE_RULES) {
-    rule.pattern.lastIndex = from;
-    const match = rule.pattern.exec(source);
+    let match = next.get(rule);
+    if (match === undefined || (match !== null && match.index < from)) {
+      rule.pattern.lastIndex = from;
+      match = rule.pattern.exec(source);
+      next.set(rule, match);
+    }
     if (match && (!best || match.index < best.match.index)) best = { rule, match };
   }
   return best;
