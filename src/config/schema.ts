@@ -4,7 +4,8 @@
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import { TEXT_NAMES } from "../telegram/texts.ts";
 
-const Key = Type.Union([Type.Integer(), Type.String()], {
+// String first: a key is read as written (048213977 is a 9-digit typo, not 48213977).
+const Key = Type.Union([Type.String(), Type.Integer()], {
   description: "an 8-digit key the bot issued, e.g. 48213977",
 });
 

@@ -240,7 +240,10 @@ function walkScalar(ctx: WalkContext, node: Node | null | undefined, schema: TSc
   const fromEnv = typeof node.value === "string" && hasEnvReference(node.value);
   const value = interpolatedScalar(ctx, node, path, at);
   if (isInvalid(value)) return INVALID;
-  const coerced = coerce(value, schema[Kind] as string, fromEnv);
+  // A number where a string belongs keeps its written form: YAML reads 0123 as 123 and
+  // 12345678901234567890 as 12345678901234567000, which would silently change a token.
+  const written = typeof value === "number" && typeof node.source === "string" ? node.source : value;
+  const coerced = coerce(schema[Kind] === "String" ? written : value, schema[Kind] as string, fromEnv);
   if (coerced === undefined) {
     report(ctx, at, `${showPath(path)}: expected ${expected(schema)}, got ${JSON.stringify(value)}`);
     return INVALID;

@@ -168,6 +168,21 @@ describe("semantic checks", () => {
     ]);
   });
 
+  test("a key written as another YAML number is read as written, not as its value", () => {
+    // 048213977, 4.8213977e7 and 0x2DFA5F9 are all 48213977 to YAML; as keys they are typos.
+    expect(
+      issues(yaml`
+        users:
+          a: 048213977
+          b: [4.8213977e7, 0x2DFA5F9]
+      `),
+    ).toEqual([
+      'c.yaml:2:6 users.a: key "048213977" is not valid: keys are 8 digits not starting with 0 (the bot replies with one)',
+      'c.yaml:3:7 users.b: key "4.8213977e7" is not valid: keys are 8 digits not starting with 0 (the bot replies with one)',
+      'c.yaml:3:20 users.b: key "0x2DFA5F9" is not valid: keys are 8 digits not starting with 0 (the bot replies with one)',
+    ]);
+  });
+
   test("client token too short, duplicate, unknown allow entry", () => {
     expect(
       issues(yaml`

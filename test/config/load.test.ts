@@ -56,6 +56,25 @@ describe("valid config", () => {
     expect(config.users.get("b")!.keys).toEqual(["51928374"]);
   });
 
+  test("a number where a string belongs keeps its written form", () => {
+    // A YAML number loses leading zeros, trailing zeros and digits past 2^53: an all-digit
+    // client token or passphrase must not silently become another string.
+    const config = load(yaml`
+      clients:
+        erp:
+          token: 12345678901234567890
+      bots:
+        main:
+          token: "${BOT_TOKEN}"
+          title: 1.10
+          access: { passphrase: 0123 }
+    `);
+    expect(config.clients.get("erp")!.token).toBe("12345678901234567890");
+    const bot = config.bots.get("main")!;
+    expect(bot.title).toBe("1.10");
+    expect(bot.access).toMatchObject({ passphrase: "0123" });
+  });
+
   test("an empty file is a valid (empty) config", () => {
     expect(load("").bots.size).toBe(0);
     expect(load("# nothing yet\n").users.size).toBe(0);
