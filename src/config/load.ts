@@ -32,13 +32,16 @@ export function parseConfig(text: string, file: string, options: LoadOptions): C
     positions: new Map(),
     substituted: [],
   };
+  const hinted = new Set<number>();
   const yamlIssues: ConfigIssue[] = [...doc.errors, ...doc.warnings].map((problem) => {
     const at = lineCounter.linePos(problem.pos[0]);
+    const hint = hinted.has(at.line) ? "" : flowReferenceHint(text, lineCounter, at.line);
+    if (hint) hinted.add(at.line);
     return {
       file: display,
       line: at.line,
       col: at.col,
-      message: `YAML syntax error: ${problem.message.replace(/\s+/g, " ").trim()}`,
+      message: `YAML syntax error: ${problem.message.replace(/\s+/g, " ").trim()}${hint}`,
       severity: doc.errors.includes(problem as never) ? "error" : "warning",
     };
   });
@@ -74,6 +77,18 @@ export async function loadConfigFile(file: string, options: LoadOptions): Promis
     ]);
   }
   return parseConfig(text, file, options);
+}
+
+/**
+ * `{` and `}` end a plain scalar inside [ ] and { }, so YAML itself rejects
+ * `access: { passphrase: ${P} }`; its message ("Missing , or :") does not say why.
+ */
+function flowReferenceHint(text: string, lineCounter: LineCounter, line: number): string {
+  const start = lineCounter.lineStarts[line - 1] ?? 0;
+  const end = lineCounter.lineStarts[line] ?? text.length;
+  return /[[{][^"'#]*(?<!\$)\$\{/.test(text.slice(start, end))
+    ? '; inside [ ] or { }, a ${VAR} reference must be quoted: "${VAR}"'
+    : "";
 }
 
 export function hashText(text: string): string {

@@ -102,6 +102,17 @@ describe("environment variables", () => {
     ]);
   });
 
+  test("an unquoted ${VAR} inside [ ] or { } is a YAML error that says to quote it", () => {
+    // `{` and `}` end a plain scalar in flow collections: YAML itself rejects `{ passphrase: ${P} }`.
+    const hinted = (text: string) =>
+      issues(text).filter((line) => line.includes('must be quoted: "${VAR}"')).map((line) => line.split(" ")[0]);
+    expect(hinted(`bots:\n  main:\n    token: "${BOT_TOKEN}"\n    access: { passphrase: \${P} }\n`)).toEqual(["c.yaml:4:28"]);
+    expect(hinted(`users:\n  a: [\${K}, 48213977]\n`)).toEqual(["c.yaml:2:8"]);
+    // The documented way works.
+    const config = load(`bots:\n  main:\n    token: "${BOT_TOKEN}"\n    access: { passphrase: "\${P}" }\n`, { P: "open sesame" });
+    expect(config.bots.get("main")!.access).toMatchObject({ passphrase: "open sesame" });
+  });
+
   test("substituted values are type-checked like literals", () => {
     expect(issues(`bots:\n  main:\n    token: "${BOT_TOKEN}"\n    enabled: \${ON}\n`, { ON: "maybe" })).toEqual([
       'c.yaml:4:14 bots.main.enabled: expected true or false, got "maybe"',
