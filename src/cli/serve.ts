@@ -5,7 +5,7 @@ import { watchConfig } from "../config/watch.ts";
 import type { Config } from "../config/types.ts";
 import { StateError, formatIssue } from "../lib/errors.ts";
 import { lockDataDir } from "../lib/lock.ts";
-import type { Server } from "../platform/platform.ts";
+import type { Server, SignalName } from "../platform/platform.ts";
 import { addComponents } from "../components.ts";
 import { VERSION } from "../version.ts";
 import { CONFIG_OPTION, parseCommandArgs } from "./args.ts";
@@ -16,11 +16,37 @@ const USAGE = "Usage: tgsignal serve [-c FILE]\nRuns the gateway. FILE: -c, $TGS
 export async function runServe(ctx: CliContext, args: string[]): Promise<number> {
   const { values } = parseCommandArgs(args, CONFIG_OPTION, "serve");
   if (values.help) return ctx.print(USAGE), EXIT.ok;
-  const started = await startGateway(ctx, configPath(ctx, values.config as string | undefined));
-  if (typeof started === "number") return started;
-  await waitForShutdownSignal(ctx);
+  const held = holdSignals(ctx);
+  const started = await startGateway(ctx, configPath(ctx, values.config as string | undefined)).catch((error: unknown) => {
+    held.release();
+    throw error;
+  });
+  if (typeof started === "number") return held.release(), started;
+  if (held.received.has("SIGHUP")) void started.gateway.store.reload("SIGHUP");
+  if (!held.received.has("SIGTERM") && !held.received.has("SIGINT")) {
+    const shutdown = waitForShutdownSignal(ctx);
+    held.release();
+    await shutdown;
+  }
   await started.stop();
+  held.release();
   return EXIT.ok;
+}
+
+/**
+ * Until the gateway is up, a signal's default action would kill it mid-start (SIGHUP from
+ * `systemctl reload` right after `start` included, which systemd counts as a clean exit,
+ * so no restart) or, as PID 1 in a container, the signal would be ignored. Remember them.
+ */
+function holdSignals(ctx: CliContext): { received: Set<SignalName>; release(): void } {
+  const received = new Set<SignalName>();
+  const offs = (["SIGTERM", "SIGINT", "SIGHUP"] as const).map((signal) =>
+    ctx.platform.onSignal(signal, () => {
+      ctx.log.info(`${signal} received while starting; handled once started`);
+      received.add(signal);
+    }),
+  );
+  return { received, release: () => offs.splice(0).forEach((off) => off()) };
 }
 
 export interface RunningGateway {
