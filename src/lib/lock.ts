@@ -1,6 +1,6 @@
 // One process owns a data dir: a lock file holding the owner's pid. A lock left by a
 // dead process (crash, kill -9) is taken over; a live owner stops the second instance.
-import { mkdir, open, readFile, rm } from "node:fs/promises";
+import { link, mkdir, open, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { StateError } from "./errors.ts";
 
@@ -14,10 +14,7 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   const path = join(dataDir, "tgsignal.lock");
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const handle = await open(path, "wx");
-      await handle.writeFile(`${process.pid}\n`);
-      await handle.sync();
-      await handle.close();
+      await createLockFile(path);
       return {
         path,
         async release() {
@@ -39,6 +36,38 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
     }
   }
   throw new StateError("data_dir_locked", `cannot take the lock ${path}; remove it if no tgsignal runs on this data dir`);
+}
+
+/**
+ * Creates the lock file with the pid already in it: written to a private file, then
+ * hard-linked into place (fails with EEXIST if taken). Creating it empty and writing the
+ * pid after left a moment where a second process read no pid, took it for stale and
+ * removed it: two owners. Filesystems without hard links fall back to create-then-write.
+ */
+async function createLockFile(path: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  const handle = await open(tmp, "w");
+  try {
+    await handle.writeFile(`${process.pid}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await link(tmp, path);
+    return;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") throw error;
+  } finally {
+    await rm(tmp, { force: true });
+  }
+  const fallback = await open(path, "wx");
+  try {
+    await fallback.writeFile(`${process.pid}\n`);
+    await fallback.sync();
+  } finally {
+    await fallback.close();
+  }
 }
 
 async function readPid(path: string): Promise<number | undefined> {

@@ -25,3 +25,27 @@ describe("data dir lock", () => {
     await again.release();
   });
 });
+
+test("processes starting at the same moment: exactly one gets the lock", async () => {
+  // The lock file used to exist empty for a moment before its pid was written; a second
+  // process reading it then took it for stale, removed it and locked too: two owners.
+  const dir = await mkdtemp(join(tmpdir(), "tgs-lock-race-"));
+  const script = join(dir, "take.ts");
+  await writeFile(
+    script,
+    `import { lockDataDir } from ${JSON.stringify(join(import.meta.dir, "../../src/lib/lock.ts"))};
+     const go = Number(process.argv[2]);
+     while (Date.now() < go) {}
+     try { await lockDataDir(process.argv[3]); console.log("got"); await Bun.sleep(800); }
+     catch { console.log("refused"); }`,
+  );
+  for (let round = 0; round < 3; round++) {
+    const data = join(dir, `data-${round}`);
+    const go = Date.now() + 500;
+    const procs = Array.from({ length: 8 }, () =>
+      Bun.spawn([process.execPath, script, String(go), data], { stdout: "pipe", stderr: "inherit" }),
+    );
+    const outputs = await Promise.all(procs.map((proc) => new Response(proc.stdout).text()));
+    expect(outputs.filter((out) => out.trim() === "got")).toHaveLength(1);
+  }
+}, 30_000);
