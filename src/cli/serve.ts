@@ -3,7 +3,7 @@
 import { createGateway, type Gateway } from "../app.ts";
 import { watchConfig } from "../config/watch.ts";
 import type { Config } from "../config/types.ts";
-import { StateError, formatIssue } from "../lib/errors.ts";
+import { StateError, UsageError, formatIssue } from "../lib/errors.ts";
 import { lockDataDir } from "../lib/lock.ts";
 import type { Server, SignalName } from "../platform/platform.ts";
 import { addComponents } from "../components.ts";
@@ -14,8 +14,10 @@ import { configPath, EXIT, loadConfig, loadConfigOrReport, type CliContext } fro
 const USAGE = "Usage: tgsignal serve [-c FILE]\nRuns the gateway. FILE: -c, $TGSIGNAL_CONFIG, or ./config.yaml.";
 
 export async function runServe(ctx: CliContext, args: string[]): Promise<number> {
-  const { values } = parseCommandArgs(args, CONFIG_OPTION, "serve");
+  const { values, positionals } = parseCommandArgs(args, CONFIG_OPTION, "serve");
   if (values.help) return ctx.print(USAGE), EXIT.ok;
+  // `tgsignal serve /etc/tgsignal/config.yaml` would otherwise run on ./config.yaml.
+  if (positionals.length > 0) throw new UsageError(`serve: unexpected argument "${positionals[0]}"; give the config as -c FILE`);
   const held = holdSignals(ctx);
   const started = await startGateway(ctx, configPath(ctx, values.config as string | undefined)).catch((error: unknown) => {
     held.release();

@@ -1,4 +1,4 @@
-import { ConfigError, formatIssue } from "../lib/errors.ts";
+import { ConfigError, UsageError, formatIssue } from "../lib/errors.ts";
 import { CONFIG_OPTION, parseCommandArgs } from "./args.ts";
 import { configPath, EXIT, loadConfig, type CliContext } from "./context.ts";
 
@@ -8,6 +8,9 @@ export async function runValidate(ctx: CliContext, args: string[]): Promise<numb
   const { values, positionals } = parseCommandArgs(args, CONFIG_OPTION, "validate");
   if (values.help) return ctx.print(USAGE), EXIT.ok;
   // `tgsignal validate broken.yaml` is what people type; accept the file positionally too.
+  // One file only: a second one would be skipped while the OK reads as if both passed.
+  if (positionals.length > (values.config === undefined ? 1 : 0))
+    throw new UsageError(`validate: one config file at a time (got ${[values.config, ...positionals].filter(Boolean).join(", ")}); see tgsignal validate --help`);
   const file = configPath(ctx, (values.config as string | undefined) ?? positionals[0]);
   try {
     const config = await loadConfig(ctx, file);

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { runServe } from "../../src/cli/serve.ts";
 import type { CliContext } from "../../src/cli/context.ts";
 import { systemClock } from "../../src/lib/clock.ts";
+import { UsageError } from "../../src/lib/errors.ts";
 import { createMemoryLogger } from "../../src/lib/log.ts";
 import { bunPlatform } from "../../src/platform/bun.ts";
 import type { Platform, SignalName } from "../../src/platform/platform.ts";
@@ -46,3 +47,9 @@ test("SIGHUP and SIGTERM during start-up are handled once it is up, not left to 
   // Nothing is left listening for signals once serve has returned.
   expect([...handlers.values()].every((set) => set.size === 0)).toBe(true);
 }, 10_000);
+
+test("serve rejects a positional argument instead of ignoring it and loading ./config.yaml", async () => {
+  const log = createMemoryLogger();
+  const ctx: CliContext = { platform: bunPlatform, log, clock: systemClock, env: {}, print: () => {}, printError: () => {} };
+  await expect(runServe(ctx, ["/etc/tgsignal/config.yaml"])).rejects.toBeInstanceOf(UsageError);
+});
