@@ -10,6 +10,19 @@ export interface DataDirLock {
 }
 
 export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
+  try {
+    return await takeLock(dataDir);
+  } catch (error) {
+    if (error instanceof StateError) throw error;
+    // Read-only, foreign-owned or not a directory: a person must fix it (exit 3, no restart loop).
+    throw new StateError(
+      "data_dir_unusable",
+      `cannot use data dir ${dataDir}: ${(error as Error).message}; set data_dir in the config to a directory this user may write`,
+    );
+  }
+}
+
+async function takeLock(dataDir: string): Promise<DataDirLock> {
   await mkdir(dataDir, { recursive: true });
   const path = join(dataDir, "tgsignal.lock");
   for (let attempt = 0; attempt < 3; attempt++) {

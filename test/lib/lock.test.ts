@@ -49,3 +49,14 @@ test("processes starting at the same moment: exactly one gets the lock", async (
     expect(outputs.filter((out) => out.trim() === "got")).toHaveLength(1);
   }
 }, 30_000);
+
+test("a data dir that cannot be created is a data dir problem (exit 3), naming data_dir", async () => {
+  // It was a plain error (exit 4, restarted by systemd every 2 s) reading only
+  // "ENOTDIR: not a directory, mkdir ..." — read-only or foreign-owned dirs are the same case.
+  const dir = await mkdtemp(join(tmpdir(), "tgs-lock-"));
+  await writeFile(join(dir, "file"), "");
+  const refused = await lockDataDir(join(dir, "file", "data")).catch((error) => error);
+  expect(refused).toBeInstanceOf(StateError);
+  expect(refused.message).toContain(`cannot use data dir ${join(dir, "file", "data")}`);
+  expect(refused.message).toContain("data_dir");
+});
