@@ -101,7 +101,8 @@ async function withLock(ctx: CliContext, config: Config, run: () => Promise<numb
   try {
     lock = await lockDataDir(config.dataDir);
   } catch (error) {
-    if (!(error instanceof StateError)) throw error;
+    // Only a live owner gets the advice below; an unusable data dir is reported as is (exit 3).
+    if (!(error instanceof StateError) || error.code !== "data_dir_locked") throw error;
     ctx.printError(
       `${error.message}.\nA running server would not see this change. Either stop it, run the command, and start it again; ` +
         `or, without stopping it, remove the key from \`users\` in the config (applies live: nothing is sent to it) ` +
