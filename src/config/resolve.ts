@@ -34,9 +34,13 @@ export function resolveConfig(ctx: WalkContext, raw: RawConfig, contentHash: str
   if (bodyLimit === undefined || bodyLimit < 1 || bodyLimit > MAX_BODY_LIMIT)
     fail(["body_limit"], `body_limit: "${raw.body_limit}" is not a size between 1 byte and 64MiB; e.g. 1MiB, 512KiB or 1048576`);
 
+  // Names written in users/groups, valid or not: an entry the walk dropped as invalid was
+  // already reported, and naming it elsewhere is not a second error ("unknown member").
+  const declared = (name: string) =>
+    ctx.positions.has(pathKey(["users", name], "key")) || ctx.positions.has(pathKey(["groups", name], "key"));
   const users = resolveUsers(raw, fail);
-  const groups = resolveGroups(raw, users, fail, warn);
-  const clients = resolveClients(raw, users, groups, fail);
+  const groups = resolveGroups(raw, users, fail, warn, declared);
+  const clients = resolveClients(raw, users, groups, fail, declared);
   const bots = new Map<string, BotConfig>();
   for (const [id, bot] of Object.entries(raw.bots ?? {})) {
     const resolved = resolveBot(id, bot, fail);
@@ -99,6 +103,7 @@ function resolveGroups(
   users: ReadonlyMap<string, UserConfig>,
   fail: Fail,
   warn: Fail,
+  declared: (name: string) => boolean,
 ): Map<string, GroupConfig> {
   const rawGroups = raw.groups ?? {};
   const known = [...users.keys(), ...Object.keys(rawGroups)];
@@ -108,7 +113,7 @@ function resolveGroups(
     if (users.has(name)) fail(["groups", name], `groups.${name}: "${name}" is also a user; users and groups share one namespace`, "key");
     if (members.length === 0) warn(["groups", name], `groups.${name} is empty; notifications to it will be rejected`);
     members.forEach((member, index) => {
-      if (!users.has(member) && !(member in rawGroups))
+      if (!users.has(member) && !(member in rawGroups) && !declared(member))
         fail(["groups", name, String(index)], `groups.${name}: unknown member "${member}"${didYouMean(member, known)}`);
     });
   }
@@ -147,6 +152,7 @@ function resolveClients(
   users: ReadonlyMap<string, UserConfig>,
   groups: ReadonlyMap<string, GroupConfig>,
   fail: Fail,
+  declared: (name: string) => boolean,
 ): Map<string, ClientConfig> {
   const clients = new Map<string, ClientConfig>();
   const known = [...users.keys(), ...groups.keys()];
@@ -154,7 +160,7 @@ function resolveClients(
     if (client.token.length < MIN_CLIENT_TOKEN)
       fail(["clients", id, "token"], `clients.${id}.token: too short (${client.token.length} characters); use at least ${MIN_CLIENT_TOKEN}, e.g. from \`openssl rand -hex 24\``);
     client.allow?.forEach((name, index) => {
-      if (!users.has(name) && !groups.has(name))
+      if (!users.has(name) && !groups.has(name) && !declared(name))
         fail(["clients", id, "allow", String(index)], `clients.${id}.allow: unknown user or group "${name}"${didYouMean(name, known)}`);
     });
     const rate = client.rate_limit;

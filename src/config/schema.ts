@@ -82,7 +82,7 @@ export const ConfigSchema = strictObject(
     ),
     clients: Type.Optional(Type.Record(Type.String(), ClientSchema)),
     bots: Type.Optional(Type.Record(Type.String(), BotSchema)),
-    users: Type.Optional(Type.Record(Type.String(), Type.Union([Key, Type.Array(Key)]))),
+    users: Type.Optional(Type.Record(Type.String(), Type.Union([Key, Type.Array(Key)], { description: "a key or a list of keys" }))),
     groups: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()))),
   },
   "tgsignal config",

@@ -156,6 +156,24 @@ describe("semantic checks", () => {
     ]);
   });
 
+  test("an invalid user or group is reported once, not again as unknown wherever it is named", () => {
+    expect(
+      issues(yaml`
+        users:
+          ivanov: { key: 48213977 }
+          petrov: 51928374
+        groups:
+          ops: petrov
+          all: [ivanov, ops]
+        clients:
+          erp: { token: "${CLIENT_TOKEN}", allow: [ivanov, ops] }
+      `),
+    ).toEqual([
+      "c.yaml:2:11 users.ivanov: expected a key or a list of keys, got a mapping",
+      'c.yaml:5:8 groups.ops: expected a list ([a, b] or "- a" lines), got "petrov"',
+    ]);
+  });
+
   test("a cycle of groups", () => {
     expect(issues("users:\n  a: 11111111\ngroups:\n  x: [a, y]\n  y: [x]\n")).toEqual([
       "c.yaml:4:3 groups.x: groups include each other in a cycle: x → y → x",
