@@ -26,7 +26,8 @@ export function closest(input: string, candidates: Iterable<string>): string | u
     }
   }
   const reach = Math.max(1, Math.min(3, Math.floor(input.length / 3)));
-  return bestDistance <= reach ? best : undefined;
+  // A distance as long as the input means nothing in common ("a" → "b").
+  return bestDistance <= reach && bestDistance < input.length ? best : undefined;
 }
 
 /** `; did you mean "x"?` or an empty string. */

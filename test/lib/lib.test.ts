@@ -8,6 +8,9 @@ describe("did-you-mean", () => {
     expect(closest("pol", ["poll", "token"])).toBe("poll");
     expect(closest("xyz", ["poll", "token"])).toBeUndefined();
     expect(didYouMean("ivanof", ["ivanov", "petrov"])).toBe('; did you mean "ivanov"?');
+    // A one-letter name has nothing in common with another one-letter name.
+    expect(didYouMean("a", ["b", "ops"])).toBe("");
+    expect(closest("op", ["ops"])).toBe("ops");
   });
 });
 
