@@ -20,6 +20,6 @@ Environment:
   TGSIGNAL_LOG_FORMAT  text | json (default text)
 
 Exit codes: 0 ok, 1 invalid config or input (or an enabled bot failing check),
-2 usage, 3 data dir problem (locked, damaged key log), 4 runtime failure (port in
-use, a send that failed).
+2 usage, 3 data dir problem (locked, damaged key log, not writable), 4 runtime
+failure (port in use, a send that failed).
 `;
