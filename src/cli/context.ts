@@ -26,8 +26,8 @@ export function configPath(ctx: CliContext, flag: string | undefined): string {
   return flag ?? ctx.env.TGSIGNAL_CONFIG ?? DEFAULT_CONFIG;
 }
 
-export function loadConfig(ctx: CliContext, file: string): Promise<Config> {
-  return loadConfigFile(file, { env: ctx.env });
+export function loadConfig(ctx: CliContext, file: string, options: { allowEmpty?: boolean } = {}): Promise<Config> {
+  return loadConfigFile(file, { env: ctx.env, ...options });
 }
 
 /** Loads the config; on errors prints each as FILE:LINE:COL and returns undefined (exit 1). */

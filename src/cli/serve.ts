@@ -74,7 +74,7 @@ export async function startGateway(ctx: CliContext, file: string): Promise<Runni
     throw error;
   }
 
-  const gateway = createGateway(ctx, config, () => loadConfig(ctx, file));
+  const gateway = createGateway(ctx, config, () => loadConfig(ctx, file, { allowEmpty: false }));
   let server: Server | undefined;
   let watcher: { close(): Promise<void> } | undefined;
   try {
@@ -82,6 +82,9 @@ export async function startGateway(ctx: CliContext, file: string): Promise<Runni
     await gateway.start();
     server = await startServer(ctx, gateway, config);
     watcher = await watchConfig({ platform: ctx.platform, store: gateway.store, log });
+    // An edit between the first read and the watcher's start would otherwise wait for the
+    // next change; an unchanged file makes this a no-op.
+    void gateway.store.reload("started");
   } catch (error) {
     log.error("start failed", { error: error instanceof Error ? error.message : String(error) });
     await server?.stop();
@@ -106,10 +109,14 @@ export async function startGateway(ctx: CliContext, file: string): Promise<Runni
     url,
     async stop() {
       log.info("shutting down: finishing in-flight requests");
+      // Closing the watcher drops its SIGHUP handler; without one, SIGHUP's default
+      // action would kill the process mid-shutdown.
+      const offHup = ctx.platform.onSignal("SIGHUP", () => log.info("SIGHUP ignored: shutting down"));
       await activeWatcher.close();
       await running.stop();
       await gateway.stop();
       await lock.release();
+      offHup();
       log.info("stopped");
     },
   };

@@ -14,12 +14,27 @@ export interface LoadOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** How the file is named in messages (default: relative to the working directory). */
   displayName?: string;
+  /**
+   * False on reloads: an empty file then is far more likely a write in progress
+   * (`cat > config.yaml`, scp) than a wish to drop every bot and user.
+   */
+  allowEmpty?: boolean;
 }
 
 /** Parses config text. Throws ConfigError with every positioned issue found. */
 export function parseConfig(text: string, file: string, options: LoadOptions): Config {
   const absolute = resolvePath(file);
   const display = options.displayName ?? displayPath(absolute);
+  if (options.allowEmpty === false && text.trim() === "")
+    throw new ConfigError([
+      {
+        file: display,
+        line: 1,
+        col: 1,
+        message: "the file is empty (a write still in progress?); the last good config stays in force. To really run with nothing configured, write `users: {}`",
+        severity: "error",
+      },
+    ]);
   const lineCounter = new LineCounter();
   // Duplicate keys are found by the walker (walk.ts): the parser's own check is quadratic.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, strict: true });

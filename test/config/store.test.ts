@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { parseConfig } from "../../src/config/load.ts";
 import { ConfigStore } from "../../src/config/store.ts";
 import type { Config } from "../../src/config/types.ts";
 import { createMemoryLogger } from "../../src/lib/log.ts";
@@ -59,5 +60,19 @@ describe("ConfigStore", () => {
     await Promise.all([store.reload("a"), store.reload("b")]);
     expect(order).toEqual(["start 1", "end 1", "start 2", "end 2"]);
     expect(store.current.listen.port).toBe(2);
+  });
+});
+
+describe("reload of an empty file", () => {
+  test("is rejected (a write in progress), keeping the last good config; at start an empty file is fine", async () => {
+    expect(parseConfig("", "c.yaml", { env: {} }).users.size).toBe(0);
+    const store = new ConfigStore(
+      load("users: { ivanov: 48213977 }\n"),
+      async () => parseConfig("  \n", "c.yaml", { env: {}, displayName: "c.yaml", allowEmpty: false }),
+      createMemoryLogger(),
+    );
+    expect(await store.reload("file changed")).toBe("rejected");
+    expect(store.current.users.has("ivanov")).toBe(true);
+    expect(store.state.lastError).toContain("c.yaml:1:1 the file is empty (a write still in progress?)");
   });
 });

@@ -89,6 +89,21 @@ describe("tgsignal serve", () => {
     expect(server.output()).toContain("stopped");
   });
 
+  test("a config emptied mid-write is kept out; a SIGHUP right after SIGTERM still exits 0", async () => {
+    const dir = await tempDir();
+    const file = await writeConfig(dir, GOOD);
+    const server = await startServe(file);
+    running.push(server);
+    await writeFile(file, "");
+    await server.waitForOutput(/config\.yaml:1:1 the file is empty \(a write still in progress\?\)/, 3000);
+    expect(await metric(server.url, "tgsignal_config_last_reload_successful")).toBe(0);
+    await writeFile(file, GOOD);
+    await eventually(async () => (await metric(server.url, "tgsignal_config_last_reload_successful")) === 1, 3000, "the restored file to apply");
+    server.proc.kill("SIGTERM");
+    server.proc.kill("SIGHUP");
+    expect(await server.proc.exited).toBe(0);
+  });
+
   test("SIGHUP reloads", async () => {
     const dir = await tempDir();
     const file = await writeConfig(dir, GOOD);
