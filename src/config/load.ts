@@ -71,7 +71,10 @@ export function parseConfig(text: string, file: string, options: LoadOptions): C
   const config = isInvalid(raw) ? undefined : resolveConfig(ctx, raw as RawConfig, hashText(text));
   if (!config) throw new ConfigError(sortIssues(ctx.issues));
   for (const client of config.clients.values()) redactor.add(client.token);
-  for (const bot of config.bots.values()) redactor.add(bot.token);
+  for (const bot of config.bots.values()) {
+    redactor.add(bot.token);
+    if (bot.access.mode === "restricted" && bot.access.passphrase) redactor.add(bot.access.passphrase);
+  }
   return config;
 }
 

@@ -21,7 +21,7 @@ export interface WalkContext {
   issues: ConfigIssue[];
   /** Source offsets of values (and of keys, under `pathKey(path, "key")`); lines are computed only for errors. */
   positions: Map<string, number>;
-  /** Values read from the environment: registered as secrets. */
+  /** Values read from the environment into secret fields (tokens, passphrases, proxies). */
   substituted: string[];
 }
 
@@ -61,6 +61,9 @@ function lazyPosition(ctx: WalkContext, offset: number): Position {
     },
   };
 }
+
+/** Fields whose environment-supplied values are secrets (a proxy URL may carry credentials). */
+const SECRET_FIELDS = new Set(["token", "passphrase", "proxy"]);
 
 const INVALID = Symbol("invalid");
 export type Walked = unknown | typeof INVALID;
@@ -228,7 +231,8 @@ function interpolatedScalar(ctx: WalkContext, node: Node, path: Path, at: Positi
       `${showPath(path)}: environment variable ${name} is not set; export it, or give a default: \${${name}:-value}`,
     );
   }
-  ctx.substituted.push(...result.substituted);
+  // Only secret fields are masked: `data_dir: ${STATE_DIRECTORY}` must stay readable in logs.
+  if (SECRET_FIELDS.has(path.at(-1) ?? "")) ctx.substituted.push(...result.substituted);
   return result.missing.length > 0 ? INVALID : result.value;
 }
 

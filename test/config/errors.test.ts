@@ -1,5 +1,6 @@
 // Every kind of config error the docs promise to catch, each with its file:line:col.
 import { describe, expect, test } from "bun:test";
+import { redactor } from "../../src/lib/redact.ts";
 import { BOT_TOKEN, CLIENT_TOKEN, issues, load, yaml } from "./helpers.ts";
 
 describe("YAML level", () => {
@@ -277,5 +278,16 @@ describe("secrets", () => {
   test("tokens never appear in error messages", () => {
     const found = issues(`bots:\n  main:\n    token: \${T}\n    enabled: 3\n`, { T: BOT_TOKEN }).join("\n");
     expect(found).not.toContain(BOT_TOKEN);
+  });
+});
+
+describe("secrets from the environment", () => {
+  test("values substituted into secret fields are masked, other values stay readable", () => {
+    load(`data_dir: \${STATE}\nbots:\n  main: { token: "${BOT_TOKEN}", access: { passphrase: "\${PASS}" } }\n`, {
+      STATE: "/var/lib/tgsignal-state",
+      PASS: "tulip-passphrase-42",
+    });
+    expect(redactor.redact("data_dir=/var/lib/tgsignal-state")).toBe("data_dir=/var/lib/tgsignal-state");
+    expect(redactor.redact("phrase tulip-passphrase-42")).toBe("phrase ***");
   });
 });
