@@ -43,6 +43,9 @@ async function checkBot(ctx: CliContext, bot: BotConfig): Promise<{ ok: boolean;
   try {
     const me = await api.getMe();
     const lines = [`${label}: OK @${me.username ?? "?"} id ${me.id} "${me.first_name}" via ${bot.apiUrl}${bot.proxy ? " (proxy)" : ""}`];
+    // The original product's "check" button also showed the description; optional here.
+    const { description } = await api.getMyDescription().catch(() => ({ description: "" }));
+    if (description) lines.push(`  description: ${description.replace(/\s+/g, " ").slice(0, 200)}`);
     const webhook = await api.getWebhookInfo();
     if (webhook.url) {
       lines.push(

@@ -80,6 +80,8 @@ export const METHODS: ReadonlyMap<string, { name: string; handle: MethodHandler 
   Object.entries({
     getMe: (ctx: MethodContext) => ({ result: ctx.bot.getMe() }),
     getWebhookInfo: (ctx: MethodContext) => ({ result: ctx.bot.getWebhookInfo() }),
+    // BotFather's /setdescription text, shown in an empty chat with the bot.
+    getMyDescription: (ctx: MethodContext) => ({ result: { description: ctx.bot.info.description ?? "" } }),
     setWebhook,
     deleteWebhook,
     getUpdates,

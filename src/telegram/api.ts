@@ -32,6 +32,8 @@ export interface GetUpdatesParams {
 export interface TelegramApi {
   getMe(): Promise<TelegramUser>;
   getWebhookInfo(): Promise<TelegramWebhookInfo>;
+  /** The text people see in an empty chat with the bot (BotFather's /setdescription). */
+  getMyDescription(): Promise<{ description: string }>;
   getUpdates(params: GetUpdatesParams): Promise<TelegramUpdate[]>;
   sendMessage(params: SendMessageParams): Promise<SentMessage>;
 }
@@ -80,6 +82,7 @@ export function createTelegramApi(bot: Bot, options: GramioApiOptions): Telegram
   return {
     getMe: () => call("getMe", () => bot.api.getMe()),
     getWebhookInfo: () => call("getWebhookInfo", () => bot.api.getWebhookInfo()),
+    getMyDescription: () => call("getMyDescription", () => bot.api.getMyDescription({})),
     getUpdates: (params) =>
       call("getUpdates", () => bot.api.getUpdates(params as never) as Promise<TelegramUpdate[]>, (params.timeout ?? 0) * 1000),
     sendMessage: (params) => call("sendMessage", () => bot.api.sendMessage(params) as Promise<SentMessage>),

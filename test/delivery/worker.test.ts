@@ -42,6 +42,7 @@ function fakeBot(answer: (params: SendMessageParams, call: number) => void): { c
   const api: TelegramApi = {
     getMe: () => Promise.reject(new Error("not used")),
     getWebhookInfo: () => Promise.reject(new Error("not used")),
+    getMyDescription: () => Promise.reject(new Error("not used")),
     getUpdates: () => Promise.reject(new Error("not used")),
     async sendMessage(params): Promise<SentMessage> {
       calls.push(params);

@@ -14,7 +14,7 @@ import { startFakeBotApi, type FakeBotApi } from "../fakes/fake-bot-api.ts";
 
 export const TOKEN = "111111:AAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 export const TOKEN_B = "222222:BBBBBBBBBBBBBBBBBBBBBBBBBBBB";
-export const BOT = { token: TOKEN, id: 111111, username: "signal_bot", first_name: "Signal" };
+export const BOT = { token: TOKEN, id: 111111, username: "signal_bot", first_name: "Signal", description: "Notifications from the ERP" };
 export const BOT_B = { token: TOKEN_B, id: 222222, username: "other_bot", first_name: "Other" };
 
 export interface BotYaml {

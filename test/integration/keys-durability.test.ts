@@ -111,11 +111,12 @@ test("two instances on one data dir: the second exits 3 with a clear error; keys
   expect(await stopServe(third)).toBe(0);
 }, 40_000);
 
-test("tgsignal check shows each bot and warns about a webhook; a bad token fails with exit 1", async () => {
+test("tgsignal check shows each bot (with its description) and warns about a webhook; a bad token fails with exit 1", async () => {
   harness = await createHarness();
   const ok = await cli(harness, "check");
   expect(ok.code).toBe(0);
   expect(ok.stdout).toContain("main (main): OK @signal_bot id 111111");
+  expect(ok.stdout).toContain("  description: Notifications from the ERP");
   await fetch(`${harness.api.url}/bot${TOKEN}/setWebhook`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ url: "https://example.com/hook" }) });
   expect((await cli(harness, "check")).stdout).toContain("a webhook is set");
   harness.api.emulator.revokeToken(TOKEN);
