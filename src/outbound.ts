@@ -24,7 +24,8 @@ export async function openDelivery(gateway: Gateway, bots: BotClients, keys: Key
   const { deps, store, metrics } = gateway;
   const outbox = await Outbox.open({ platform: deps.platform, clock: deps.clock, log: deps.log, dataDir: store.current.dataDir });
   const accepted = metrics.counter("tgsignal_notifications_accepted_total", "Notifications accepted, per recipient and bot.");
-  const worker = new DeliveryWorker({ outbox, bots, keys, clock: deps.clock, log: deps.log, events: deliveryMetrics(metrics) });
+  const events = deliveryMetrics(metrics);
+  const worker = new DeliveryWorker({ outbox, bots, keys, clock: deps.clock, log: deps.log, events });
   const notifier = new Notifier({
     outbox,
     worker,
@@ -32,7 +33,11 @@ export async function openDelivery(gateway: Gateway, bots: BotClients, keys: Key
     config: () => store.current,
     clock: deps.clock,
     onAccepted: (state) => {
-      for (const recipient of state.recipients) accepted.inc({ bot: recipient.bot });
+      for (const recipient of state.recipients) {
+        accepted.inc({ bot: recipient.bot });
+        // A revoked or blocked key fails at accept, without a send: count it like the worker would.
+        if (recipient.status === "failed") events.failed(recipient.bot, "blocked");
+      }
     },
   });
   metrics.gauge("tgsignal_outbox_depth", "Recipients with a notification still queued.").collect(() => [[undefined, outbox.depth()]]);

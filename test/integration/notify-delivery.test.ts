@@ -57,6 +57,9 @@ describe("delivery policy", () => {
     const again = await h.post("/notify", { to: "petrov", text: "again" });
     expect(again.status).toBe(424);
     expect(h.api.emulator.stats().calls.sendMessage ?? 0).toBe(calls);
+    // Both failures count, the one Telegram refused and the one refused at accept.
+    const metrics = await (await fetch(`${h.url}/metrics`)).text();
+    expect(metrics).toContain('tgsignal_notifications_failed_total{bot="main",reason="blocked"} 2');
   });
 
   test("can't parse entities: one resend as plain text with a warning", async () => {
