@@ -64,6 +64,27 @@ function setup(
   return { clock, poller, calls, handled };
 }
 
+/** A dispatch that throws a 502 the first time `fails(u)` holds, then succeeds. */
+function failOnce(fails: (u: TelegramUpdate) => boolean = () => true) {
+  let fail = true;
+  return async (u: TelegramUpdate) => {
+    if (fail && fails(u)) {
+      fail = false;
+      throw new TelegramApiError("sendMessage", 502, "Bad Gateway");
+    }
+  };
+}
+
+/** Runs a 5 s window whose first batch fails: the retry comes after the 1 s backoff. */
+async function runWindowWithRetry({ clock, poller }: { clock: FakeClock; poller: Poller }): Promise<void> {
+  const window = poller.runWindow(clock.now() + 5000);
+  await Bun.sleep(20);
+  await clock.advance(1000);
+  await Bun.sleep(20);
+  await clock.advance(4000);
+  await window;
+}
+
 test("long-polls until the window ends, confirming each batch by offset and persisting it", async () => {
   const { clock, poller, calls, handled } = setup([[update(10), update(11, 2)], [update(12)]]);
   const window = poller.runWindow(clock.now() + 59_850);
@@ -79,19 +100,9 @@ test("long-polls until the window ends, confirming each batch by offset and pers
 });
 
 test("a failed batch is not confirmed: the same updates come again", async () => {
-  let fail = true;
-  const { clock, poller, calls, handled } = setup([[update(10)], [update(10)]], async () => {
-    if (fail) {
-      fail = false;
-      throw new TelegramApiError("sendMessage", 502, "Bad Gateway");
-    }
-  });
-  const window = poller.runWindow(clock.now() + 5000);
-  await Bun.sleep(20);
-  await clock.advance(1000);
-  await Bun.sleep(20);
-  await clock.advance(4000);
-  await window;
+  const polling = setup([[update(10)], [update(10)]], failOnce());
+  await runWindowWithRetry(polling);
+  const { calls, handled } = polling;
   expect(handled).toEqual([10]);
   expect(calls.map((c) => c.offset)).toEqual([undefined, undefined, 11]);
 });
@@ -181,20 +192,13 @@ test("started inside a window (start-up, config change), the bot listens at once
 
 test("a batch retried after one chat's failure does not handle the other chats' updates again (no second /stop, no repeated replies)", async () => {
   const dispatched: number[] = [];
-  let fail = true;
-  const { clock, poller, calls, handled } = setup([[update(10, 1), update(11, 2)], [update(10, 1), update(11, 2)]], async (u) => {
+  const failFirst10 = failOnce((u) => u.update_id === 10);
+  const polling = setup([[update(10, 1), update(11, 2)], [update(10, 1), update(11, 2)]], async (u) => {
     dispatched.push(u.update_id);
-    if (u.update_id === 10 && fail) {
-      fail = false;
-      throw new TelegramApiError("sendMessage", 502, "Bad Gateway");
-    }
+    await failFirst10(u);
   });
-  const window = poller.runWindow(clock.now() + 5000);
-  await Bun.sleep(20);
-  await clock.advance(1000);
-  await Bun.sleep(20);
-  await clock.advance(4000);
-  await window;
+  await runWindowWithRetry(polling);
+  const { calls, handled } = polling;
   expect(calls.map((c) => c.offset)).toEqual([undefined, undefined, 12]);
   expect(dispatched.filter((id) => id === 11)).toHaveLength(1);
   expect(handled.sort()).toEqual([10, 11]);
