@@ -1,7 +1,9 @@
 // Adapters for monitoring webhooks that post their own JSON: `POST /notify/{to}?template=…`.
-// Each turns the payload into Telegram HTML (format "html"), escaping every value.
+// Each turns the payload into Telegram HTML (format "html"), escaping every value, in text
+// or in an href, with the attribute escape (quotes too).
 // Alertmanager: https://prometheus.io/docs/alerting/latest/configuration/#webhook_config
 // Grafana: https://grafana.com/docs/grafana/latest/alerting/configure-notifications/manage-contact-points/integrations/webhook-notifier/
+import { escapeAttribute } from "../delivery/format.ts";
 
 export const TEMPLATE_NAMES = ["alertmanager", "grafana"] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
@@ -38,10 +40,6 @@ interface WebhookPayload {
 
 const MAX_ALERTS = 20;
 
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
-
 export function isTemplateName(name: string): name is TemplateName {
   return (TEMPLATE_NAMES as readonly string[]).includes(name);
 }
@@ -62,19 +60,19 @@ function renderAlertmanager(payload: WebhookPayload): string {
   const alerts = payload.alerts ?? [];
   const firing = alerts.filter((alert) => alert.status !== "resolved").length;
   const name = payload.groupLabels?.alertname ?? payload.commonLabels?.alertname ?? "alert";
-  const head = `${statusIcon(payload.status)} <b>${escapeHtml((payload.status ?? "firing").toUpperCase())}</b>` +
-    `${firing ? ` (${firing} firing)` : ""}: <b>${escapeHtml(name)}</b>`;
+  const head = `${statusIcon(payload.status)} <b>${escapeAttribute((payload.status ?? "firing").toUpperCase())}</b>` +
+    `${firing ? ` (${firing} firing)` : ""}: <b>${escapeAttribute(name)}</b>`;
   return [head, ...alerts.slice(0, MAX_ALERTS).map(renderAlert), more(alerts.length)].filter(Boolean).join("\n\n");
 }
 
 function renderGrafana(payload: WebhookPayload): string {
   const alerts = payload.alerts ?? [];
-  const head = `${statusIcon(payload.status)} <b>${escapeHtml(payload.title ?? (payload.status ?? "firing").toUpperCase())}</b>`;
+  const head = `${statusIcon(payload.status)} <b>${escapeAttribute(payload.title ?? (payload.status ?? "firing").toUpperCase())}</b>`;
   const body = alerts.slice(0, MAX_ALERTS).map((alert) => {
     const lines = [renderAlert(alert)];
-    if (alert.valueString) lines.push(`<i>${escapeHtml(alert.valueString)}</i>`);
+    if (alert.valueString) lines.push(`<i>${escapeAttribute(alert.valueString)}</i>`);
     const link = alert.dashboardURL || alert.panelURL;
-    if (link) lines.push(`<a href="${escapeHtml(link)}">dashboard</a>`);
+    if (link) lines.push(`<a href="${escapeAttribute(link)}">dashboard</a>`);
     return lines.join("\n");
   });
   return [head, ...body, more(alerts.length)].filter(Boolean).join("\n\n");
@@ -84,11 +82,11 @@ function renderAlert(alert: Alert): string {
   const labels = alert.labels ?? {};
   const notes = alert.annotations ?? {};
   const title = notes.summary ?? notes.title ?? labels.alertname ?? "alert";
-  const lines = [`${statusIcon(alert.status)} <b>${escapeHtml(title)}</b>`];
-  if (notes.description) lines.push(escapeHtml(notes.description));
+  const lines = [`${statusIcon(alert.status)} <b>${escapeAttribute(title)}</b>`];
+  if (notes.description) lines.push(escapeAttribute(notes.description));
   const shown = Object.entries(labels).filter(([key]) => key !== "alertname" && !key.startsWith("__"));
-  if (shown.length) lines.push(shown.map(([key, value]) => `${escapeHtml(key)}=<code>${escapeHtml(value)}</code>`).join(" "));
-  if (alert.generatorURL) lines.push(`<a href="${escapeHtml(alert.generatorURL)}">source</a>`);
+  if (shown.length) lines.push(shown.map(([key, value]) => `${escapeAttribute(key)}=<code>${escapeAttribute(value)}</code>`).join(" "));
+  if (alert.generatorURL) lines.push(`<a href="${escapeAttribute(alert.generatorURL)}">source</a>`);
   return lines.join("\n");
 }
 
