@@ -34,10 +34,6 @@ export function showPath(path: Path): string {
   return path.length === 0 ? "config" : path.join(".");
 }
 
-export function positionOf(ctx: WalkContext, node: Node | null | undefined): Position {
-  return positionAt(ctx, node?.range?.[0] ?? 0);
-}
-
 export function positionAt(ctx: WalkContext, offset: number): Position {
   return ctx.lineCounter.linePos(offset);
 }
