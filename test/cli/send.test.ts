@@ -5,7 +5,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { startFakeBotApi, type FakeBotApi } from "../fakes/fake-bot-api.ts";
 import { keyLogText, notifyConfig, PEOPLE, TOKEN, TOKEN_B } from "../integration/notify-harness.ts";
-import { BUN_COMMAND, runCommand, startServe, tempDir, writeConfig, type ServeProcess } from "../integration/serve-process.ts";
+import { BUN_COMMAND, runToExit, startServe, tempDir, writeConfig, type ServeProcess } from "../integration/serve-process.ts";
 
 let api: FakeBotApi | undefined;
 let serve: ServeProcess | undefined;
@@ -30,11 +30,7 @@ async function setup(): Promise<string> {
   return writeConfig(dir, notifyConfig({ apiUrl: api.url }));
 }
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const proc = runCommand(BUN_COMMAND, args);
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  return { code, stdout, stderr };
-}
+const run = (args: string[]) => runToExit(BUN_COMMAND, args);
 
 test("send delivers on its own and records the notification in the outbox", async () => {
   const config = await setup();

@@ -11,6 +11,7 @@ import { systemClock } from "../../src/lib/clock.ts";
 import { createMemoryLogger } from "../../src/lib/log.ts";
 import { bunPlatform } from "../../src/platform/bun.ts";
 import { startFakeBotApi, type FakeBotApi } from "../fakes/fake-bot-api.ts";
+import { BUN_COMMAND, runCommand } from "./serve-process.ts";
 
 export const TOKEN = "111111:AAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 export const TOKEN_B = "222222:BBBBBBBBBBBBBBBBBBBBBBBBBBBB";
@@ -112,7 +113,7 @@ export function keyIn(text: string): string {
 export const MAIN_TS = resolve(import.meta.dir, "../../src/main.ts");
 
 export function spawnServe(configFile: string): ReturnType<typeof Bun.spawn> {
-  return Bun.spawn([process.execPath, MAIN_TS, "serve", "-c", configFile], { stdout: "pipe", stderr: "pipe", env: { ...process.env, TGSIGNAL_LOG: "info" } });
+  return runCommand(BUN_COMMAND, ["serve", "-c", configFile], { TGSIGNAL_LOG: "info" });
 }
 
 /** Waits until `predicate` holds, polling every 10 ms. */

@@ -45,6 +45,13 @@ export function runCommand(command: ServeCommand, args: string[], env: Record<st
   });
 }
 
+/** Runs the command to its exit; resolves with the exit code and everything it printed. */
+export async function runToExit(command: ServeCommand, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const proc = runCommand(command, args, env);
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { code, stdout, stderr };
+}
+
 export async function startServe(
   configFile: string,
   options: { command?: ServeCommand; env?: Record<string, string>; timeoutMs?: number } = {},

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { BUN_COMMAND, eventually, runCommand, startServe, tempDir, writeConfig, type ServeProcess } from "./serve-process.ts";
+import { BUN_COMMAND, eventually, runToExit, startServe, tempDir, writeConfig, type ServeProcess } from "./serve-process.ts";
 
 const running: ServeProcess[] = [];
 afterEach(async () => {
@@ -11,11 +11,7 @@ afterEach(async () => {
 
 const GOOD = "listen: 127.0.0.1:0\nusers:\n  ivanov: 48213977\n";
 
-async function run(args: string[], env: Record<string, string> = {}) {
-  const proc = runCommand(BUN_COMMAND, args, env);
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  return { stdout, stderr, code };
-}
+const run = (args: string[], env: Record<string, string> = {}) => runToExit(BUN_COMMAND, args, env);
 
 async function metric(url: string, name: string): Promise<number | undefined> {
   const text = await (await fetch(`${url}/metrics`)).text();
