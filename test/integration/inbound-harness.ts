@@ -4,13 +4,11 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { createGateway, type Gateway } from "../../src/app.ts";
-import { addComponents } from "../../src/components.ts";
-import { loadConfigFile } from "../../src/config/load.ts";
-import { systemClock } from "../../src/lib/clock.ts";
+import type { Gateway } from "../../src/app.ts";
 import { createMemoryLogger } from "../../src/lib/log.ts";
 import { bunPlatform } from "../../src/platform/bun.ts";
 import { startFakeBotApi, type FakeBotApi } from "../fakes/fake-bot-api.ts";
+import { bootGateway } from "./boot-gateway.ts";
 import { BUN_COMMAND, runCommand } from "./serve-process.ts";
 
 export const TOKEN = "111111:AAAAAAAAAAAAAAAAAAAAAAAAAAAA";
@@ -60,10 +58,7 @@ export async function createHarness(bots: BotYaml[] = [{ id: "main", token: TOKE
     configFile,
     log,
     async start() {
-      const load = () => loadConfigFile(configFile, { env: {} });
-      const gateway = createGateway({ platform: bunPlatform, log, clock: systemClock, env: {} }, await load(), load);
-      await addComponents(gateway);
-      await gateway.start();
+      const gateway = await bootGateway(configFile, { platform: bunPlatform, log });
       harness.gateway = gateway;
       return gateway;
     },

@@ -4,15 +4,13 @@
 import { mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createGateway, type Gateway } from "../../src/app.ts";
-import { addComponents } from "../../src/components.ts";
-import { loadConfigFile } from "../../src/config/load.ts";
-import { systemClock } from "../../src/lib/clock.ts";
+import type { Gateway } from "../../src/app.ts";
 import { createMemoryLogger } from "../../src/lib/log.ts";
 import { bunPlatform } from "../../src/platform/bun.ts";
 import type { Platform, Server } from "../../src/platform/platform.ts";
 import { startFakeBotApi, type FakeBotApi } from "../fakes/fake-bot-api.ts";
 import type { RateLimitOptions } from "../../src/emulator/types.ts";
+import { bootGateway } from "./boot-gateway.ts";
 
 export const TOKEN = "111111:AAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 export const TOKEN_B = "222222:BBBBBBBBBBBBBBBBBBBBBBBBBBBB";
@@ -136,10 +134,7 @@ export async function startNotifyHarness(options: HarnessOptions = {}): Promise<
   let server: Server;
   const harness = { api, dir, configFile, log } as NotifyHarness;
   const boot = async () => {
-    const load = () => loadConfigFile(configFile, { env: {} });
-    const gateway = createGateway({ platform: options.platform ?? bunPlatform, log, clock: systemClock, env: {} }, await load(), load);
-    await addComponents(gateway);
-    await gateway.start();
+    const gateway = await bootGateway(configFile, { platform: options.platform ?? bunPlatform, log });
     server = await bunPlatform.serve({ hostname: "127.0.0.1", port: 0, handler: gateway.router.handle });
     harness.gateway = gateway;
     harness.url = `http://127.0.0.1:${server.port}`;
