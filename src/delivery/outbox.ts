@@ -55,7 +55,7 @@ export class Outbox {
   }
 
   findByIdempotencyKey(client: string, key: string): NotificationState | undefined {
-    const state = this.#byIdempotencyKey.get(`${client}\n${key}`);
+    const state = this.#byIdempotencyKey.get(idempotencyIndexKey(client, key));
     return state && this.options.clock.now() - state.at < RETENTION_MS ? state : undefined;
   }
 
@@ -142,13 +142,14 @@ export class Outbox {
 
   #index(state: NotificationState): void {
     this.#byId.set(state.id, state);
-    if (state.idempotencyKey) this.#byIdempotencyKey.set(`${state.client}\n${state.idempotencyKey}`, state);
+    if (state.idempotencyKey) this.#byIdempotencyKey.set(idempotencyIndexKey(state.client, state.idempotencyKey), state);
   }
 
   #unindex(state: NotificationState): void {
     if (this.#byId.get(state.id) === state) this.#byId.delete(state.id);
-    const key = `${state.client}\n${state.idempotencyKey}`;
-    if (state.idempotencyKey && this.#byIdempotencyKey.get(key) === state) this.#byIdempotencyKey.delete(key);
+    if (!state.idempotencyKey) return;
+    const key = idempotencyIndexKey(state.client, state.idempotencyKey);
+    if (this.#byIdempotencyKey.get(key) === state) this.#byIdempotencyKey.delete(key);
   }
 
   /**
@@ -171,7 +172,7 @@ export class Outbox {
       const settled = isSettled(state);
       if (settled && now - lastChange(state) > RETENTION_MS) {
         this.#byId.delete(id);
-        if (state.idempotencyKey) this.#byIdempotencyKey.delete(`${state.client}\n${state.idempotencyKey}`);
+        if (state.idempotencyKey) this.#byIdempotencyKey.delete(idempotencyIndexKey(state.client, state.idempotencyKey));
         continue;
       }
       lines.push(JSON.stringify(encodeNotification(state, !settled)));
@@ -211,6 +212,11 @@ export class Outbox {
     if (state) applyRecord(state, record);
     if (state && isSettled(state)) state.parts = [];
   }
+}
+
+/** Idempotency-Keys are per client: the index is keyed by both. */
+function idempotencyIndexKey(client: string, key: string): string {
+  return `${client}\n${key}`;
 }
 
 function lastChange(state: NotificationState): number {
