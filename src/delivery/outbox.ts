@@ -171,8 +171,8 @@ export class Outbox {
     for (const [id, state] of this.#byId) {
       const settled = isSettled(state);
       if (settled && now - lastChange(state) > RETENTION_MS) {
-        this.#byId.delete(id);
-        if (state.idempotencyKey) this.#byIdempotencyKey.delete(idempotencyIndexKey(state.client, state.idempotencyKey));
+        // #unindex leaves the key alone if a newer notification reused it after 24 h.
+        this.#unindex(state);
         continue;
       }
       lines.push(JSON.stringify(encodeNotification(state, !settled)));

@@ -201,4 +201,20 @@ describe("idempotency keys", () => {
     expect(box.findByIdempotencyKey("erp", "deploy-42")).toBeUndefined();
     expect(await readFile(logPath(), "utf8")).not.toContain("deploy-42");
   });
+
+  test("a key reused after 24 h keeps pointing at the new notification when the old one is dropped", async () => {
+    let box = await open();
+    const first = notification(clock.now(), { idempotencyKey: "nightly" });
+    await box.accept(first);
+    await clock.advance(2 * HOUR);
+    await box.recordSent(first, 0, 0, [1]); // finished at +2 h: held until +26 h
+    await clock.advance(22 * HOUR + 60_000);
+    expect(box.findByIdempotencyKey("erp", "nightly")).toBeUndefined();
+    const second = notification(clock.now(), { idempotencyKey: "nightly" });
+    await box.accept(second);
+    await clock.advance(2 * HOUR);
+    box = await reopen(); // the first is dropped while the snapshot is written
+    expect(box.get(first.id)).toBeUndefined();
+    expect(box.findByIdempotencyKey("erp", "nightly")?.id).toBe(second.id);
+  });
 });
