@@ -168,7 +168,7 @@ export class Outbox {
   #snapshot(): string[] {
     const now = this.options.clock.now();
     const lines: string[] = [];
-    for (const [id, state] of this.#byId) {
+    for (const state of this.#byId.values()) {
       const settled = isSettled(state);
       if (settled && now - lastChange(state) > RETENTION_MS) {
         // #unindex leaves the key alone if a newer notification reused it after 24 h.
