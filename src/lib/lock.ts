@@ -59,13 +59,7 @@ async function takeLock(dataDir: string): Promise<DataDirLock> {
  */
 async function createLockFile(path: string): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
-  const handle = await open(tmp, "w");
-  try {
-    await handle.writeFile(`${process.pid}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await writePid(tmp, "w");
   try {
     await link(tmp, path);
     return;
@@ -74,12 +68,17 @@ async function createLockFile(path: string): Promise<void> {
   } finally {
     await rm(tmp, { force: true });
   }
-  const fallback = await open(path, "wx");
+  await writePid(path, "wx");
+}
+
+/** Writes our pid and fsyncs it; "wx" fails with EEXIST when the file exists. */
+async function writePid(path: string, flags: "w" | "wx"): Promise<void> {
+  const handle = await open(path, flags);
   try {
-    await fallback.writeFile(`${process.pid}\n`);
-    await fallback.sync();
+    await handle.writeFile(`${process.pid}\n`);
+    await handle.sync();
   } finally {
-    await fallback.close();
+    await handle.close();
   }
 }
 
