@@ -5,7 +5,7 @@ import type { Component, Gateway } from "./app.ts";
 import type { KeyLookup } from "./keys/types.ts";
 import type { Clock } from "./lib/clock.ts";
 import type { BotClients } from "./telegram/bot-clients.ts";
-import type { MetricsRegistry } from "./http/metrics.ts";
+import type { MetricsRegistry } from "./lib/metrics.ts";
 import { Authenticator } from "./http/auth.ts";
 import { addNotifyRoutes } from "./http/notify.ts";
 import { buildOpenApi } from "./http/openapi.ts";

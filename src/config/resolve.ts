@@ -15,7 +15,7 @@ import {
 } from "./checks.ts";
 import { DEFAULTS, type AccessConfig, type BotConfig, type ClientConfig, type Config, type GroupConfig, type UserConfig } from "./types.ts";
 import { pathKey, positionAt, report, type Path, type Position, type WalkContext } from "./walk.ts";
-import { TEXT_PLACEHOLDERS } from "../telegram/texts.ts";
+import { TEXT_PLACEHOLDERS } from "./texts.ts";
 
 const MIN_CLIENT_TOKEN = 16;
 const MAX_BODY_LIMIT = 64 * 1024 * 1024;

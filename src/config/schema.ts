@@ -2,7 +2,7 @@
 // these (so every error has a position), and `tgsignal schema` / docs export them as
 // JSON Schema for editors.
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
-import { TEXT_NAMES } from "../telegram/texts.ts";
+import { TEXT_NAMES } from "./texts.ts";
 
 // String first: a key is read as written (048213977 is a 9-digit typo, not 48213977).
 const Key = Type.Union([Type.String(), Type.Integer()], {

@@ -1,5 +1,5 @@
 import type { ConfigIssue } from "../lib/errors.ts";
-import type { Language, TextName } from "../telegram/texts.ts";
+import type { Language, TextName } from "./texts.ts";
 
 /** The resolved, frozen config: defaults applied, names resolved, paths absolute. */
 export interface Config {

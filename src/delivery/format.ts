@@ -2,6 +2,7 @@
 // is HTML: plain text is escaped, html passes through, and markdown is a safe subset
 // converted here. Raw MarkdownV2 is never sent: it makes ordinary characters such as
 // "." and "-" errors unless escaped, which breaks every other alert.
+import { escapeHtml } from "./html.ts";
 import { renderMarkdown } from "./markdown.ts";
 
 export const FORMATS = ["text", "html", "markdown"] as const;
@@ -12,15 +13,6 @@ export interface FormatOptions {
   format: Format;
   /** Shown bold on its own line above the text; always plain text. */
   title?: string;
-}
-
-/** Telegram's HTML needs only these three escaped (plus quotes inside attributes). */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>]/g, (char) => (char === "&" ? "&amp;" : char === "<" ? "&lt;" : "&gt;"));
-}
-
-export function escapeAttribute(text: string): string {
-  return escapeHtml(text).replace(/"/g, "&quot;");
 }
 
 /** The message as Telegram HTML. */

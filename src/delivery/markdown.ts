@@ -5,7 +5,7 @@
 // Blocks:  ```lang fenced code```, "> " quotes, "# " headings (bold), "- "/"* "/"+ " list items (•)
 // Inline:  **bold** __bold__ *italic* _italic_ ~~strike~~ ||spoiler|| `code`
 //          [label](https://...) links (http, https, tg, mailto), \* escapes
-import { escapeAttribute, escapeHtml } from "./format.ts";
+import { escapeAttribute, escapeHtml } from "./html.ts";
 
 interface InlineRule {
   pattern: RegExp;

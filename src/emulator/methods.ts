@@ -1,29 +1,7 @@
 import { errors } from "./api-error.ts";
-import type { BotState } from "./bot-state.ts";
-import type { FloodControl } from "./flood-control.ts";
 import type { Params } from "./params.ts";
 import { sendMessage } from "./send-message.ts";
-import type { SentMessage } from "./types.ts";
-
-/** What a method handler may use; one per call. */
-export interface MethodContext {
-  bot: BotState;
-  token: string;
-  params: Params;
-  signal: AbortSignal;
-  now: () => number;
-  longPollMaxMs: number | undefined;
-  flood: FloodControl | undefined;
-  onSent(message: SentMessage): void;
-}
-
-export interface MethodResult {
-  result: unknown;
-  /** Telegram adds a description to some successes ("Webhook was set"). */
-  description?: string;
-}
-
-export type MethodHandler = (ctx: MethodContext) => MethodResult | Promise<MethodResult>;
+import type { MethodContext, MethodHandler, MethodResult } from "./method-context.ts";
 
 async function getUpdates(ctx: MethodContext): Promise<MethodResult> {
   const { bot, params } = ctx;

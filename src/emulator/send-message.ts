@@ -1,7 +1,7 @@
 import { errors } from "./api-error.ts";
 import type { ChatState } from "./bot-state.ts";
 import { EntityParseError, parseHtmlEntities, type ParsedText } from "./html-entities.ts";
-import type { MethodContext, MethodResult } from "./methods.ts";
+import type { MethodContext, MethodResult } from "./method-context.ts";
 import type { SentMessage, TelegramMessage } from "./types.ts";
 
 /** Telegram's limit: 4096 UTF-16 code units of text after entity parsing. */

@@ -3,7 +3,7 @@
 // limits follow the bot. Used by the inbound side (replies) and the outbound side.
 import type { Clock } from "../lib/clock.ts";
 import type { BotConfig, Config } from "../config/types.ts";
-import type { MetricsRegistry } from "../http/metrics.ts";
+import type { MetricsRegistry } from "../lib/metrics.ts";
 import type { Platform } from "../platform/platform.ts";
 import { RateLimiter, TELEGRAM_LIMITS, type RateLimits } from "../delivery/rate-limit.ts";
 import { createGramioBot, createTelegramApi, type TelegramApi } from "./api.ts";

@@ -8,7 +8,7 @@ import type { ChatType } from "../keys/types.ts";
 import type { Logger } from "../lib/log.ts";
 import type { TelegramUpdate } from "./api.ts";
 import { classifyMessage, decideAccess, type Intent } from "./intent.ts";
-import { DEFAULT_TEXTS, pickLanguage, renderText, type Language, type TextName, type TextVars } from "./texts.ts";
+import { DEFAULT_TEXTS, pickLanguage, renderText, type Language, type TextName, type TextVars } from "../config/texts.ts";
 
 export interface HandlerDeps {
   botId: string;

@@ -3,7 +3,7 @@
 // or in an href, with the attribute escape (quotes too).
 // Alertmanager: https://prometheus.io/docs/alerting/latest/configuration/#webhook_config
 // Grafana: https://grafana.com/docs/grafana/latest/alerting/configure-notifications/manage-contact-points/integrations/webhook-notifier/
-import { escapeAttribute } from "../delivery/format.ts";
+import { escapeAttribute } from "../delivery/html.ts";
 
 export const TEMPLATE_NAMES = ["alertmanager", "grafana"] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { parseHtmlEntities } from "../../src/emulator/html-entities.ts";
-import { escapeHtml, formatMessage } from "../../src/delivery/format.ts";
+import { formatMessage } from "../../src/delivery/format.ts";
+import { escapeHtml } from "../../src/delivery/html.ts";
 import { renderMarkdown } from "../../src/delivery/markdown.ts";
 
 describe("formatMessage", () => {

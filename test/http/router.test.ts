@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { Router } from "../../src/http/router.ts";
-import { MetricsRegistry } from "../../src/http/metrics.ts";
+import { MetricsRegistry } from "../../src/lib/metrics.ts";
 import { RequestError } from "../../src/lib/errors.ts";
 import { createMemoryLogger } from "../../src/lib/log.ts";
 import { createGateway } from "../../src/app.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { BotConfig } from "../../src/config/types.ts";
-import { MetricsRegistry } from "../../src/http/metrics.ts";
+import { MetricsRegistry } from "../../src/lib/metrics.ts";
 import { bunPlatform } from "../../src/platform/bun.ts";
 import { BotClients } from "../../src/telegram/bot-clients.ts";
 import type { TelegramApi } from "../../src/telegram/api.ts";

@@ -1,6 +1,6 @@
 // A small Prometheus registry: counters, gauges and histograms with labels, rendered in
 // the text exposition format. Collectors let a gauge read live state at scrape time.
-import { redactor } from "../lib/redact.ts";
+import { redactor } from "./redact.ts";
 
 type Labels = Record<string, string | number>;
 type Kind = "counter" | "gauge" | "histogram";
