@@ -56,8 +56,6 @@ export const bunPlatform: Platform = {
   },
   // Bun's fetch takes a `proxy` URL directly.
   proxyFetchOptions: (proxyUrl) => ({ proxy: proxyUrl }) as RequestInit,
-  env: (name) => process.env[name],
   envAll: () => ({ ...process.env }) as Record<string, string>,
   args: () => process.argv.slice(2),
-  exit: (code) => process.exit(code),
 };

@@ -11,8 +11,7 @@ interface DenoServer {
 interface DenoGlobal {
   version: { deno: string };
   args: string[];
-  env: { get(name: string): string | undefined; toObject(): Record<string, string> };
-  exit(code: number): never;
+  env: { toObject(): Record<string, string> };
   createHttpClient(options: { proxy: { url: string } }): unknown;
   addSignalListener(signal: SignalName, handler: () => void): void;
   removeSignalListener(signal: SignalName, handler: () => void): void;
@@ -64,8 +63,6 @@ export const denoPlatform: Platform = {
   },
   // Deno routes fetch through a proxy with a custom HTTP client.
   proxyFetchOptions: (proxyUrl) => ({ client: deno.createHttpClient({ proxy: { url: proxyUrl } }) }) as RequestInit,
-  env: (name) => deno.env.get(name),
   envAll: () => deno.env.toObject(),
   args: () => deno.args,
-  exit: (code) => deno.exit(code),
 };

@@ -48,8 +48,6 @@ export interface Platform {
   onSignal(signal: SignalName, handler: () => void): () => void;
   /** fetch() options that route requests through an HTTP(S) proxy. */
   proxyFetchOptions(proxyUrl: string): RequestInit;
-  env(name: string): string | undefined;
   envAll(): Record<string, string>;
   args(): string[];
-  exit(code: number): never;
 }
