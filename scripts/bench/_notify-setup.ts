@@ -89,6 +89,24 @@ async function readListenUrl(stream: ReadableStream<Uint8Array>): Promise<string
   }
 }
 
+/** Starts scripts/bench/_floor-server.ts (the bare durable-accept floor) in its own process. */
+export async function startFloorServer(): Promise<{ url: string; stop(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), "tgsignal-bench-floor-"));
+  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "_floor-server.ts"), dir], { stdout: "pipe", stderr: "inherit" });
+  const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
+  const first = new TextDecoder().decode((await reader.read()).value);
+  const url = /listening (\S+)/.exec(first)?.[1];
+  if (!url) throw new Error(`floor server did not start: ${first}`);
+  return {
+    url,
+    async stop() {
+      proc.kill("SIGTERM");
+      await proc.exited;
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Runs scripts/bench/_load.ts in its own process; returns its JSON summary. */
 export async function runLoad(options: { url: string; seconds: number; connections: number; body: string }): Promise<LoadResult> {
   const proc = Bun.spawn([process.execPath, join(import.meta.dir, "_load.ts"), JSON.stringify({ ...options, token: CLIENT_TOKEN })], { stdout: "pipe", stderr: "inherit" });
