@@ -31,24 +31,39 @@ test("processes starting at the same moment: exactly one gets the lock", async (
   // process reading it then took it for stale, removed it and locked too: two owners.
   const dir = await mkdtemp(join(tmpdir(), "tgs-lock-race-"));
   const script = join(dir, "take.ts");
+  // The winner holds the lock until its stdin closes, which the test does once every
+  // process has answered: no fixed sleep, and a loser can never see the winner gone.
   await writeFile(
     script,
     `import { lockDataDir } from ${JSON.stringify(join(import.meta.dir, "../../src/lib/lock.ts"))};
      const go = Number(process.argv[2]);
      while (Date.now() < go) {}
-     try { await lockDataDir(process.argv[3]); console.log("got"); await Bun.sleep(800); }
+     try { await lockDataDir(process.argv[3]); console.log("got"); for await (const _ of Bun.stdin.stream()) {} }
      catch { console.log("refused"); }`,
   );
   for (let round = 0; round < 3; round++) {
     const data = join(dir, `data-${round}`);
-    const go = Date.now() + 500;
+    const go = Date.now() + 400;
     const procs = Array.from({ length: 8 }, () =>
-      Bun.spawn([process.execPath, script, String(go), data], { stdout: "pipe", stderr: "inherit" }),
+      Bun.spawn([process.execPath, script, String(go), data], { stdin: "pipe", stdout: "pipe", stderr: "inherit" }),
     );
-    const outputs = await Promise.all(procs.map((proc) => new Response(proc.stdout).text()));
-    expect(outputs.filter((out) => out.trim() === "got")).toHaveLength(1);
+    const answers = await Promise.all(procs.map((proc) => firstLine(proc.stdout)));
+    for (const proc of procs) proc.stdin.end();
+    await Promise.all(procs.map((proc) => proc.exited));
+    expect(answers.filter((answer) => answer === "got")).toHaveLength(1);
+    expect(answers.filter((answer) => answer === "refused")).toHaveLength(7);
   }
 }, 30_000);
+
+async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = "";
+  for await (const chunk of stream) {
+    text += decoder.decode(chunk, { stream: true });
+    if (text.includes("\n")) break;
+  }
+  return text.trim();
+}
 
 test("a data dir that cannot be created is a data dir problem (exit 3), naming data_dir", async () => {
   // It was a plain error (exit 4, restarted by systemd every 2 s) reading only
