@@ -76,24 +76,27 @@ function findEarliest(source: string, from: number, next: Map<InlineRule, RegExp
   return best;
 }
 
-/** Converts the markdown subset to Telegram HTML. */
+const FENCE_OPEN = /^\s*```\s*([\w+#-]*)\s*$/;
+const FENCE_CLOSE = /^\s*```\s*$/;
+const QUOTE = /^\s*>\s?/;
+
+/** Converts the markdown subset to Telegram HTML. Linear: every line is looked at a bounded number of times. */
 export function renderMarkdown(source: string): string {
   const lines = source.replace(/\r\n?/g, "\n").split("\n");
+  const closers = nextFenceClosers(lines);
   const out: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
-    const fence = /^\s*```\s*([\w+#-]*)\s*$/.exec(line);
-    if (fence) {
-      const end = lines.findIndex((candidate, j) => j > i && /^\s*```\s*$/.test(candidate));
-      if (end > i) {
-        out.push(renderCodeBlock(lines.slice(i + 1, end).join("\n"), fence[1] ?? ""));
-        i = end;
-        continue;
-      }
+    const fence = FENCE_OPEN.exec(line);
+    const end = closers[i + 1] ?? -1;
+    if (fence && end > i) {
+      out.push(renderCodeBlock(lines.slice(i + 1, end).join("\n"), fence[1] ?? ""));
+      i = end;
+      continue;
     }
-    if (/^\s*>\s?/.test(line)) {
+    if (QUOTE.test(line)) {
       const quoted: string[] = [];
-      while (i < lines.length && /^\s*>\s?/.test(lines[i]!)) quoted.push(lines[i++]!.replace(/^\s*>\s?/, ""));
+      while (i < lines.length && QUOTE.test(lines[i]!)) quoted.push(lines[i++]!.replace(QUOTE, ""));
       i--;
       out.push(`<blockquote>${quoted.map(renderInline).join("\n")}</blockquote>`);
       continue;
@@ -103,12 +106,44 @@ export function renderMarkdown(source: string): string {
   return out.join("\n");
 }
 
+/** closers[j]: the first line at or after j that closes a fence (-1: none), in one backward pass. */
+function nextFenceClosers(lines: string[]): Int32Array {
+  const closers = new Int32Array(lines.length + 1).fill(-1);
+  for (let j = lines.length - 1; j >= 0; j--) closers[j] = FENCE_CLOSE.test(lines[j]!) ? j : closers[j + 1]!;
+  return closers;
+}
+
 function renderLine(line: string): string {
-  const heading = /^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
-  if (heading) return heading[1] ? `<b>${renderInline(heading[1])}</b>` : "";
+  const heading = parseHeading(line);
+  if (heading !== undefined) return heading ? `<b>${renderInline(heading)}</b>` : "";
   const item = /^(\s*)[-*+]\s+(.*)$/.exec(line);
   if (item) return `${item[1]}• ${renderInline(item[2]!)}`;
   return renderInline(line);
+}
+
+/**
+ * An ATX heading's text, or undefined. As in CommonMark: up to 3 spaces, 1–6 "#", then
+ * whitespace (a lone "#" stays text); a closing run of "#" counts only after whitespace ("# C#" keeps its "#").
+ * Scanned by hand: the regex it replaces backtracked cubically on long runs of spaces.
+ */
+function parseHeading(line: string): string | undefined {
+  const open = /^\s{0,3}#{1,6}\s/.exec(line);
+  if (!open) return undefined;
+  let end = line.length;
+  while (end > open[0].length && isBlank(line, end - 1)) end--;
+  let hashes = end;
+  while (hashes > open[0].length && line[hashes - 1] === "#") hashes--;
+  if (hashes < end && (hashes === open[0].length || isBlank(line, hashes - 1))) {
+    end = hashes;
+    while (end > open[0].length && isBlank(line, end - 1)) end--;
+  }
+  let start = open[0].length;
+  while (start < end && isBlank(line, start)) start++;
+  return line.slice(start, end);
+}
+
+function isBlank(line: string, i: number): boolean {
+  return /\s/.test(line[i]!);
 }
 
 function renderCodeBlock(code: string, language: string): string {

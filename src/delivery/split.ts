@@ -12,12 +12,19 @@ export interface SplitOptions {
   /** "html": markup-aware (default); "plain": every character is text. */
   mode?: "html" | "plain";
   limit?: number;
+  /** Stop after this many parts (the caller refuses longer texts; no need to split them whole). */
+  maxParts?: number;
 }
 
+/**
+ * The tags open at a point, as an immutable linked list (top first): a cut candidate keeps
+ * the stack it saw by reference, so remembering one costs O(1) however deep the nesting.
+ */
 interface OpenTag {
   name: string;
   /** The opening tag exactly as written, to reopen it in the next part. */
   source: string;
+  parent: OpenTag | undefined;
 }
 
 interface Cut {
@@ -27,26 +34,28 @@ interface Cut {
   resume: number;
   priority: number;
   visible: number;
-  stack: OpenTag[];
+  stack: OpenTag | undefined;
 }
 
-const TAG = /^<\/?([a-zA-Z][\w-]*)(?:\s[^<>]*)?>/;
-const CHAR_REF = /^&(?:#x[0-9a-fA-F]{1,6}|#\d{1,7}|lt|gt|amp|quot);/;
+// Sticky, matched in place: no slice per "<" or "&". `[^<>]*` stops at the next "<", so
+// the attempts at all the "<" of a text scan it about once in total.
+const TAG = /<\/?([a-zA-Z][\w-]*)(?:\s[^<>]*)?>/y;
+const CHAR_REF = /&(?:#x[0-9a-fA-F]{1,6}|#\d{1,7}|lt|gt|amp|quot);/y;
 
-/** Splits `text` into parts of at most `limit` visible UTF-16 units, in order. */
+/** Splits `text` into parts of at most `limit` visible UTF-16 units, in order. Linear in the text. */
 export function splitText(text: string, options: SplitOptions = {}): string[] {
   const limit = options.limit ?? TELEGRAM_TEXT_LIMIT;
   const html = (options.mode ?? "html") === "html";
   const parts: string[] = [];
   let start = 0;
-  let stack: OpenTag[] = [];
-  while (start < text.length) {
+  let stack: OpenTag | undefined;
+  while (start < text.length && parts.length < (options.maxParts ?? Number.POSITIVE_INFINITY)) {
     const cut = findCut(text, start, stack, limit, html);
-    const prefix = stack.map((tag) => tag.source).join("");
     // Tags left open at the very end are the caller's markup error: keep it visible to
     // Telegram (parse error → plain-text resend) rather than silently repairing it.
     const atEnd = cut.end === text.length;
-    const suffix = atEnd ? "" : cut.stack.map((tag) => `</${tag.name}>`).reverse().join("");
+    const suffix = atEnd ? "" : tagsOf(cut.stack).map((tag) => `</${tag.name}>`).join("");
+    const prefix = tagsOf(stack).reverse().map((tag) => tag.source).join("");
     const part = prefix + text.slice(start, cut.end) + suffix;
     if (visibleText(part, html).trim() !== "") parts.push(part);
     start = cut.resume;
@@ -55,33 +64,44 @@ export function splitText(text: string, options: SplitOptions = {}): string[] {
   return parts;
 }
 
-/** Scans one part from `start`; returns where to cut (or the end of the text). */
-function findCut(text: string, start: number, initial: OpenTag[], limit: number, html: boolean): Cut {
-  const stack = [...initial];
+/**
+ * Scans one part from `start`; returns where to cut (or the end of the text). A run of
+ * whitespace is one break candidate (cut before it, resume after it), taken when the run
+ * ends, so a long run is scanned once, not once per character.
+ */
+function findCut(text: string, start: number, initial: OpenTag | undefined, limit: number, html: boolean): Cut {
+  let stack = initial;
   let visible = 0;
   let best: Cut | undefined;
+  let run: Cut | undefined;
   let i = start;
   // Start of the current run of plain characters: a hard cut never moves back past it.
   let runStart = start;
+  // A run that starts the part (nothing visible before it) is no place to cut.
+  const closeRun = (resume: () => number): void => {
+    if (run && run.visible > 0 && run.priority > 0 && (!best || isBetter(run, best, limit))) best = { ...run, resume: resume() };
+    run = undefined;
+  };
   while (i < text.length) {
     const token = html ? readMarkup(text, i) : undefined;
     if (token?.kind === "tag") {
-      applyTag(stack, token.name, text.slice(i, i + token.length), token.closing);
+      closeRun(() => i);
+      stack = applyTag(stack, token.name, text.slice(i, i + token.length), token.closing);
       i += token.length;
       runStart = i;
       continue;
     }
     const width = token?.kind === "ref" ? refWidth(text.slice(i, i + token.length)) : charWidth(text, i);
-    const length = token?.kind === "ref" ? token.length : width;
-    if (visible + width > limit) return chooseCut(text, i, best, stack, runStart, start);
-    const priority = breakPriority(text, i);
-    if (priority > 0 && visible > 0) {
-      const end = trimEnd(text, i);
-      const candidate = { end, resume: skipSpace(text, i), priority, visible, stack: [...stack] };
-      if (!best || isBetter(candidate, best, limit)) best = candidate;
+    if (visible + width > limit) {
+      closeRun(() => skipSpace(text, i));
+      return chooseCut(text, i, best, stack, runStart, start);
     }
+    if (!token && isSpace(text.charCodeAt(i))) {
+      run ??= { end: i, resume: i, priority: 0, visible, stack };
+      run.priority = Math.max(run.priority, breakPriority(text, i));
+    } else closeRun(() => i);
     visible += width;
-    i += length;
+    i += token?.kind === "ref" ? token.length : width;
     if (token) runStart = i;
   }
   return { end: text.length, resume: text.length, priority: 0, visible, stack };
@@ -96,12 +116,12 @@ function isBetter(candidate: Cut, best: Cut, limit: number): boolean {
 }
 
 /** No break fits: cut at `i`, moved back off emoji sequences and combining marks (never past `floor`). */
-function chooseCut(text: string, i: number, best: Cut | undefined, stack: OpenTag[], floor: number, start: number): Cut {
+function chooseCut(text: string, i: number, best: Cut | undefined, stack: OpenTag | undefined, floor: number, start: number): Cut {
   if (best) return best;
   let end = i;
   while (end > floor && !isGraphemeBoundary(text, end)) end--;
   if (end <= start) end = i;
-  return { end, resume: end, priority: 0, visible: 0, stack: [...stack] };
+  return { end, resume: end, priority: 0, visible: 0, stack };
 }
 
 function isGraphemeBoundary(text: string, index: number): boolean {
@@ -119,23 +139,30 @@ type Markup = { kind: "tag"; name: string; closing: boolean; length: number } | 
 
 function readMarkup(text: string, i: number): Markup | undefined {
   const char = text[i];
-  if (char === "<") {
-    const match = TAG.exec(text.slice(i, i + 512));
-    if (match) return { kind: "tag", name: match[1]!.toLowerCase(), closing: text[i + 1] === "/", length: match[0].length };
-  } else if (char === "&") {
-    const match = CHAR_REF.exec(text.slice(i, i + 12));
-    if (match) return { kind: "ref", length: match[0].length };
-  }
-  return undefined;
+  const pattern = char === "<" ? TAG : char === "&" ? CHAR_REF : undefined;
+  if (!pattern) return undefined;
+  pattern.lastIndex = i;
+  const match = pattern.exec(text);
+  if (!match) return undefined;
+  if (char === "&") return { kind: "ref", length: match[0].length };
+  return { kind: "tag", name: match[1]!.toLowerCase(), closing: text[i + 1] === "/", length: match[0].length };
 }
 
-function applyTag(stack: OpenTag[], name: string, source: string, closing: boolean): void {
-  if (!closing) {
-    stack.push({ name, source });
-    return;
-  }
-  const index = stack.map((tag) => tag.name).lastIndexOf(name);
-  if (index >= 0) stack.splice(index, 1);
+/**
+ * Telegram accepts only properly nested HTML: an end tag must close the innermost open tag
+ * ("Unmatched end tag" otherwise). So only that one is popped; a mismatched end tag leaves
+ * the stack as it is, and Telegram's parse error sends the text as plain text.
+ */
+function applyTag(stack: OpenTag | undefined, name: string, source: string, closing: boolean): OpenTag | undefined {
+  if (!closing) return { name, source, parent: stack };
+  return stack?.name === name ? stack.parent : stack;
+}
+
+/** The open tags, innermost first. */
+function tagsOf(stack: OpenTag | undefined): OpenTag[] {
+  const tags: OpenTag[] = [];
+  for (let tag = stack; tag; tag = tag.parent) tags.push(tag);
+  return tags;
 }
 
 /** UTF-16 units of a character reference once decoded. */
@@ -159,13 +186,12 @@ function breakPriority(text: string, i: number): number {
   return char === " " || char === "\t" ? 1 : 0;
 }
 
-function trimEnd(text: string, i: number): number {
-  while (i > 0 && /[ \t\r\n]/.test(text[i - 1]!)) i--;
-  return i;
+function isSpace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
 }
 
 function skipSpace(text: string, i: number): number {
-  while (i < text.length && /[ \t\r\n]/.test(text[i]!)) i++;
+  while (i < text.length && isSpace(text.charCodeAt(i))) i++;
   return i;
 }
 

@@ -1,6 +1,9 @@
 // The markdown converter's cost: a body up to body_limit (1 MiB) is rendered before the
 // part cap is checked, on the event loop, so it must stay linear on hostile inputs
-// (unclosed markers, many escapes), not stall every request and delivery for minutes.
+// (unclosed markers, many escapes, long headings, many fences), not stall every request
+// and delivery for minutes. The inputs here are big enough that a quadratic converter
+// would run into the test timeout; the time itself is measured by
+// `npm run bench -- hostile-input`, never asserted here.
 import { describe, expect, test } from "bun:test";
 import { renderMarkdown } from "../../src/delivery/markdown.ts";
 import { parseHtmlEntities } from "../../src/emulator/html-entities.ts";
@@ -10,10 +13,7 @@ describe("markdown on hostile inputs", () => {
   for (const unit of units) {
     test(`${JSON.stringify(unit)} repeated to ~200k characters renders in linear time`, () => {
       const source = unit.repeat(Math.ceil(200_000 / unit.length));
-      const started = performance.now();
-      const html = renderMarkdown(source);
-      expect(performance.now() - started).toBeLessThan(400);
-      expect(() => parseHtmlEntities(html)).not.toThrow();
+      expect(() => parseHtmlEntities(renderMarkdown(source))).not.toThrow();
     });
   }
 
@@ -21,5 +21,26 @@ describe("markdown on hostile inputs", () => {
     for (const input of ["*a *b* c*", "**a **b** c**", "[a [b](https://x.y)", "*italic **bold** inside*", "*a `x*y` b*", "*a \\* b*", "~~a ~~b~~"]) {
       expect(() => parseHtmlEntities(renderMarkdown(input))).not.toThrow();
     }
+  });
+
+  test("a heading with a long run of spaces keeps its words (its regex was cubic: 5 KB took 46 s)", () => {
+    const spaces = " ".repeat(1 << 20);
+    expect(renderMarkdown(`# a${spaces}b`)).toBe(`<b>a${spaces}b</b>`);
+    expect(renderMarkdown(`# a${spaces}#${spaces}`)).toBe("<b>a</b>");
+    expect(renderMarkdown(`# ${"#".repeat(1 << 20)}`)).toBe("");
+  });
+
+  test("a closing run of # needs whitespace before it, as in CommonMark", () => {
+    expect(renderMarkdown("# C#")).toBe("<b>C#</b>");
+    expect(renderMarkdown("## Status ##")).toBe("<b>Status</b>");
+    expect(renderMarkdown("#")).toBe("#");
+    expect(renderMarkdown("#tag")).toBe("#tag");
+  });
+
+  test("a quarter of a million fences pair up in one pass (each used to search from the first line)", () => {
+    const html = renderMarkdown("```\n".repeat(1 << 18));
+    expect(html.split("<pre></pre>").length - 1).toBe(1 << 17);
+    const unclosed = renderMarkdown("```js\n".repeat(1 << 17));
+    expect(unclosed.split("\n").filter((line) => line === "```js")).toHaveLength(1 << 17);
   });
 });

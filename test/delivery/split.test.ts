@@ -53,4 +53,33 @@ describe("splitText", () => {
   test("an unclosed tag at the very end is left for Telegram to reject", () => {
     expect(splitText("x <b>open")).toEqual(["x <b>open"]);
   });
+
+  // Inputs up to the body limit; a split that rescans whitespace runs or copies the tag
+  // stack per step runs into the test timeout on these (20 s and 15 s before).
+  test("a long run of spaces or newlines is one break, scanned once", () => {
+    const spaces = " ".repeat(1 << 20);
+    expect(splitText(`x${spaces}y`)).toEqual(["x", "y"]);
+    expect(splitText("\n".repeat(1 << 20))).toEqual([]);
+    const lines = "line\n".repeat(1 << 18);
+    const parts = splitText(lines);
+    expect(parts.map((part) => part.trimEnd()).join("\n")).toBe(lines.trimEnd());
+    for (const part of parts) expect(part.length).toBeLessThanOrEqual(4096);
+  });
+
+  test("deeply nested tags are carried across cuts without copying the stack per step", () => {
+    const depth = 1 << 16;
+    const text = "<b>".repeat(depth) + "word ".repeat(2000) + "</b>".repeat(depth);
+    const parts = splitText(text);
+    expect(parts.length).toBe(3);
+    for (const part of parts) expect(() => parseHtmlEntities(part)).not.toThrow();
+    expect(parts.map((part) => parseHtmlEntities(part).text.trim()).join(" ")).toBe("word ".repeat(2000).trimEnd());
+  });
+
+  test("a mismatched end tag is left for Telegram to reject; the open tags stay open", () => {
+    expect(splitText("<b><i>one</b> two</i></b>", { limit: 4 })).toEqual(["<b><i>one</b></i></b>", "<b><i>two</i></b>"]);
+  });
+
+  test("maxParts stops splitting early", () => {
+    expect(splitText("a b c d e f", { limit: 1, maxParts: 3 })).toEqual(["a", "b", "c"]);
+  });
 });
