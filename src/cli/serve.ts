@@ -112,11 +112,15 @@ export async function startGateway(ctx: CliContext, file: string): Promise<Runni
       // Closing the watcher drops its SIGHUP handler; without one, SIGHUP's default
       // action would kill the process mid-shutdown.
       const offHup = ctx.platform.onSignal("SIGHUP", () => log.info("SIGHUP ignored: shutting down"));
-      await activeWatcher.close();
-      await running.stop();
-      await gateway.stop();
-      await lock.release();
-      offHup();
+      try {
+        await activeWatcher.close();
+        await running.stop();
+        await gateway.stop();
+      } finally {
+        // Whatever failed above, the next start must not find a lock held by nobody.
+        await lock.release();
+        offHup();
+      }
       log.info("stopped");
     },
   };

@@ -21,14 +21,16 @@ export async function watchConfig(options: ConfigWatchOptions): Promise<{ close(
   // Kubernetes mounts ConfigMaps as symlinks into a `..data` directory that is swapped
   // atomically; any change in the directory may change what the config file points to.
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const trigger = () => {
+  // If the config is a symlink into another directory, watch where it really lives too.
+  const target = await realpath(file).catch(() => file);
+  const names = new Set([basename(file), basename(target)]);
+  const trigger = (path: string) => {
+    if (!concernsConfig(path, names)) return;
     clearTimeout(timer);
     timer = setTimeout(() => void store.reload("file changed"), debounceMs);
   };
   const watchers: Watcher[] = [];
   watchers.push(await platform.watchDir(dir, trigger));
-  // If the config is a symlink into another directory, watch where it really lives too.
-  const target = await realpath(file).catch(() => file);
   if (dirname(target) !== dir) watchers.push(await platform.watchDir(dirname(target), trigger));
   const offSignal = platform.onSignal("SIGHUP", () => {
     log.info("SIGHUP received: reloading config");
@@ -42,4 +44,14 @@ export async function watchConfig(options: ConfigWatchOptions): Promise<{ close(
       await Promise.all(watchers.map((watcher) => watcher.close()));
     },
   };
+}
+
+/**
+ * Only the config file itself, or a Kubernetes `..data`-style swap (kubelet renames a
+ * `..`-prefixed link over `..data`), may change the config. Anything else in the
+ * directory (a log redirected there, an editor's swap file) is not a reason to reload.
+ */
+function concernsConfig(path: string, names: ReadonlySet<string>): boolean {
+  const name = basename(path);
+  return names.has(name) || name.startsWith("..");
 }

@@ -24,5 +24,15 @@ export async function watchDirectory(
   });
   watcher.on("all", (_event, path) => onChange(path));
   await new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
-  return { close: () => watcher.close() };
+  return {
+    async close() {
+      try {
+        await watcher.close();
+      } catch {
+        // chokidar 5 on Bun can close a file's fs.watch twice after a rename-style save
+        // ("cont.watcher" undefined). The watcher is gone either way, and a failed close
+        // must never fail a shutdown (the lock would stay behind).
+      }
+    },
+  };
 }

@@ -87,4 +87,25 @@ describe("config reload with the real watcher", () => {
     expect(await store.reload("test")).toBe("unchanged");
     expect(seen).toEqual([]);
   });
+
+  test("other files in the directory never trigger a reload (a log redirected there, a swap file)", async () => {
+    const dir = await tempDir();
+    const file = join(dir, "config.yaml");
+    await writeFile(file, config(1001));
+    const { store, seen } = await watched(file);
+    const reasons: string[] = [];
+    const reload = store.reload.bind(store);
+    store.reload = (reason) => (reasons.push(reason), reload(reason));
+    for (let i = 0; i < 5; i++) {
+      await writeFile(join(dir, "tgsignal.err"), `line ${i}\n`, { flag: "a" });
+      await writeFile(join(dir, ".config.yaml.swp"), `swap ${i}`);
+      await Bun.sleep(40);
+    }
+    await Bun.sleep(300);
+    expect(reasons).toEqual([]);
+    // The config itself still does.
+    await writeFile(file, config(1002));
+    await eventually(() => seen.includes(1002), 3000, "the config edit to apply");
+    expect(reasons).toContain("file changed");
+  });
 });

@@ -35,9 +35,9 @@ export async function writeConfig(dir: string, text: string): Promise<string> {
   return file;
 }
 
-export function runCommand(command: ServeCommand, args: string[], env: Record<string, string> = {}) {
+export function runCommand(command: ServeCommand, args: string[], env: Record<string, string> = {}, cwd = ROOT) {
   return Bun.spawn([...command.argv, ...args], {
-    cwd: ROOT,
+    cwd,
     env: { ...process.env, TGSIGNAL_LOG: "debug", ...env },
     stdout: "pipe",
     stderr: "pipe",
@@ -54,9 +54,9 @@ export async function runToExit(command: ServeCommand, args: string[], env: Reco
 
 export async function startServe(
   configFile: string,
-  options: { command?: ServeCommand; env?: Record<string, string>; timeoutMs?: number } = {},
+  options: { command?: ServeCommand; env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {},
 ): Promise<ServeProcess> {
-  const proc = runCommand(options.command ?? BUN_COMMAND, ["serve", "-c", configFile], options.env);
+  const proc = runCommand(options.command ?? BUN_COMMAND, ["serve", "-c", configFile], options.env, options.cwd);
   let text = "";
   const waiters = new Set<() => void>();
   const pump = async (stream: ReadableStream<Uint8Array>) => {
