@@ -8,7 +8,7 @@ import { KeyRegistry } from "../keys/registry.ts";
 import { repairKeyLog } from "../keys/repair.ts";
 import type { KeyRecord } from "../keys/types.ts";
 import { StateError, UsageError } from "../lib/errors.ts";
-import { lockDataDir, type DataDirLock } from "../lib/lock.ts";
+import { lockDataDir, type DataDirLock } from "../platform/lock.ts";
 import { CONFIG_OPTION, parseCommandArgs } from "./args.ts";
 import { configPath, EXIT, loadConfigOrReport, type CliContext } from "./context.ts";
 

@@ -6,7 +6,7 @@
 import { createGateway } from "../app.ts";
 import type { Config } from "../config/types.ts";
 import { RequestError, StateError, UsageError } from "../lib/errors.ts";
-import { lockDataDir } from "../lib/lock.ts";
+import { lockDataDir } from "../platform/lock.ts";
 import { KeyRegistry } from "../keys/registry.ts";
 import { BotClients } from "../telegram/bot-clients.ts";
 import { openDelivery } from "../outbound.ts";

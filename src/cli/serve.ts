@@ -4,7 +4,7 @@ import { createGateway, type Gateway } from "../app.ts";
 import { watchConfig } from "../config/watch.ts";
 import type { Config } from "../config/types.ts";
 import { StateError, UsageError, formatIssue } from "../lib/errors.ts";
-import { lockDataDir } from "../lib/lock.ts";
+import { lockDataDir } from "../platform/lock.ts";
 import type { Server, SignalName } from "../platform/platform.ts";
 import { addComponents } from "../components.ts";
 import { VERSION } from "../version.ts";

@@ -2,27 +2,74 @@ import { describe, expect, test } from "bun:test";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { lockDataDir } from "../../src/lib/lock.ts";
+import { lockDataDir } from "../../src/platform/lock.ts";
 import { StateError } from "../../src/lib/errors.ts";
 
+/** A live process that is not tgsignal (`sleep`), or one whose command line looks like it. */
+async function liveProcess(looksLikeTgsignal: boolean) {
+  const dir = await mkdtemp(join(tmpdir(), "tgs-owner-"));
+  const script = join(dir, looksLikeTgsignal ? "main.ts" : "idle.ts");
+  await writeFile(script, "await Bun.sleep(30_000);\n");
+  const proc = Bun.spawn([process.execPath, script], { stdout: "ignore", stderr: "ignore" });
+  const stat = await eventuallyRead(`/proc/${proc.pid}/stat`);
+  const started = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]!;
+  return { pid: proc.pid, started, stop: () => proc.kill("SIGKILL") };
+}
+
+async function eventuallyRead(path: string): Promise<string> {
+  for (;;) {
+    const text = await readFile(path, "utf8").catch(() => "");
+    if (text) return text;
+    await Bun.sleep(5);
+  }
+}
+
+const HAS_PROC = await readFile("/proc/self/stat", "utf8").then(() => true, () => false);
+
 describe("data dir lock", () => {
-  test("a second owner is refused while the first lives; released locks are free", async () => {
+  test("the lock names our pid and start time; a second owner is refused while the first lives", async () => {
     const dir = await mkdtemp(join(tmpdir(), "tgs-lock-"));
-    // Another live process (our parent) holds it.
-    await writeFile(join(dir, "tgsignal.lock"), `${process.ppid}\n`);
-    const refused = await lockDataDir(dir).catch((error) => error);
-    expect(refused).toBeInstanceOf(StateError);
-    expect(refused.message).toContain(`in use by another tgsignal (pid ${process.ppid})`);
+    const lock = await lockDataDir(dir);
+    expect(await readFile(lock.path, "utf8")).toMatch(HAS_PROC ? new RegExp(`^${process.pid}\\nstarted \\d+\\n$`) : new RegExp(`^${process.pid}\\n$`));
+    await lock.release();
+    const owner = await liveProcess(false);
+    try {
+      await writeFile(join(dir, "tgsignal.lock"), `${owner.pid}\nstarted ${owner.started}\n`);
+      const refused = await lockDataDir(dir).catch((error) => error);
+      expect(refused).toBeInstanceOf(StateError);
+      expect(refused.message).toContain(`in use by another tgsignal (pid ${owner.pid})`);
+    } finally {
+      owner.stop();
+    }
   });
 
   test("a stale lock from a dead process is taken over", async () => {
     const dir = await mkdtemp(join(tmpdir(), "tgs-lock-"));
     await writeFile(join(dir, "tgsignal.lock"), "999999999\n");
     const lock = await lockDataDir(dir);
-    expect(await readFile(lock.path, "utf8")).toBe(`${process.pid}\n`);
+    expect(await readFile(lock.path, "utf8")).toStartWith(`${process.pid}\n`);
     await lock.release();
     const again = await lockDataDir(dir);
     await again.release();
+  });
+
+  test.skipIf(!HAS_PROC)("a recycled pid is not an owner: another start time, or a pid-only lock on another program", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tgs-lock-"));
+    const other = await liveProcess(false);
+    const lookalike = await liveProcess(true);
+    try {
+      // `echo 1 > data/tgsignal.lock`, or a reboot that gave the old pid to another program.
+      await writeFile(join(dir, "tgsignal.lock"), `${other.pid}\nstarted ${Number(other.started) + 1}\n`);
+      await (await lockDataDir(dir)).release();
+      await writeFile(join(dir, "tgsignal.lock"), `${other.pid}\n`);
+      await (await lockDataDir(dir)).release();
+      // A pid-only lock (an older version's) whose process looks like tgsignal still counts.
+      await writeFile(join(dir, "tgsignal.lock"), `${lookalike.pid}\n`);
+      expect(await lockDataDir(dir).catch((error) => error)).toBeInstanceOf(StateError);
+    } finally {
+      other.stop();
+      lookalike.stop();
+    }
   });
 });
 
@@ -35,7 +82,7 @@ test("processes starting at the same moment: exactly one gets the lock", async (
   // process has answered: no fixed sleep, and a loser can never see the winner gone.
   await writeFile(
     script,
-    `import { lockDataDir } from ${JSON.stringify(join(import.meta.dir, "../../src/lib/lock.ts"))};
+    `import { lockDataDir } from ${JSON.stringify(join(import.meta.dir, "../../src/platform/lock.ts"))};
      const go = Number(process.argv[2]);
      while (Date.now() < go) {}
      try { await lockDataDir(process.argv[3]); console.log("got"); for await (const _ of Bun.stdin.stream()) {} }
