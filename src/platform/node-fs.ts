@@ -1,6 +1,6 @@
 // File operations through node:fs, which Bun and Deno both implement faithfully
 // (including fsync). Shared by both platform implementations.
-import { open, readFile, rename, mkdir, rm } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm, truncate } from "node:fs/promises";
 import { dirname, basename, join } from "node:path";
 import type { AppendFile } from "./platform.ts";
 
@@ -86,4 +86,13 @@ async function syncDir(dir: string): Promise<void> {
 
 export function readTextFile(path: string): Promise<string> {
   return readFile(path, "utf8");
+}
+
+/** A Buffer is a Uint8Array: handed over as is, not copied. */
+export function readBytes(path: string): Promise<Uint8Array> {
+  return readFile(path);
+}
+
+export function truncateFile(path: string, length: number): Promise<void> {
+  return truncate(path, length);
 }
