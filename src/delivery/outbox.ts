@@ -51,11 +51,6 @@ export interface OutboxStore {
 
 export const OUTBOX_FILE = "outbox.log";
 
-const OUTBOX_DAMAGED = {
-  code: "outbox_damaged",
-  fix: "stop tgsignal, back the file up, fix or delete that line, and start again.",
-};
-
 /** The outbox in data_dir/outbox.log. */
 export class Outbox implements OutboxStore {
   readonly #byId = new Map<string, NotificationState>();
@@ -84,7 +79,7 @@ export class Outbox implements OutboxStore {
       onRecord: (record) => void records.push(record),
       repairTail: true,
       onWarning: (message) => options.log.warn(`outbox: ${message}`),
-      damaged: OUTBOX_DAMAGED,
+      damaged: { code: "outbox_damaged" },
     });
     const onCompactionError = (error: unknown) => options.log.warn("outbox: compaction failed; still appending to the uncompacted file", { error });
     const outbox = new Outbox(options, new AppendLog<OutboxLine>({ platform: options.platform, path, replayed, onCompactionError }));

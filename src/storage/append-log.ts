@@ -12,6 +12,97 @@
 import { StateError } from "../lib/errors.ts";
 import type { AppendFile, Platform } from "../platform/platform.ts";
 
+/** A parsed JSON line as a record, or a short reason why it is not one. */
+export type LineDecoder<T extends object> = (value: unknown) => T | string;
+
+export interface ReplayOptions<T extends object> {
+  decode: LineDecoder<T>;
+  onRecord: (record: T, line: number, text: string) => void;
+  /** Cut a torn last line off the file (a server); read-only commands leave the file alone. */
+  repairTail: boolean;
+  onWarning: (message: string) => void;
+  /** The StateError for a damaged line followed by good ones: its code and how to fix it. */
+  damaged?: { code: string; fix?: string };
+  /** Repair mode: each damaged line is handed here and replay goes on (no error, no cut). */
+  onDamaged?: (line: number, reason: string, text: string) => void;
+}
+
+export interface Replayed {
+  records: number;
+  /** Bytes of complete records: where the next append goes. */
+  size: number;
+  /** The last record lacks its newline (a hand edit): the next append adds one first. */
+  needsNewline: boolean;
+}
+
+const NEWLINE = 10;
+const DEFAULT_FIX = "stop tgsignal, back the file up, fix or delete that line, and start again.";
+
+/**
+ * Reads the log and hands each record to `onRecord`, in order; blank lines are skipped.
+ * A bad last line is a torn append (the process died mid-write): cut off with a warning.
+ * A bad line followed by good ones is damage: a StateError naming file:line, never a skip.
+ */
+export async function replayLog<T extends object>(platform: Platform, path: string, options: ReplayOptions<T>): Promise<Replayed> {
+  const bytes = await readIfExists(platform, path);
+  if (bytes.length === 0) return { records: 0, size: 0, needsNewline: false };
+  const lines = new TextDecoder().decode(bytes).split("\n");
+  let records = 0;
+  let damaged: { line: number; reason: string } | undefined;
+  for (let index = 0; index < lines.length; index++) {
+    const text = lines[index]!;
+    if (text.trim() === "") continue;
+    const record = decodeLine(text, options.decode);
+    if (typeof record === "string") {
+      if (options.onDamaged) options.onDamaged(index + 1, record, text);
+      else damaged ??= { line: index + 1, reason: record };
+      continue;
+    }
+    if (damaged) throw damageError(path, damaged.line, damaged.reason, options.damaged);
+    options.onRecord(record, index + 1, text);
+    records++;
+  }
+  if (!damaged) return { records, size: bytes.length, needsNewline: bytes[bytes.length - 1] !== NEWLINE };
+  const start = lineStart(bytes, damaged.line);
+  options.onWarning(`${path}:${damaged.line}: torn last record (${damaged.reason}); ${options.repairTail ? "cut off" : "ignored"}`);
+  if (options.repairTail) await platform.truncate(path, start);
+  return { records, size: start, needsNewline: false };
+}
+
+function decodeLine<T extends object>(text: string, decode: LineDecoder<T>): T | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return "not valid JSON";
+  }
+  return decode(value);
+}
+
+async function readIfExists(platform: Platform, path: string): Promise<Uint8Array> {
+  try {
+    return await platform.readBytes(path);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "ENOENT") return new Uint8Array(0);
+    throw error;
+  }
+}
+
+/** The byte offset where 1-based `line` starts (counted in bytes: a torn tail may be half a character). */
+function lineStart(bytes: Uint8Array, line: number): number {
+  let offset = 0;
+  for (let n = 1; n < line; n++) offset = bytes.indexOf(NEWLINE, offset) + 1;
+  return offset;
+}
+
+function damageError(path: string, line: number, reason: string, damaged: ReplayOptions<object>["damaged"]): StateError {
+  return new StateError(
+    damaged?.code ?? "log_damaged",
+    `${path}:${line}: damaged record (${reason}) followed by good ones; not starting, so no record is silently lost. ` +
+      `Fix: ${damaged?.fix ?? DEFAULT_FIX}`,
+  );
+}
+
 export interface AppendLogOptions {
   platform: Platform;
   path: string;
@@ -166,94 +257,4 @@ export class AppendLog<W> {
     await old?.close().catch(() => {});
     return true;
   }
-}
-
-/** A parsed JSON line as a record, or a short reason why it is not one. */
-export type LineDecoder<T extends object> = (value: unknown) => T | string;
-
-export interface ReplayOptions<T extends object> {
-  decode: LineDecoder<T>;
-  onRecord: (record: T, line: number, text: string) => void;
-  /** Cut a torn last line off the file (a server); read-only commands leave the file alone. */
-  repairTail: boolean;
-  onWarning: (message: string) => void;
-  /** The StateError for a damaged line followed by good ones: its code and how to fix it. */
-  damaged?: { code: string; fix: string };
-  /** Repair mode: each damaged line is handed here and replay goes on (no error, no cut). */
-  onDamaged?: (line: number, reason: string, text: string) => void;
-}
-
-export interface Replayed {
-  records: number;
-  /** Bytes of complete records: where the next append goes. */
-  size: number;
-  /** The last record lacks its newline (a hand edit): the next append adds one first. */
-  needsNewline: boolean;
-}
-
-const NEWLINE = 10;
-const DEFAULT_DAMAGED = { code: "log_damaged", fix: "stop tgsignal, back the file up, fix or delete that line, and start again." };
-
-/**
- * Reads the log and hands each record to `onRecord`, in order; blank lines are skipped.
- * A bad last line is a torn append (the process died mid-write): cut off with a warning.
- * A bad line followed by good ones is damage: a StateError naming file:line, never a skip.
- */
-export async function replayLog<T extends object>(platform: Platform, path: string, options: ReplayOptions<T>): Promise<Replayed> {
-  const bytes = await readIfExists(platform, path);
-  if (bytes.length === 0) return { records: 0, size: 0, needsNewline: false };
-  const lines = new TextDecoder().decode(bytes).split("\n");
-  let records = 0;
-  let damaged: { line: number; reason: string } | undefined;
-  for (let index = 0; index < lines.length; index++) {
-    const text = lines[index]!;
-    if (text.trim() === "") continue;
-    const record = decodeLine(text, options.decode);
-    if (typeof record === "string") {
-      if (options.onDamaged) options.onDamaged(index + 1, record, text);
-      else damaged ??= { line: index + 1, reason: record };
-      continue;
-    }
-    if (damaged) throw damageError(path, damaged.line, damaged.reason, options.damaged ?? DEFAULT_DAMAGED);
-    options.onRecord(record, index + 1, text);
-    records++;
-  }
-  if (!damaged) return { records, size: bytes.length, needsNewline: bytes[bytes.length - 1] !== NEWLINE };
-  const start = lineStart(bytes, damaged.line);
-  options.onWarning(`${path}:${damaged.line}: torn last record (${damaged.reason}); ${options.repairTail ? "cut off" : "ignored"}`);
-  if (options.repairTail) await platform.truncate(path, start);
-  return { records, size: start, needsNewline: false };
-}
-
-function decodeLine<T extends object>(text: string, decode: LineDecoder<T>): T | string {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return "not valid JSON";
-  }
-  return decode(value);
-}
-
-async function readIfExists(platform: Platform, path: string): Promise<Uint8Array> {
-  try {
-    return await platform.readBytes(path);
-  } catch (error) {
-    if ((error as { code?: unknown }).code === "ENOENT") return new Uint8Array(0);
-    throw error;
-  }
-}
-
-/** The byte offset where 1-based `line` starts (counted in bytes: a torn tail may be half a character). */
-function lineStart(bytes: Uint8Array, line: number): number {
-  let offset = 0;
-  for (let n = 1; n < line; n++) offset = bytes.indexOf(NEWLINE, offset) + 1;
-  return offset;
-}
-
-function damageError(path: string, line: number, reason: string, damaged: { code: string; fix: string }): StateError {
-  return new StateError(
-    damaged.code,
-    `${path}:${line}: damaged record (${reason}) followed by good ones; not starting, so no record is silently lost. Fix: ${damaged.fix}`,
-  );
 }
