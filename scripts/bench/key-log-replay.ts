@@ -1,5 +1,6 @@
-// Replay of a 1,000,000-record keys.log into the key index (goal ≤ 2 s), with peak RSS.
-// The log mixes issued (90 %) with revoked, blocked and migrated records, like a real one.
+// Replay of a 100,000-record keys.log into the key store (DESIGN: ≤ 0.5 s with plain,
+// readable code), median of several runs, with peak RSS. The log mixes issued (90 %) with
+// revoked, blocked and migrated records, like a real one.
 import { mkdtemp, open, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,8 +8,9 @@ import { KeyRegistry } from "../../src/keys/registry.ts";
 import { bunPlatform } from "../../src/platform/bun.ts";
 import { median, ms, printTable } from "./table.ts";
 
-const RECORDS = 1_000_000;
-const RUNS = 3;
+const RECORDS = 100_000;
+const RUNS = 7;
+const GOAL_MS = 500;
 
 async function writeLog(path: string): Promise<void> {
   const file = await open(path, "w");
@@ -57,7 +59,7 @@ export async function main(): Promise<void> {
     }
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
     printTable(`key log replay (${RECORDS.toLocaleString("en")} records, ${(size / 1024 / 1024).toFixed(0)} MiB, ${keys.toLocaleString("en")} keys)`, [
-      { figure: "replay median", value: ms(median(times)), goal: "≤ 2000 ms", ok: median(times) <= 2000 },
+      { figure: "replay median", value: ms(median(times)), goal: `≤ ${GOAL_MS} ms`, ok: median(times) <= GOAL_MS },
       { figure: "replay runs", value: times.map((t) => t.toFixed(0)).join(", ") + " ms", goal: "info" },
       { figure: "peak RSS", value: `${peakRssMb.toFixed(0)} MB`, goal: "info" },
     ]);

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BotApiEmulator } from "../emulator/bot-api.ts";
 import type { SentMessage } from "../emulator/types.ts";
+import { KEY_SOURCE } from "../keys/key-format.ts";
 import { CONFIG_OPTION, parseCommandArgs } from "./args.ts";
 import { EXIT, type CliContext } from "./context.ts";
 import { startGateway, waitForShutdownSignal, type RunningGateway } from "./serve.ts";
@@ -136,7 +137,7 @@ async function playAuto(ctx: CliContext, sandbox: Sandbox, running: RunningGatew
   step(`the person writes "my key" to the bot`);
   const reply = await (await fetch(`${sandbox.playgroundUrl}/demo/say`, { method: "POST", body: "my key" })).text();
   ctx.print(indent(reply.trim()));
-  const key = /\b[1-9]\d{7}\b/.exec(reply)?.[0];
+  const key = new RegExp(`\\b${KEY_SOURCE}\\b`).exec(reply)?.[0];
   if (!key) return ctx.printError("demo: the bot did not reply with a key"), EXIT.runtime;
 
   step(`the admin adds "alice: ${key}" to ${sandbox.configFile}`);

@@ -41,7 +41,7 @@ async function listKeys(ctx: CliContext, config: Config, json: boolean): Promise
     repairTail: false,
     onWarning: (message) => ctx.printError(`warning: ${message}`),
   });
-  const rows = sortForAdmin(registry.all(), config.keyOwners);
+  const rows = sortForAdmin(registry.list(), config.keyOwners);
   if (json) {
     ctx.print(JSON.stringify(rows.map((record) => toJson(record, config.keyOwners.get(record.key) ?? null)), null, 2));
   } else {

@@ -1,8 +1,8 @@
 // Small pure checks used by the resolver; each returns an error message or undefined.
 import { Cron } from "croner";
+import { isKey } from "../keys/key-format.ts";
 
 export const NAME_PATTERN = /^[\p{L}\p{N}_.-]+$/u;
-export const KEY_PATTERN = /^[1-9]\d{7}$/;
 export const BOT_TOKEN_PATTERN = /^\d+:[A-Za-z0-9_-]+$/;
 
 export function checkName(name: string): string | undefined {
@@ -12,7 +12,7 @@ export function checkName(name: string): string | undefined {
 }
 
 export function checkKey(key: string): string | undefined {
-  return KEY_PATTERN.test(key) ? undefined : `key "${key}" is not valid: keys are 8 digits not starting with 0 (the bot replies with one)`;
+  return isKey(key) ? undefined : `key "${key}" is not valid: keys are 8 digits not starting with 0 (the bot replies with one)`;
 }
 
 export function checkCron(pattern: string, timezone?: string | null): string | undefined {

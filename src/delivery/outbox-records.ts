@@ -1,10 +1,17 @@
 // The outbox.log line format (snake_case on disk, like keys.log) and its decoding.
+import type { LineDecoder } from "../storage/append-log.ts";
 import type { NotificationState, RecipientState, RecipientStatus } from "./types.ts";
 
-export type OutboxRecord =
-  | { t: "n"; state: NotificationState }
+/** Progress of one recipient, appended as the worker goes. */
+export type ProgressRecord =
   | { t: "sent"; id: string; r: number; p: number; mids: number[]; at: number; chat?: number; warn?: string }
   | { t: "failed"; id: string; r: number; reason: string; at: number };
+
+/** A line as replay decodes it. */
+export type OutboxRecord = { t: "n"; state: NotificationState } | ProgressRecord;
+
+/** A line as it is written. */
+export type OutboxLine = NotificationLine | ProgressRecord;
 
 interface RecipientLine {
   user: string;
@@ -63,22 +70,16 @@ function encodeRecipient(recipient: RecipientState): RecipientLine {
   return line;
 }
 
-/** A parsed record, or undefined when the line is not a complete, well-formed record. */
-export function decodeRecord(text: string): OutboxRecord | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (!value || typeof value !== "object") return undefined;
+/** A parsed line as a record, or why it is not a complete, well-formed one. */
+export const decodeOutboxRecord: LineDecoder<OutboxRecord> = (value) => {
+  if (!value || typeof value !== "object") return "not a JSON object";
   const record = value as Record<string, unknown>;
   if (record.t === "n" && typeof record.id === "string" && Array.isArray(record.recipients)) return { t: "n", state: decodeNotification(record as unknown as NotificationLine) };
-  if (typeof record.id !== "string" || typeof record.r !== "number") return undefined;
+  if (typeof record.id !== "string" || typeof record.r !== "number") return 'missing "id" or "r"';
   if (record.t === "sent" && typeof record.p === "number" && Array.isArray(record.mids)) return record as unknown as OutboxRecord;
   if (record.t === "failed" && typeof record.reason === "string") return record as unknown as OutboxRecord;
-  return undefined;
-}
+  return `not a notification, "sent" or "failed" record`;
+};
 
 function decodeNotification(line: NotificationLine): NotificationState {
   const state: NotificationState = {

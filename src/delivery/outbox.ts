@@ -2,18 +2,18 @@
 //   {"t":"n",...}      a notification: accepted (all queued) or, after compaction, its state
 //   {"t":"sent",...}   part `p` of recipient `r` went out as message ids `mids`
 //   {"t":"failed",...} recipient `r` failed permanently
-// Accepting waits for the fsync (group commit); progress records ride along in the next
-// batch, so a crash may resend a part whose record was not yet on disk (at-least-once).
-// On start the log is replayed and rewritten compacted; while running it is compacted
-// when it has grown well past what is live. Finished notifications are kept for 24 h as
-// summaries without text, for GET /messages/{id} and Idempotency-Key.
+// It is an append-only log (storage/append-log.ts): accepting waits for the fsync (group
+// commit); progress records ride along in the next batch, so a crash may resend a part
+// whose record was not yet on disk (at-least-once). On start the log is replayed and
+// compacted; while running it is compacted when it has grown well past what is live.
+// Finished notifications are kept for 24 h as summaries without text, for
+// GET /messages/{id} and Idempotency-Key.
 import { join } from "node:path";
 import type { Clock } from "../lib/clock.ts";
-import { StateError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Platform } from "../platform/platform.ts";
-import { GroupCommitFile } from "./group-commit.ts";
-import { decodeRecord, encodeNotification, type OutboxRecord } from "./outbox-records.ts";
+import { AppendLog, replayLog } from "../storage/append-log.ts";
+import { decodeOutboxRecord, encodeNotification, type OutboxLine, type OutboxRecord, type ProgressRecord } from "./outbox-records.ts";
 import { isSettled, type NotificationState } from "./types.ts";
 
 export const RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -28,25 +28,64 @@ export interface OutboxOptions {
 
 export type OutboxListener = (state: NotificationState) => void;
 
-export class Outbox {
+/**
+ * The outbox as the worker, the notifier and the HTTP routes use it. Every change is
+ * durable before its promise resolves; a second backend implements exactly this.
+ */
+export interface OutboxStore {
+  get(id: string): NotificationState | undefined;
+  /** The notification a client sent with this Idempotency-Key in the last 24 h. */
+  findByIdempotencyKey(client: string, key: string): NotificationState | undefined;
+  pending(): NotificationState[];
+  depth(): number;
+  /** Records a new notification; resolves once it is durable. */
+  accept(state: NotificationState): Promise<void>;
+  /** Resolves once `state` (found by id or Idempotency-Key) is durable; rejects if its accept failed. */
+  accepted(state: NotificationState): Promise<void>;
+  recordSent(state: NotificationState, index: number, part: number, messageIds: number[], warning?: string): Promise<void>;
+  recordFailed(state: NotificationState, index: number, reason: string): Promise<void>;
+  subscribe(id: string, listener: OutboxListener): () => void;
+  /** Writes what is queued and stops. */
+  close(): Promise<void>;
+}
+
+export const OUTBOX_FILE = "outbox.log";
+
+/** The outbox in data_dir/outbox.log. */
+export class Outbox implements OutboxStore {
   readonly #byId = new Map<string, NotificationState>();
   readonly #byIdempotencyKey = new Map<string, NotificationState>();
   readonly #listeners = new Map<string, Set<OutboxListener>>();
   /** Accept writes not yet fsynced, by notification id. */
   readonly #accepting = new Map<string, Promise<void>>();
-  readonly #file: GroupCommitFile;
+  readonly #log: AppendLog<OutboxLine>;
 
-  private constructor(private readonly options: OutboxOptions) {
-    this.#file = new GroupCommitFile(options.platform, join(options.dataDir, "outbox.log"), (error) =>
-      options.log.warn("outbox: compaction failed; still appending to the uncompacted file", { error }),
-    );
+  private constructor(
+    private readonly options: OutboxOptions,
+    log: AppendLog<OutboxLine>,
+  ) {
+    this.#log = log;
   }
 
-  /** Replays data_dir/outbox.log, rewrites it compacted and opens it for appending. */
+  /**
+   * Replays data_dir/outbox.log (torn tail cut, damage → StateError) and compacts it. A
+   * failed compaction (disk full) leaves the replayed file in use: start needs no free space.
+   */
   static async open(options: OutboxOptions): Promise<Outbox> {
-    const outbox = new Outbox(options);
-    await outbox.#replay();
-    await outbox.#file.open(outbox.#snapshot());
+    const path = join(options.dataDir, OUTBOX_FILE);
+    const records: OutboxRecord[] = [];
+    const replayed = await replayLog(options.platform, path, {
+      decode: decodeOutboxRecord,
+      onRecord: (record) => void records.push(record),
+      repairTail: true,
+      onWarning: (message) => options.log.warn(`outbox: ${message}`),
+      damaged: { code: "outbox_damaged" },
+    });
+    const onCompactionError = (error: unknown) => options.log.warn("outbox: compaction failed; still appending to the uncompacted file", { error });
+    const outbox = new Outbox(options, new AppendLog<OutboxLine>({ platform: options.platform, path, replayed, onCompactionError }));
+    for (const record of records) outbox.#applyReplayed(record);
+    outbox.#log.compact(() => outbox.#snapshot());
+    await outbox.#log.flush();
     return outbox;
   }
 
@@ -59,12 +98,10 @@ export class Outbox {
     return state && this.options.clock.now() - state.at < RETENTION_MS ? state : undefined;
   }
 
-  /** Notifications with a queued recipient, oldest first (to resume delivery). */
   pending(): NotificationState[] {
     return [...this.#byId.values()].filter((state) => !isSettled(state));
   }
 
-  /** Recipients still queued, across all notifications. */
   depth(): number {
     let depth = 0;
     for (const state of this.#byId.values())
@@ -72,11 +109,10 @@ export class Outbox {
     return depth;
   }
 
-  /** Records a new notification; resolves once it is durable. */
   async accept(state: NotificationState): Promise<void> {
     // Indexed before the write so a compaction running meanwhile includes it.
     this.#index(state);
-    const written = this.#file.append(JSON.stringify(encodeNotification(state, true)));
+    const written = this.#log.append(encodeNotification(state, true));
     this.#accepting.set(state.id, written);
     try {
       await written;
@@ -91,17 +127,13 @@ export class Outbox {
     this.#maybeCompact();
   }
 
-  /**
-   * Resolves once `state` (found by id or Idempotency-Key) is durable; rejects if its accept
-   * write failed. A retry racing the first request must not be answered before that.
-   */
+  /** A retry racing the first request must not be answered before the first is durable. */
   async accepted(state: NotificationState): Promise<void> {
     await this.#accepting.get(state.id);
   }
 
-  /** Part `part` of recipient `index` went out; the recipient is delivered after the last part. */
   recordSent(state: NotificationState, index: number, part: number, messageIds: number[], warning?: string): Promise<void> {
-    const record: OutboxRecord = { t: "sent", id: state.id, r: index, p: part, mids: messageIds, at: this.options.clock.now() };
+    const record: ProgressRecord = { t: "sent", id: state.id, r: index, p: part, mids: messageIds, at: this.options.clock.now() };
     const recipient = state.recipients[index];
     if (recipient && recipient.chatId !== undefined) record.chat = recipient.chatId;
     if (warning) record.warn = warning;
@@ -112,7 +144,6 @@ export class Outbox {
     return this.#progress(state, { t: "failed", id: state.id, r: index, reason, at: this.options.clock.now() });
   }
 
-  /** Calls `listener` after every change to notification `id`; returns the unsubscribe. */
   subscribe(id: string, listener: OutboxListener): () => void {
     let set = this.#listeners.get(id);
     if (!set) this.#listeners.set(id, (set = new Set()));
@@ -123,19 +154,20 @@ export class Outbox {
     };
   }
 
+  /** Waits until every queued record is on disk. */
   flush(): Promise<void> {
-    return this.#file.flush();
+    return this.#log.flush();
   }
 
   close(): Promise<void> {
-    return this.#file.close();
+    return this.#log.close();
   }
 
-  async #progress(state: NotificationState, record: OutboxRecord): Promise<void> {
+  async #progress(state: NotificationState, record: ProgressRecord): Promise<void> {
     applyRecord(state, record);
     if (isSettled(state)) state.parts = [];
     for (const listener of this.#listeners.get(state.id) ?? []) listener(state);
-    const written = this.#file.append(JSON.stringify(record));
+    const written = this.#log.append(record);
     this.#maybeCompact();
     await written;
   }
@@ -159,15 +191,14 @@ export class Outbox {
    * larger factor (it was 4) never triggered and the log and memory grew without bound.
    */
   #maybeCompact(): void {
-    if (this.#file.appendsSinceRewrite < Math.max(MIN_COMPACT_APPENDS, this.#byId.size)) return;
-    this.#file.appendsSinceRewrite = 0;
-    this.#file.requestRewrite(() => this.#snapshot());
+    if (this.#log.appendsSinceCompaction < Math.max(MIN_COMPACT_APPENDS, this.#byId.size)) return;
+    this.#log.compact(() => this.#snapshot());
   }
 
   /** The live state as records: expired finished notifications are dropped here. */
-  #snapshot(): string[] {
+  #snapshot(): OutboxLine[] {
     const now = this.options.clock.now();
-    const lines: string[] = [];
+    const lines: OutboxLine[] = [];
     for (const state of this.#byId.values()) {
       const settled = isSettled(state);
       if (settled && now - lastChange(state) > RETENTION_MS) {
@@ -175,35 +206,9 @@ export class Outbox {
         this.#unindex(state);
         continue;
       }
-      lines.push(JSON.stringify(encodeNotification(state, !settled)));
+      lines.push(encodeNotification(state, !settled));
     }
     return lines;
-  }
-
-  async #replay(): Promise<void> {
-    let text: string;
-    try {
-      text = await this.options.platform.readTextFile(this.#file.path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-      throw error;
-    }
-    const lines = text.split("\n");
-    const complete = text.endsWith("\n") ? lines.length - 1 : lines.length;
-    for (let i = 0; i < complete; i++) {
-      const line = lines[i]!;
-      if (line.trim() === "") continue;
-      const record = decodeRecord(line);
-      if (record === undefined) {
-        const isLast = i === complete - 1 && !text.endsWith("\n");
-        if (isLast) {
-          this.options.log.warn("outbox: cut off a torn last line (the process died mid-write)", { line: i + 1 });
-          break;
-        }
-        throw new StateError("outbox_damaged", `${this.#file.path}:${i + 1}: damaged record; fix or remove that line (a backup first) and restart`);
-      }
-      this.#applyReplayed(record);
-    }
   }
 
   #applyReplayed(record: OutboxRecord): void {
@@ -224,8 +229,7 @@ function lastChange(state: NotificationState): number {
 }
 
 /** Applies a progress record to the in-memory state (idempotent: replays may repeat one). */
-export function applyRecord(state: NotificationState, record: OutboxRecord): void {
-  if (record.t === "n") return;
+function applyRecord(state: NotificationState, record: ProgressRecord): void {
   const recipient = state.recipients[record.r];
   if (!recipient || recipient.status !== "queued") return;
   if (record.t === "failed") {

@@ -1,4 +1,4 @@
-import { openAppendFile, readTextFile, writeFileAtomic } from "./node-fs.ts";
+import { openAppendFile, readBytes, readTextFile, truncateFile, writeFileAtomic } from "./node-fs.ts";
 import type { Platform, ServeOptions, Server, SignalName } from "./platform.ts";
 import { watchDirectory } from "./watch.ts";
 
@@ -49,6 +49,8 @@ export const bunPlatform: Platform = {
   openAppend: openAppendFile,
   writeFileAtomic,
   readTextFile,
+  readBytes,
+  truncate: truncateFile,
   watchDir: watchDirectory,
   onSignal(signal: SignalName, handler: () => void) {
     process.on(signal, handler);

@@ -1,4 +1,4 @@
-import { openAppendFile, readTextFile, writeFileAtomic } from "./node-fs.ts";
+import { openAppendFile, readBytes, readTextFile, truncateFile, writeFileAtomic } from "./node-fs.ts";
 import type { Platform, ServeOptions, Server, SignalName } from "./platform.ts";
 import { watchDirectory } from "./watch.ts";
 
@@ -55,6 +55,8 @@ export const denoPlatform: Platform = {
   openAppend: openAppendFile,
   writeFileAtomic,
   readTextFile,
+  readBytes,
+  truncate: truncateFile,
   // Deno's native watcher misses files replaced by rename: poll instead.
   watchDir: (dir, onChange, options) => watchDirectory(dir, onChange, { intervalMs: 200, ...options, polling: true }),
   onSignal(signal, handler) {

@@ -18,6 +18,7 @@ export interface Server {
 
 /** An append-only file: writes are buffered by the OS until `sync()` makes them durable. */
 export interface AppendFile {
+  /** Writes all of `data`; a failure may leave part of it in the file (the caller cuts it back). */
   write(data: Uint8Array | string): Promise<void>;
   sync(): Promise<void>;
   close(): Promise<void>;
@@ -43,6 +44,9 @@ export interface Platform {
   /** Writes via a temp file + fsync + rename, so readers see the old or the new file, never half. */
   writeFileAtomic(path: string, data: string | Uint8Array): Promise<void>;
   readTextFile(path: string): Promise<string>;
+  readBytes(path: string): Promise<Uint8Array>;
+  /** Cuts the file to `length` bytes (a log's torn tail, or a write that failed part-way). */
+  truncate(path: string, length: number): Promise<void>;
   /** Calls `onChange` with the path of anything that changes inside `dir` (not recursive). */
   watchDir(dir: string, onChange: (path: string) => void, options?: WatchOptions): Promise<Watcher>;
   onSignal(signal: SignalName, handler: () => void): () => void;

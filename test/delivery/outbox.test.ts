@@ -74,6 +74,26 @@ describe("accepting", () => {
     const retry = notification(clock.now(), { idempotencyKey: "retry-me" });
     await box.accept(retry);
     expect(box.findByIdempotencyKey("erp", "retry-me")?.id).toBe(retry.id);
+    // The failed batch was cut back: after a restart only the retry is there.
+    const reopened = await reopen();
+    expect(reopened.get(state.id)).toBeUndefined();
+    expect(reopened.pending().map((pending) => pending.id)).toEqual([retry.id]);
+  });
+
+  test("with the disk full at start the compaction fails, but the outbox opens on the replayed file and appends", async () => {
+    let box = await open();
+    const queued = notification(clock.now(), { parts: ["still queued"] });
+    await box.accept(queued);
+    await box.close();
+    const realWrite = platform.writeFileAtomic;
+    platform.writeFileAtomic = () => Promise.reject(Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" }));
+    box = await open();
+    expect(log.lines.some((line) => line.includes("compaction failed") && line.includes("ENOSPC"))).toBe(true);
+    expect(box.pending().map((state) => state.id)).toEqual([queued.id]);
+    await box.recordSent(queued, 0, 0, [5]);
+    platform.writeFileAtomic = realWrite;
+    box = await reopen();
+    expect(box.get(queued.id)?.recipients[0]).toMatchObject({ status: "delivered", messageIds: [5] });
   });
 });
 
@@ -110,12 +130,12 @@ describe("replay", () => {
 
     const box = await open();
     expect(box.get(kept.id)!.recipients[0]).toMatchObject({ status: "delivered", messageIds: [7] });
-    expect(log.lines.some((line) => line.includes("WARN") && line.includes("torn last line") && line.includes("line=3"))).toBe(true);
+    expect(log.lines.some((line) => line.includes("WARN") && line.includes(`${logPath()}:3: torn last record`))).toBe(true);
     // The file was rewritten without the torn bytes, so appending after it stays valid.
     expect((await readFile(logPath(), "utf8")).endsWith("\n")).toBe(true);
     await box.accept(notification(clock.now()));
     await reopen();
-    expect(log.lines.filter((line) => line.includes("torn last line"))).toHaveLength(1);
+    expect(log.lines.filter((line) => line.includes("torn last record"))).toHaveLength(1);
   });
 
   test("a damaged line in the middle stops the open with file:line and leaves the file as it was", async () => {

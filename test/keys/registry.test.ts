@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, expect, test } from "bun:test";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateKey, KeyRegistry } from "../../src/keys/registry.ts";
+import { KeyRegistry } from "../../src/keys/registry.ts";
 import { bunPlatform } from "../../src/platform/bun.ts";
 
 let dir: string;
@@ -13,12 +13,6 @@ afterEach(() => rm(dir, { recursive: true, force: true }));
 
 const open = (random?: () => number) => KeyRegistry.open({ platform: bunPlatform, dataDir: dir, now: () => Date.UTC(2026, 10, 25), random });
 const ivan = { bot: "main", chatId: 5001, chatType: "private" as const, username: "ivan", name: "Ivan" };
-
-test("keys are 8 digits from 10000000 to 99999999", () => {
-  expect(generateKey(() => 0)).toBe("10000000");
-  expect(generateKey(() => 89_999_999)).toBe("99999999");
-  for (let i = 0; i < 1000; i++) expect(generateKey()).toMatch(/^[1-9]\d{7}$/);
-});
 
 test("stable per (bot, chat); different per bot; written before it is returned; replayed on reopen", async () => {
   const registry = await open();
@@ -80,4 +74,81 @@ test("a migrated group key follows the new chat id, after a restart too", async 
   expect(reopened.keyForChat("main", -1000100)?.key).toBe(record.key);
   expect(reopened.keyForChat("main", -100)).toBeUndefined();
   await reopened.close();
+});
+
+test("replay: the last record of each key wins; re-issue keeps the first issue time; lookups are exact", async () => {
+  const at = "2026-11-25T10:00:00.000Z";
+  const lines = [
+    { type: "issued", key: "48213977", bot: "main", chat_id: 123456789, chat_type: "private", username: "ivan", name: "Ivan Petrov", at },
+    { type: "issued", key: "10000000", bot: "бот", chat_id: -1001234567890, chat_type: "supergroup", username: null, name: "Отдел «ИТ» 😀", at },
+    { type: "issued", key: "99999999", bot: "b", chat_id: 0, chat_type: "private", username: "", name: null, at: "x" },
+    // a hand edit: an escape, an extra field, other key order
+    { key: "22222222", type: "issued", bot: "main", chat_id: 7, chat_type: "group", username: 'a"b', name: "N", at: "t2", extra: true },
+    // without chat_type and username (older or hand-written lines)
+    { type: "issued", key: "33333333", bot: "main", chat_id: 8, name: "M", at: "t3" },
+    { type: "blocked", key: "22222222", reason: "gone", at: "t4" },
+    { type: "migrated", key: "22222222", chat_id: -1007, from_chat_id: 7, at: "t5" },
+    { type: "revoked", key: "99999999", by: "user", at: "t6" },
+    // issued again after a revoke (hand edit): keeps the first issue time, moves to the new chat
+    { type: "issued", key: "99999999", bot: "b", chat_id: 9, chat_type: "private", username: "z", name: "Z", at: "t7" },
+    // a change for a key this log never issued changes nothing
+    { type: "revoked", key: "55555555", by: "admin", at: "t8" },
+  ];
+  await writeFile(join(dir, "keys.log"), lines.map((line) => JSON.stringify(line)).join("\n") + "\n");
+  const registry = await KeyRegistry.open({ platform: bunPlatform, dataDir: dir, repairTail: false });
+  expect(registry.list()).toEqual([
+    { key: "48213977", bot: "main", chatId: 123456789, chatType: "private", username: "ivan", name: "Ivan Petrov", issuedAt: at, status: "active" },
+    { key: "10000000", bot: "бот", chatId: -1001234567890, chatType: "supergroup", username: null, name: "Отдел «ИТ» 😀", issuedAt: at, status: "active" },
+    { key: "99999999", bot: "b", chatId: 9, chatType: "private", username: "z", name: "Z", issuedAt: "x", status: "active" },
+    { key: "22222222", bot: "main", chatId: -1007, chatType: "supergroup", username: 'a"b', name: "N", issuedAt: "t2", status: "blocked" },
+    { key: "33333333", bot: "main", chatId: 8, chatType: "private", username: null, name: "M", issuedAt: "t3", status: "active" },
+  ]);
+  expect(registry.lookup("48213977")).toEqual(registry.list()[0]!);
+  expect(registry.keyForChat("бот", -1001234567890)?.key).toBe("10000000");
+  expect(registry.keyForChat("main", -1007)?.key).toBe("22222222");
+  expect(registry.keyForChat("main", 7)).toBeUndefined();
+  expect(registry.keyForChat("b", 0)).toBeUndefined();
+  expect(registry.keyForChat("nope", 1)).toBeUndefined();
+  expect(registry.lookup("55555555")).toBeUndefined();
+  for (const other of ["1e7", "10000000.0", " 10000000", "010000000", "1000000"]) expect(registry.lookup(other)).toBeUndefined();
+  await registry.close();
+});
+
+test("a record handed out is a snapshot: later changes do not alter it", async () => {
+  const registry = await open();
+  const { record } = await registry.issueKey(ivan);
+  const revoked = await registry.revokeChat("main", 5001);
+  expect(record.status).toBe("active");
+  expect(revoked?.status).toBe("revoked");
+  expect(registry.lookup(record.key)?.status).toBe("revoked");
+  await registry.close();
+});
+
+test("a key whose append fails is not issued: the person is told nothing, and the next /key tries again", async () => {
+  let fail = true;
+  const platform = {
+    ...bunPlatform,
+    async openAppend(path: string) {
+      const file = await bunPlatform.openAppend(path);
+      return {
+        ...file,
+        write: async (data: string | Uint8Array) => {
+          if (fail) throw Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
+          await file.write(data);
+        },
+        sync: () => file.sync(),
+        close: () => file.close(),
+      };
+    },
+  };
+  const registry = await KeyRegistry.open({ platform, dataDir: dir });
+  await expect(registry.issueKey(ivan)).rejects.toThrow("ENOSPC");
+  expect(registry.keyForChat("main", 5001)).toBeUndefined();
+  expect(registry.size).toBe(0);
+  fail = false;
+  const { record, isNew } = await registry.issueKey(ivan);
+  expect(isNew).toBe(true);
+  await registry.close();
+  expect((await readFile(join(dir, "keys.log"), "utf8")).trim().split("\n")).toHaveLength(1);
+  expect(record.status).toBe("active");
 });

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createAppendFile, openAppendFile, writeFileAtomic, type AppendHandle } from "../../src/platform/node-fs.ts";
+import { openAppendFile, readBytes, truncateFile, writeFileAtomic } from "../../src/platform/node-fs.ts";
 
 describe("append file", () => {
   test("appends and keeps earlier content", async () => {
@@ -18,28 +18,6 @@ describe("append file", () => {
     await again.close();
     expect(await readFile(path, "utf8")).toBe("a\nб\nc\n");
   });
-
-  test("a write that fails part-way is cut back, so no half record stays in the file", async () => {
-    // An OS that accepts 3 bytes, then reports the disk full.
-    const content: number[] = [...new TextEncoder().encode("ok\n")];
-    let calls = 0;
-    const handle: AppendHandle = {
-      async write(buffer, offset, length) {
-        if (++calls > 1) throw Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
-        const part = buffer.subarray(offset, offset + Math.min(3, length));
-        content.push(...part);
-        return { bytesWritten: part.length };
-      },
-      async truncate(length) {
-        content.length = length;
-      },
-      sync: async () => {},
-      close: async () => {},
-    };
-    const file = createAppendFile(handle, content.length);
-    await expect(file.write('{"type":"issued"}\n')).rejects.toThrow("ENOSPC");
-    expect(new TextDecoder().decode(new Uint8Array(content))).toBe("ok\n");
-  });
 });
 
 test("writeFileAtomic replaces the file whole and leaves no temp files", async () => {
@@ -50,4 +28,13 @@ test("writeFileAtomic replaces the file whole and leaves no temp files", async (
   expect(await readFile(path, "utf8")).toBe("new");
   const { readdir } = await import("node:fs/promises");
   expect(await readdir(dir)).toEqual(["offset.json"]);
+});
+
+test("readBytes returns the exact bytes; truncateFile cuts at a byte offset, even inside a character", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "tgs-bytes-"));
+  const path = join(dir, "log");
+  await writeFile(path, "ok\nключ");
+  expect(await readBytes(path)).toEqual(new TextEncoder().encode("ok\nключ"));
+  await truncateFile(path, 4);
+  expect(await readBytes(path)).toEqual(new Uint8Array([111, 107, 10, 0xd0]));
 });
