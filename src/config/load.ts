@@ -2,13 +2,13 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { resolve as resolvePath, relative } from "node:path";
-import { LineCounter, parseDocument, type Node } from "yaml";
+import { LineCounter, parseDocument, type Node, type YAMLError } from "yaml";
 import { ConfigError, type ConfigIssue } from "../lib/errors.ts";
 import { redactor } from "../lib/redact.ts";
 import { ConfigSchema, type RawConfig } from "./schema.ts";
 import { resolveConfig } from "./resolve.ts";
 import type { Config } from "./types.ts";
-import { isInvalid, walk, type WalkContext } from "./walk.ts";
+import { isInvalid, walkDocument, type WalkContext } from "./walk.ts";
 
 export interface LoadOptions {
   env: Readonly<Record<string, string | undefined>>;
@@ -48,23 +48,18 @@ export function parseConfig(text: string, file: string, options: LoadOptions): C
     substituted: [],
   };
   const hinted = new Set<number>();
-  const yamlIssues: ConfigIssue[] = [...doc.errors, ...doc.warnings].map((problem) => {
+  const yamlIssue = (problem: YAMLError, severity: ConfigIssue["severity"]): ConfigIssue => {
     const at = lineCounter.linePos(problem.pos[0]);
     const hint = hinted.has(at.line) ? "" : flowReferenceHint(text, lineCounter, at.line);
     if (hint) hinted.add(at.line);
-    return {
-      file: display,
-      line: at.line,
-      col: at.col,
-      message: `YAML syntax error: ${problem.message.replace(/\s+/g, " ").trim()}${hint}`,
-      severity: doc.errors.includes(problem as never) ? "error" : "warning",
-    };
-  });
+    return { file: display, line: at.line, col: at.col, message: `YAML syntax error: ${problem.message.replace(/\s+/g, " ").trim()}${hint}`, severity };
+  };
+  const yamlIssues = [...doc.errors.map((error) => yamlIssue(error, "error")), ...doc.warnings.map((warning) => yamlIssue(warning, "warning"))];
   if (doc.errors.length > 0) throw new ConfigError(yamlIssues);
 
   const contents = doc.contents as Node | null;
   const empty = contents === null || (contents as { value?: unknown }).value === null;
-  const raw = empty ? {} : walk(ctx, contents, ConfigSchema, []);
+  const raw = empty ? {} : walkDocument(ctx, contents, ConfigSchema);
   ctx.issues.unshift(...yamlIssues);
   // Secrets from the environment are masked everywhere, even when the file is invalid.
   redactor.add(...ctx.substituted);
