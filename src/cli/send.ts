@@ -5,13 +5,14 @@
 // HTTP instead (its listen address and a client token come from the same config).
 import { createGateway } from "../app.ts";
 import type { Config } from "../config/types.ts";
-import { RequestError, StateError, UsageError } from "../lib/errors.ts";
+import { StateError, UsageError } from "../lib/errors.ts";
 import { lockDataDir } from "../lib/lock.ts";
 import { KeyRegistry } from "../keys/registry.ts";
 import { BotClients } from "../telegram/bot-clients.ts";
 import { openDelivery } from "../outbound.ts";
-import { describeNotification, statusCodeOf } from "../delivery/notifier.ts";
-import { parseNotifyFields } from "../http/notify-input.ts";
+import { overallStatus, type RecipientStatus } from "../delivery/types.ts";
+import { describeNotification } from "../http/notify.ts";
+import { parseNotifyFields, type ParsedNotify } from "../http/notify-input.ts";
 import { CONFIG_OPTION, parseCommandArgs } from "./args.ts";
 import { configPath, EXIT, loadConfig, loadConfigOrReport, type CliContext } from "./context.ts";
 
@@ -41,16 +42,12 @@ export async function runSend(ctx: CliContext, args: string[]): Promise<number> 
   const file = configPath(ctx, values.config as string | undefined);
   const config = await loadConfigOrReport(ctx, file);
   if (!config) return EXIT.invalid;
-  try {
-    const { input, wait } = parseNotifyFields(fields);
-    return await sendLocally(ctx, config, file, input, wait).catch(async (error: unknown) => {
-      if (!(error instanceof StateError && error.code === "data_dir_locked")) throw error;
-      return sendThroughServer(ctx, config, fields, values.token as string | undefined);
-    });
-  } catch (error) {
-    if (error instanceof RequestError) return ctx.printError(`tgsignal send: ${error.message}`), EXIT.invalid;
-    throw error;
-  }
+  // Invalid input (a RequestError) ends the command with exit 1 (cli/context.ts exitCodeOf).
+  const { input, wait } = parseNotifyFields(fields);
+  return await sendLocally(ctx, config, file, input, wait).catch(async (error: unknown) => {
+    if (!(error instanceof StateError && error.code === "data_dir_locked")) throw error;
+    return sendThroughServer(ctx, config, fields, values.token as string | undefined);
+  });
 }
 
 async function readFields(values: Record<string, unknown>, positionals: string[]): Promise<Record<string, unknown>> {
@@ -64,7 +61,7 @@ async function readFields(values: Record<string, unknown>, positionals: string[]
   return fields;
 }
 
-async function sendLocally(ctx: CliContext, config: Config, file: string, input: ReturnType<typeof parseNotifyFields>["input"], wait: number): Promise<number> {
+async function sendLocally(ctx: CliContext, config: Config, file: string, input: ParsedNotify["input"], wait: number): Promise<number> {
   const lock = await lockDataDir(config.dataDir);
   const gateway = createGateway(ctx, config, () => loadConfig(ctx, file));
   const bots = new BotClients({ platform: ctx.platform, clock: ctx.clock, metrics: gateway.metrics });
@@ -76,7 +73,7 @@ async function sendLocally(ctx: CliContext, config: Config, file: string, input:
     for (const state of delivery.outbox.pending()) delivery.worker.enqueue(state);
     const { state } = await delivery.notifier.submit(input, { id: "cli", allow: null });
     await delivery.notifier.waitSettled(state, wait * 1000);
-    return report(ctx, describeNotification(state), statusCodeOf(state));
+    return report(ctx, describeNotification(state), overallStatus(state));
   } finally {
     await delivery.worker.stop();
     await delivery.outbox.close();
@@ -99,16 +96,18 @@ async function sendThroughServer(ctx: CliContext, config: Config, fields: Record
     throw new StateError("server_unreachable", `the data dir is locked by a running tgsignal, but ${url} does not answer (${error instanceof Error ? error.message : String(error)}); use curl against its listen address`);
   }
   const body = (await res.json()) as Record<string, unknown>;
-  if (!res.ok && res.status !== 424 && "error" in body) {
-    const error = body.error as { message: string };
+  if ("error" in body) {
+    const error = body.error as { code: string; message: string };
     ctx.printError(`tgsignal send: ${error.message}`);
-    return res.status >= 500 ? EXIT.runtime : EXIT.invalid;
+    // The server refused the request (exit 1), unless it failed itself.
+    return error.code === "internal" ? EXIT.runtime : EXIT.invalid;
   }
-  return report(ctx, body, res.status);
+  return report(ctx, body, body.status as RecipientStatus);
 }
 
-function report(ctx: CliContext, body: Record<string, unknown>, status: number): number {
+/** Prints the notification; the exit code follows its outcome: failed is 4, queued and delivered 0. */
+function report(ctx: CliContext, body: Record<string, unknown>, outcome: RecipientStatus): number {
   ctx.print(JSON.stringify(body, null, 2));
-  if (status === 202) ctx.printError("tgsignal send: still queued; it stays in the outbox and goes out when tgsignal serve runs");
-  return status === 424 ? EXIT.runtime : EXIT.ok;
+  if (outcome === "queued") ctx.printError("tgsignal send: still queued; it stays in the outbox and goes out when tgsignal serve runs");
+  return outcome === "failed" ? EXIT.runtime : EXIT.ok;
 }

@@ -50,16 +50,19 @@ export function problemWith(schema: TSchema, value: unknown): string | undefined
 export function describeError({ type, schema, value }: ValueError): string {
   const got = showValue(value);
   const length = typeof value === "string" ? value.length : 0;
+  const bounded = typeof schema.minimum === "number" && typeof schema.maximum === "number";
   switch (type) {
     case ValueErrorType.IntegerMinimum:
     case ValueErrorType.NumberMinimum:
-      return `must be at least ${schema.minimum}, got ${got}`;
+    case ValueErrorType.IntegerMaximum:
+    case ValueErrorType.NumberMaximum:
+      if (bounded) return `must be from ${schema.minimum} to ${schema.maximum}, got ${got}`;
+      return type === ValueErrorType.IntegerMinimum || type === ValueErrorType.NumberMinimum
+        ? `must be at least ${schema.minimum}, got ${got}`
+        : `must be at most ${schema.maximum}, got ${got}`;
     case ValueErrorType.IntegerExclusiveMinimum:
     case ValueErrorType.NumberExclusiveMinimum:
       return `must be greater than ${schema.exclusiveMinimum}, got ${got}`;
-    case ValueErrorType.IntegerMaximum:
-    case ValueErrorType.NumberMaximum:
-      return `must be at most ${schema.maximum}, got ${got}`;
     case ValueErrorType.IntegerExclusiveMaximum:
     case ValueErrorType.NumberExclusiveMaximum:
       return `must be less than ${schema.exclusiveMaximum}, got ${got}`;

@@ -40,10 +40,6 @@ interface WebhookPayload {
 
 const MAX_ALERTS = 20;
 
-export function isTemplateName(name: string): name is TemplateName {
-  return (TEMPLATE_NAMES as readonly string[]).includes(name);
-}
-
 /** Renders a webhook payload; throws a plain Error with a reason when it is not one. */
 export function renderTemplate(name: TemplateName, body: unknown): RenderedTemplate {
   const payload = body as WebhookPayload;

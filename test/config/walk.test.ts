@@ -36,7 +36,7 @@ describe("keywords are enforced", () => {
   });
 
   test("maximum, exclusiveMaximum and multipleOf", () => {
-    expect(walkText(schema, "count: 6\nratio: 1\n").issues).toEqual(["t.yaml:1:8 count: must be at most 5, got 6", "t.yaml:2:8 ratio: must be less than 1, got 1"]);
+    expect(walkText(schema, "count: 6\nratio: 1\n").issues).toEqual(["t.yaml:1:8 count: must be from 1 to 5, got 6", "t.yaml:2:8 ratio: must be less than 1, got 1"]);
     expect(walkText(schema, "ratio: 0.3\n").issues).toEqual(["t.yaml:1:8 ratio: must be a multiple of 0.25, got 0.3"]);
   });
 
