@@ -11,8 +11,7 @@ import { KeyRegistry } from "../keys/registry.ts";
 import { BotClients } from "../telegram/bot-clients.ts";
 import { openDelivery } from "../outbound.ts";
 import { overallStatus, type RecipientStatus } from "../delivery/types.ts";
-import { describeNotification } from "../http/notify.ts";
-import { parseNotifyFields, type ParsedNotify } from "../http/notify-input.ts";
+import { describeNotification, parseNotifyFields, type ParsedNotify } from "../http/notify.ts";
 import { CONFIG_OPTION, parseCommandArgs } from "./args.ts";
 import { configPath, EXIT, loadConfig, loadConfigOrReport, type CliContext } from "./context.ts";
 

@@ -5,7 +5,7 @@ import { Kind, OptionalKind, type TSchema } from "@sinclair/typebox";
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from "yaml";
 import type { ConfigIssue } from "../lib/errors.ts";
 import { didYouMean } from "../lib/did-you-mean.ts";
-import { expectedOf, literalsOf, problemWith, showValue } from "../lib/schema-messages.ts";
+import { expectedOf, literalsOf, problemWith } from "../lib/schema-messages.ts";
 import { hasEnvReference, interpolateEnv } from "./env.ts";
 
 export type Path = readonly string[];
@@ -68,15 +68,10 @@ export const isInvalid = (value: unknown): value is typeof INVALID => value === 
 const ANNOTATIONS = ["description", "title", "examples", "$comment"];
 const NUMBER_KEYWORDS = ["type", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"];
 const KEYWORDS: Record<string, readonly string[]> = {
-  Object: ["type", "properties", "required", "additionalProperties"],
-  Record: ["type", "patternProperties"],
-  Array: ["type", "items"],
-  Union: ["anyOf"],
-  String: ["type", "minLength", "maxLength", "pattern"],
-  Integer: NUMBER_KEYWORDS,
-  Number: NUMBER_KEYWORDS,
-  Boolean: ["type"],
-  Literal: ["type", "const"],
+  // Structural: enforced by the walk below.
+  Object: ["type", "properties", "required", "additionalProperties"], Record: ["type", "patternProperties"], Array: ["type", "items"], Union: ["anyOf"],
+  // Scalar: enforced by TypeBox (problemWith), after the YAML value is read as the type.
+  String: ["type", "minLength", "maxLength", "pattern"], Integer: NUMBER_KEYWORDS, Number: NUMBER_KEYWORDS, Boolean: ["type"], Literal: ["type", "const"],
 };
 const checkedSchemas = new WeakSet<TSchema>();
 /** TypeBox's Record over string keys: any key. */
@@ -116,19 +111,13 @@ function walk(ctx: WalkContext, raw: Node | null | undefined, schema: TSchema, p
   ctx.positions.set(pathKey(path), offset);
   // Errors are rare: compute line and column only when one is reported.
   const at = lazyPosition(ctx, offset);
-  switch (schema[Kind] as string) {
-    case "Object":
-      return walkObject(ctx, node, schema, path, at);
-    case "Record":
-      return walkRecord(ctx, node, schema, path, at);
-    case "Array":
-      return walkArray(ctx, node, schema, path, at);
-    case "Union":
-      // An enumeration is one scalar; other unions pick an alternative by the node's shape.
-      return literalsOf(schema) ? walkScalar(ctx, node, schema, path, at) : walkUnion(ctx, node, schema, path, at);
-    default:
-      return walkScalar(ctx, node, schema, path, at);
-  }
+  const kind = schema[Kind] as string;
+  if (kind === "Object") return walkObject(ctx, node, schema, path, at);
+  if (kind === "Record") return walkRecord(ctx, node, schema, path, at);
+  if (kind === "Array") return walkArray(ctx, node, schema, path, at);
+  // An enumeration is one scalar; other unions pick an alternative by the node's shape.
+  if (kind === "Union" && !literalsOf(schema)) return walkUnion(ctx, node, schema, path, at);
+  return walkScalar(ctx, node, schema, path, at);
 }
 
 function describeNode(node: Node | null | undefined): string {
@@ -276,12 +265,9 @@ function walkScalar(ctx: WalkContext, node: Node | null | undefined, schema: TSc
   const fromEnv = typeof node.value === "string" && hasEnvReference(node.value);
   const value = interpolatedScalar(ctx, node, path, at);
   if (isInvalid(value)) return INVALID;
-  // A number where a string belongs keeps its written form: YAML reads 0123 as 123 and
-  // 12345678901234567890 as 12345678901234567000, which would silently change a token.
-  const written = typeof value === "number" && typeof node.source === "string" ? node.source : value;
-  const coerced = coerce(schema[Kind] === "String" ? written : value, schema[Kind] as string, fromEnv);
-  // Every other keyword (bounds, lengths, patterns, enumerations) is TypeBox's to check.
-  const problem = coerced === undefined ? `expected ${expectedOf(schema)}, got ${showValue(value)}` : problemWith(schema, coerced);
+  const coerced = readAs(schema[Kind] as string, value, node.source, fromEnv);
+  // Every keyword (type, bounds, lengths, patterns, enumerations) is TypeBox's to check.
+  const problem = problemWith(schema, coerced);
   if (problem) {
     report(ctx, at, `${showPath(path)}: ${problem}`);
     return INVALID;
@@ -289,25 +275,16 @@ function walkScalar(ctx: WalkContext, node: Node | null | undefined, schema: TSc
   return coerced;
 }
 
-/** YAML scalars as the schema's type; strings from ${VAR} may stand for numbers and booleans. */
-function coerce(value: unknown, kind: string, fromEnv: boolean): unknown {
-  switch (kind) {
-    case "String":
-      // A bare number (e.g. a title "2024") reads as a string; true/false/null do not.
-      return typeof value === "string" ? value : typeof value === "number" ? String(value) : undefined;
-    case "Integer":
-      if (typeof value === "number" && Number.isInteger(value)) return value;
-      if (fromEnv && typeof value === "string" && /^-?\d+$/.test(value.trim())) return Number(value.trim());
-      return undefined;
-    case "Number":
-      if (typeof value === "number") return value;
-      if (fromEnv && typeof value === "string" && value.trim() !== "" && !Number.isNaN(Number(value))) return Number(value);
-      return undefined;
-    case "Boolean":
-      if (typeof value === "boolean") return value;
-      if (fromEnv && typeof value === "string" && /^(true|false)$/i.test(value.trim())) return value.trim().toLowerCase() === "true";
-      return undefined;
-    default:
-      return value;
-  }
+/**
+ * A number where a string belongs keeps its written form: YAML reads 0123 as 123 and
+ * 12345678901234567890 as 12345678901234567000, which would silently change a token.
+ * A ${VAR} is text, and may stand for a number or a boolean. Anything else is as YAML read it.
+ */
+function readAs(kind: string, value: unknown, source: unknown, fromEnv: boolean): unknown {
+  if (kind === "String" && typeof value === "number") return typeof source === "string" ? source : String(value);
+  const text = fromEnv && typeof value === "string" ? value.trim() : undefined;
+  if (text === undefined) return value;
+  if ((kind === "Integer" || kind === "Number") && /^-?\d+(\.\d+)?$/.test(text)) return Number(text);
+  if (kind === "Boolean" && /^(true|false)$/i.test(text)) return text.toLowerCase() === "true";
+  return value;
 }

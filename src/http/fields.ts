@@ -3,7 +3,7 @@
 // by TypeBox itself. This turns its first complaint into a RequestError with the field's
 // code (schemas.ts) and a message naming the field and what is wrong.
 import { Kind, type Static, type TObject, type TSchema } from "@sinclair/typebox";
-import { Value, ValueErrorType, type ValueError } from "@sinclair/typebox/value";
+import { Value, ValueErrorType } from "@sinclair/typebox/value";
 import { didYouMean } from "../lib/did-you-mean.ts";
 import { describeError, literalsOf, showValue } from "../lib/schema-messages.ts";
 import type { Fields } from "./body.ts";
@@ -65,30 +65,22 @@ function normalizeValue(schema: TSchema | undefined, value: unknown): unknown {
 
 /** The fields as the schema's type, or a RequestError about the first problem. */
 export function checkFields<T extends TObject>(schema: T, fields: Fields): Static<T> {
-  if (Value.Check(schema, fields)) return fields as Static<T>;
-  const error = Value.Errors(schema, fields).First();
-  const name = error?.path.split("/")[1] ?? "";
+  const error = Value.Check(schema, fields) ? undefined : Value.Errors(schema, fields).First();
+  if (!error) return fields as Static<T>;
+  const name = error.path.split("/")[1] ?? "";
   const field = schema.properties[name];
-  if (!error || !field) {
-    checkKnownFields(schema, fields, "request");
-    throw httpError("bad_field", error?.message);
-  }
-  if (error.type === ValueErrorType.ObjectRequiredProperty) {
-    const code = codeOf(field, "x-missing-code");
-    throw httpError(code, code === "bad_field" ? `"${name}" is required` : ERRORS[code].message);
-  }
-  throw problem(name, field, error);
+  // Unknown fields are refused per source before this (checkKnownFields).
+  if (!field) throw httpError("unknown_field", `unknown field ${showValue(name)}`);
+  if (error.type !== ValueErrorType.ObjectRequiredProperty) throw httpError(codeOf(field, "x-error-code"), `${name}: ${describeError(error)}`);
+  const code = codeOf(field, "x-missing-code");
+  throw httpError(code, code === "bad_field" ? `"${name}" is required` : ERRORS[code].message);
 }
 
 /** One value (a header, a query parameter) as the schema's type, or a RequestError. */
 export function checkValue<T extends TSchema>(name: string, schema: T, value: unknown): Static<T> {
   const error = Value.Check(schema, value) ? undefined : Value.Errors(schema, value).First();
-  if (error) throw problem(name, schema, error);
+  if (error) throw httpError(codeOf(schema, "x-error-code"), `${name}: ${describeError(error)}`);
   return value as Static<T>;
-}
-
-function problem(name: string, field: TSchema, error: ValueError) {
-  return httpError(codeOf(field, "x-error-code"), `${name}: ${describeError(error)}`);
 }
 
 function codeOf(field: TSchema, annotation: "x-error-code" | "x-missing-code"): ErrorCode {

@@ -1,8 +1,9 @@
-// POST /notify, POST /notify/{to}, GET /messages/{id}.
+// POST /notify, POST /notify/{to}, GET /messages/{id}, and the notify request they share
+// with `tgsignal send`.
 // Order matters: authenticate, read the body within the limit, validate every field and
 // resolve every recipient, and only then append to the outbox and deliver.
 import type { ConfigStore } from "../config/store.ts";
-import type { Notifier } from "../delivery/notifier.ts";
+import type { Notifier, NotifyInput } from "../delivery/notifier.ts";
 import type { Outbox } from "../delivery/outbox.ts";
 import { overallStatus, type NotificationState, type RecipientStatus } from "../delivery/types.ts";
 import { errorMessage } from "../lib/errors.ts";
@@ -11,9 +12,8 @@ import type { Authenticator } from "./auth.ts";
 import { parseBody, queryFields, readBodyLimited, type Fields } from "./body.ts";
 import { httpError } from "./errors.ts";
 import { checkFields, checkKnownFields, checkValue, mergeFields, normalizeFields } from "./fields.ts";
-import { parseNotifyFields } from "./notify-input.ts";
 import type { RequestContext, Router } from "./router.ts";
-import { IdempotencyKey, NotifyRequest, StatusQuery, TemplateName } from "./schemas.ts";
+import { DEFAULT_FORMAT, DEFAULT_WAIT_SECONDS, IdempotencyKey, NotifyRequest, StatusQuery, TemplateName } from "./schemas.ts";
 
 export interface NotifyRoutesOptions {
   router: Router;
@@ -44,6 +44,36 @@ async function handleNotify(options: NotifyRoutesOptions, req: Request, ctx: Req
   return notificationResponse(state, replayed ? { "Idempotent-Replayed": "true" } : {});
 }
 
+export interface ParsedNotify {
+  input: NotifyInput;
+  /** Seconds to wait for delivery before answering. */
+  wait: number;
+}
+
+/**
+ * The request, from whatever fields it came in, as the notifier's input: normalised and
+ * checked against NotifyRequest. `tgsignal send` comes through here too, so the routes and
+ * the CLI accept and refuse the same things.
+ */
+export function parseNotifyFields(fields: Fields): ParsedNotify {
+  const request = checkFields(NotifyRequest, normalizeFields(NotifyRequest, fields));
+  const input: NotifyInput = { to: splitNames(request.to), text: request.text, format: request.format ?? DEFAULT_FORMAT, silent: request.silent ?? false };
+  if (request.title !== undefined) input.title = request.title;
+  if (request.bot !== undefined) input.bot = request.bot;
+  if (request.topic !== undefined) input.topic = request.topic;
+  return { input, wait: request.wait ?? DEFAULT_WAIT_SECONDS };
+}
+
+/** "a,b" and ["a", "ops,b"] alike: trimmed, in first-seen order, each once. */
+function splitNames(to: string | string[]): string[] {
+  const names = new Set<string>();
+  for (const item of Array.isArray(to) ? to : [to]) {
+    for (const name of item.split(",")) if (name.trim() !== "") names.add(name.trim());
+  }
+  if (names.size === 0) throw httpError("missing_recipient");
+  return [...names];
+}
+
 async function readFields(req: Request, ctx: RequestContext, limit: number, to: string | undefined): Promise<Fields> {
   if (ctx.url.searchParams.has("template")) return readTemplateFields(req, ctx, limit, to);
   const bytes = await readBodyLimited(req, limit);
@@ -72,17 +102,12 @@ async function readTemplateFields(req: Request, ctx: RequestContext, limit: numb
   delete query.template;
   checkKnownFields(NotifyRequest, query, "query string");
   const bytes = await readBodyLimited(req, limit);
-  let payload: unknown;
-  try {
-    payload = JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    throw httpError("bad_body", `template=${name} expects the webhook's JSON body; it is not valid JSON`);
-  }
   let rendered;
   try {
-    rendered = renderTemplate(name, payload);
+    rendered = renderTemplate(name, JSON.parse(new TextDecoder().decode(bytes)));
   } catch (error) {
-    throw httpError("bad_body", `template=${name}: ${errorMessage(error)}`);
+    const problem = error instanceof SyntaxError ? "the body is not valid JSON; send the webhook's own JSON" : errorMessage(error);
+    throw httpError("bad_body", `template=${name}: ${problem}`);
   }
   const sources: Array<[string, Fields]> = [["query string", query], ["template", { text: rendered.text, format: rendered.format }]];
   if (to !== undefined) sources.unshift(["path", { to }]);

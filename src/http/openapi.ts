@@ -33,21 +33,15 @@ const json = (schema: TSchema) => ({ "application/json": { schema } });
 
 /** Error answers by status, each listing its registry codes with what they mean and where README explains them. */
 function errorResponses(codes: readonly ErrorCode[]): Record<string, unknown> {
-  const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of codes) {
-    const list = byStatus.get(ERRORS[code].status) ?? [];
-    list.push(code);
-    byStatus.set(ERRORS[code].status, list);
-  }
-  const responses: Record<string, unknown> = {};
-  for (const [status, list] of byStatus) {
-    const Code = Type.Union(list.map((code) => Type.Literal(code)));
-    responses[String(status)] = {
-      description: list.map((code) => `\`${code}\`: ${ERRORS[code].message} (README ${ERRORS[code].doc})`).join("\n\n"),
-      content: json(Type.Object({ error: Type.Object({ code: Code, message: Type.String() }) })),
-    };
-  }
-  return responses;
+  const statuses = [...new Set(codes.map((code) => ERRORS[code].status))];
+  return Object.fromEntries(
+    statuses.map((status) => {
+      const list = codes.filter((code) => ERRORS[code].status === status);
+      const description = list.map((code) => `\`${code}\`: ${ERRORS[code].message} (README ${ERRORS[code].doc})`).join("\n\n");
+      const Code = Type.Union(list.map((code) => Type.Literal(code)));
+      return [String(status), { description, content: json(Type.Object({ error: Type.Object({ code: Code, message: Type.String() }) })) }];
+    }),
+  );
 }
 
 const ALL_CODES = Object.keys(ERRORS) as ErrorCode[];

@@ -27,24 +27,13 @@ export const NotifyRequest = Type.Object(
   {
     to: Names,
     text: Type.String({ description: "the message; longer than 4096 characters is split into several messages", ...codes("bad_text", "empty_text") }),
-    format: Type.Optional(
-      Type.Union(
-        FORMATS.map((format) => Type.Literal(format)),
-        { default: DEFAULT_FORMAT, description: "text, html (Telegram HTML) or markdown (a safe subset)", ...codes("bad_format") },
-      ),
-    ),
+    format: Type.Optional(Type.Union(FORMATS.map((format) => Type.Literal(format)), { default: DEFAULT_FORMAT, description: "text, html (Telegram HTML) or markdown (a safe subset)", ...codes("bad_format") })),
     title: Type.Optional(Type.String({ maxLength: 256, description: "shown bold above the text", ...codes("bad_title") })),
     silent: Type.Optional(Type.Boolean({ default: false, description: "deliver without sound (disable_notification)", ...codes("bad_silent") })),
     bot: Type.Optional(Type.String({ description: "use only the recipients' keys of this bot", ...codes("bad_bot") })),
     topic: Type.Optional(Type.Integer({ minimum: 1, description: "forum topic (message_thread_id) in group chats", ...codes("bad_topic") })),
     wait: Type.Optional(
-      Type.Number({
-        minimum: 0,
-        maximum: MAX_WAIT_SECONDS,
-        default: DEFAULT_WAIT_SECONDS,
-        description: "seconds to wait for delivery before answering; 0 = answer once queued",
-        ...codes("bad_wait"),
-      }),
+      Type.Number({ minimum: 0, maximum: MAX_WAIT_SECONDS, default: DEFAULT_WAIT_SECONDS, description: "seconds to wait for delivery before answering; 0 = answer once queued", ...codes("bad_wait") }),
     ),
   },
   { additionalProperties: false },
@@ -54,19 +43,10 @@ export const NotifyRequest = Type.Object(
 export const NotifyToRequest = Type.Omit(NotifyRequest, ["to"]);
 
 /** `?template=` of /notify and /notify/{to}. */
-export const TemplateName = Type.Union(
-  TEMPLATE_NAMES.map((name) => Type.Literal(name)),
-  { description: "the body is an Alertmanager or Grafana webhook payload, rendered as HTML", ...codes("bad_template") },
-);
+export const TemplateName = Type.Union(TEMPLATE_NAMES.map((name) => Type.Literal(name)), { description: "the body is an Alertmanager or Grafana webhook payload, rendered as HTML", ...codes("bad_template") });
 
 /** The Idempotency-Key header. */
-export const IdempotencyKey = Type.String({
-  minLength: 1,
-  maxLength: 255,
-  pattern: "^[\\x21-\\x7e]+$",
-  description: "1 to 255 printable ASCII characters without spaces, e.g. a UUID",
-  ...codes("bad_idempotency_key"),
-});
+export const IdempotencyKey = Type.String({ minLength: 1, maxLength: 255, pattern: "^[\\x21-\\x7e]+$", description: "1 to 255 printable ASCII characters without spaces, e.g. a UUID", ...codes("bad_idempotency_key") });
 
 /** The query string of GET /messages/{id}. */
 export const StatusQuery = Type.Object({

@@ -72,11 +72,7 @@ export class NetworkError extends AppError {
 }
 
 /** Something on disk is wrong (damaged log, lock held). */
-export class StateError extends AppError {
-  constructor(code: string, message: string) {
-    super(code, message);
-  }
-}
+export class StateError extends AppError {}
 
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

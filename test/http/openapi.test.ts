@@ -2,7 +2,7 @@
 // error registry, so what it promises is what the checks enforce: probed at every limit.
 import { describe, expect, test } from "bun:test";
 import { ERRORS } from "../../src/http/errors.ts";
-import { parseNotifyFields } from "../../src/http/notify-input.ts";
+import { parseNotifyFields } from "../../src/http/notify.ts";
 import { buildOpenApi } from "../../src/http/openapi.ts";
 import { checkValue } from "../../src/http/fields.ts";
 import { IdempotencyKey, NotifyRequest } from "../../src/http/schemas.ts";

@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { queryFields } from "../../src/http/body.ts";
 import { checkKnownFields, mergeFields } from "../../src/http/fields.ts";
-import { parseNotifyFields } from "../../src/http/notify-input.ts";
+import { parseNotifyFields } from "../../src/http/notify.ts";
 import { NotifyRequest } from "../../src/http/schemas.ts";
 import { RequestError } from "../../src/lib/errors.ts";
 
