@@ -5,14 +5,16 @@
 // HTTP instead (its listen address and a client token come from the same config).
 import { createGateway } from "../app.ts";
 import type { Config } from "../config/types.ts";
-import { StateError, UsageError } from "../lib/errors.ts";
+import { Kind } from "@sinclair/typebox";
+import { errorMessage, StateError, UsageError } from "../lib/errors.ts";
 import { lockDataDir } from "../lib/lock.ts";
 import { KeyRegistry } from "../keys/registry.ts";
 import { BotClients } from "../telegram/bot-clients.ts";
 import { openDelivery } from "../outbound.ts";
 import { overallStatus, type RecipientStatus } from "../delivery/types.ts";
 import { describeNotification, parseNotifyFields, type ParsedNotify } from "../http/notify.ts";
-import { CONFIG_OPTION, parseCommandArgs } from "./args.ts";
+import { NotifyRequest } from "../http/schemas.ts";
+import { CONFIG_OPTION, parseCommandArgs, type OptionSpec } from "./args.ts";
 import { configPath, EXIT, loadConfig, loadConfigOrReport, type CliContext } from "./context.ts";
 
 const USAGE = `Usage: tgsignal send [-c FILE] --to NAME[,NAME] [--format text|html|markdown] [--title T]
@@ -22,17 +24,10 @@ Sends one notification (TEXT, or standard input with "-"). Waits up to --wait se
 With a running server on the same data dir the message goes through it over HTTP,
 authenticated with --token, $TGSIGNAL_TOKEN, or a client from the config.`;
 
-const OPTIONS = {
-  ...CONFIG_OPTION,
-  to: { type: "string" as const, multiple: true },
-  format: { type: "string" as const },
-  title: { type: "string" as const },
-  silent: { type: "boolean" as const },
-  bot: { type: "string" as const },
-  topic: { type: "string" as const },
-  wait: { type: "string" as const },
-  token: { type: "string" as const },
-};
+/** The notify request's fields are the options (--to, --title, --silent, ...); the text is the argument. */
+const OPTIONS: OptionSpec = { ...CONFIG_OPTION, token: { type: "string" } };
+for (const [name, schema] of Object.entries(NotifyRequest.properties))
+  if (name !== "text") OPTIONS[name] = { type: schema[Kind] === "Boolean" ? "boolean" : "string", multiple: name === "to" };
 
 export async function runSend(ctx: CliContext, args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, OPTIONS, "send");
@@ -54,9 +49,8 @@ async function readFields(values: Record<string, unknown>, positionals: string[]
   if (!to || to.length === 0) throw new UsageError("send: --to NAME is required; see tgsignal send --help");
   if (positionals.length === 0) throw new UsageError('send: give the TEXT, or "-" to read it from standard input');
   const text = positionals.length === 1 && positionals[0] === "-" ? await new Response(process.stdin as unknown as ReadableStream).text() : positionals.join(" ");
-  const fields: Record<string, unknown> = { to, text, wait: values.wait ?? "30" };
-  for (const name of ["format", "title", "bot", "topic"]) if (values[name] !== undefined) fields[name] = values[name];
-  if (values.silent) fields.silent = true;
+  const fields: Record<string, unknown> = { text, wait: "30" };
+  for (const name of Object.keys(NotifyRequest.properties)) if (values[name] !== undefined) fields[name] = values[name];
   return fields;
 }
 
@@ -90,9 +84,9 @@ async function sendThroughServer(ctx: CliContext, config: Config, fields: Record
   if (bearer) headers.Authorization = `Bearer ${bearer}`;
   let res: Response;
   try {
-    res = await fetch(url, { method: "POST", headers, body: JSON.stringify({ ...fields, wait: Number(fields.wait) }) });
+    res = await fetch(url, { method: "POST", headers, body: JSON.stringify(fields) });
   } catch (error) {
-    throw new StateError("server_unreachable", `the data dir is locked by a running tgsignal, but ${url} does not answer (${error instanceof Error ? error.message : String(error)}); use curl against its listen address`);
+    throw new StateError("server_unreachable", `the data dir is locked by a running tgsignal, but ${url} does not answer (${errorMessage(error)}); use curl against its listen address`);
   }
   const body = (await res.json()) as Record<string, unknown>;
   if ("error" in body) {

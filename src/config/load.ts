@@ -23,38 +23,14 @@ export interface LoadOptions {
 
 /** Parses config text. Throws ConfigError with every positioned issue found. */
 export function parseConfig(text: string, file: string, options: LoadOptions): Config {
-  const absolute = resolvePath(file);
-  const display = options.displayName ?? displayPath(absolute);
+  const display = options.displayName ?? displayPath(resolvePath(file));
   if (options.allowEmpty === false && text.trim() === "")
-    throw new ConfigError([
-      {
-        file: display,
-        line: 1,
-        col: 1,
-        message: "the file is empty (a write still in progress?); the last good config stays in force. To really run with nothing configured, write `users: {}`",
-        severity: "error",
-      },
-    ]);
+    throw fileError(display, "the file is empty (a write still in progress?); the last good config stays in force. To really run with nothing configured, write `users: {}`");
   const lineCounter = new LineCounter();
   // Duplicate keys are found by the walker (walk.ts): the parser's own check is quadratic.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, strict: true });
-  const ctx: WalkContext = {
-    file: display,
-    doc,
-    lineCounter,
-    env: options.env,
-    issues: [],
-    positions: new Map(),
-    substituted: [],
-  };
-  const hinted = new Set<number>();
-  const yamlIssue = (problem: YAMLError, severity: ConfigIssue["severity"]): ConfigIssue => {
-    const at = lineCounter.linePos(problem.pos[0]);
-    const hint = hinted.has(at.line) ? "" : flowReferenceHint(text, lineCounter, at.line);
-    if (hint) hinted.add(at.line);
-    return { file: display, line: at.line, col: at.col, message: `YAML syntax error: ${problem.message.replace(/\s+/g, " ").trim()}${hint}`, severity };
-  };
-  const yamlIssues = [...doc.errors.map((error) => yamlIssue(error, "error")), ...doc.warnings.map((warning) => yamlIssue(warning, "warning"))];
+  const ctx: WalkContext = { file: display, doc, lineCounter, env: options.env, issues: [], positions: new Map(), substituted: [] };
+  const yamlIssues = syntaxIssues(text, display, doc.errors, doc.warnings, lineCounter);
   if (doc.errors.length > 0) throw new ConfigError(yamlIssues);
 
   const contents = doc.contents as Node | null;
@@ -79,17 +55,26 @@ export async function loadConfigFile(file: string, options: LoadOptions): Promis
     text = await readFile(file, "utf8");
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : String(error);
-    throw new ConfigError([
-      {
-        file: options.displayName ?? displayPath(resolvePath(file)),
-        line: 1,
-        col: 1,
-        message: `cannot read config: ${reason}; pass -c FILE or set TGSIGNAL_CONFIG (start from config.example.yaml)`,
-        severity: "error",
-      },
-    ]);
+    const display = options.displayName ?? displayPath(resolvePath(file));
+    throw fileError(display, `cannot read config: ${reason}; pass -c FILE or set TGSIGNAL_CONFIG (start from config.example.yaml)`);
   }
   return parseConfig(text, file, options);
+}
+
+/** A problem with the file as a whole, reported at 1:1. */
+function fileError(file: string, message: string): ConfigError {
+  return new ConfigError([{ file, line: 1, col: 1, message, severity: "error" }]);
+}
+
+function syntaxIssues(text: string, file: string, errors: YAMLError[], warnings: YAMLError[], lineCounter: LineCounter): ConfigIssue[] {
+  const hinted = new Set<number>();
+  const issue = (problem: YAMLError, severity: ConfigIssue["severity"]): ConfigIssue => {
+    const at = lineCounter.linePos(problem.pos[0]);
+    const hint = hinted.has(at.line) ? "" : flowReferenceHint(text, lineCounter, at.line);
+    if (hint) hinted.add(at.line);
+    return { file, line: at.line, col: at.col, message: `YAML syntax error: ${problem.message.replace(/\s+/g, " ").trim()}${hint}`, severity };
+  };
+  return [...errors.map((error) => issue(error, "error")), ...warnings.map((warning) => issue(warning, "warning"))];
 }
 
 /**
