@@ -25,6 +25,7 @@ export function expectedOf(schema: TSchema): string {
 export function showValue(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (Array.isArray(value)) return "a list";
+  if (value === undefined) return "nothing";
   return value !== null && typeof value === "object" ? "an object" : String(JSON.stringify(value));
 }
 
