@@ -5,6 +5,7 @@
 import type { Config } from "../config/types.ts";
 import type { KeyLookup } from "../keys/types.ts";
 import { didYouMean } from "../lib/did-you-mean.ts";
+import { showValue } from "../lib/schema-messages.ts";
 import { RequestError } from "../lib/errors.ts";
 import type { RecipientState } from "./types.ts";
 
@@ -37,7 +38,7 @@ export function resolveRecipients(options: ResolveOptions): RecipientState[] {
       recipients.push(recipient);
     }
   }
-  if (problems.length > 0) throw new RequestError("recipient_unreachable", problems.join("; "));
+  if (problems.length > 0) throw new RequestError("recipient_unreachable", listSome(problems, "; "));
   return recipients;
 }
 
@@ -47,8 +48,15 @@ function checkBot(config: Config, bot: string): void {
   if (!found.enabled) throw new RequestError("bot_disabled", `bot "${bot}" is disabled in the config (enabled: false)`);
 }
 
-/** Names with a suggestion; past this, unknown names are only listed (did-you-mean scans every name). */
+/** Names with a suggestion (did-you-mean scans every name), and names listed in a message. */
 const SUGGESTIONS = 3;
+const LISTED = 10;
+
+/** The first few items of a user-sized list: a message must not grow with the request. */
+function listSome(items: readonly string[], separator: string): string {
+  const more = items.length > LISTED ? `${separator}and ${items.length - LISTED} more` : "";
+  return items.slice(0, LISTED).join(separator) + more;
+}
 
 /** Users reached by the names, in first-seen order; unknown names are one error. */
 function expandNames(config: Config, names: readonly string[]): string[] {
@@ -59,13 +67,13 @@ function expandNames(config: Config, names: readonly string[]): string[] {
     const group = config.groups.get(name);
     const reached = config.users.has(name) ? [name] : group?.users;
     if (!reached) {
-      unknown.push(`unknown recipient "${name}"${unknown.length < SUGGESTIONS ? didYouMean(name, candidates()) : ""}`);
+      unknown.push(`unknown recipient ${showValue(name)}${unknown.length < SUGGESTIONS ? didYouMean(name, candidates()) : ""}`);
       continue;
     }
     if (reached.length === 0) throw new RequestError("empty_group", `group "${name}" has no members`);
     for (const user of reached) users.add(user);
   }
-  if (unknown.length > 0) throw new RequestError("unknown_recipient", `${unknown.join("; ")}; recipients are the users and groups in the config`);
+  if (unknown.length > 0) throw new RequestError("unknown_recipient", `${listSome(unknown, "; ")}; recipients are the users and groups in the config`);
   return [...users];
 }
 
@@ -77,7 +85,7 @@ function checkAllowed(config: Config, options: ResolveOptions, users: readonly s
   if (denied.length === 0) return;
   throw new RequestError(
     "forbidden_recipient",
-    `client "${options.clientId}" may not notify ${denied.map((user) => `"${user}"`).join(", ")}; its allow list is [${options.allow.join(", ")}]`,
+    `client "${options.clientId}" may not notify ${listSome(denied.map((user) => `"${user}"`), ", ")}; its allow list is [${options.allow.join(", ")}]`,
   );
 }
 
