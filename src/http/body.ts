@@ -1,5 +1,6 @@
 // Request bodies: read with a byte limit (413 as soon as it is exceeded, without reading
 // the rest), then decoded by Content-Type into plain fields.
+import { errorMessage } from "../lib/errors.ts";
 import { httpError } from "./errors.ts";
 
 export type Fields = Record<string, unknown>;
@@ -22,14 +23,7 @@ export async function readBodyLimited(req: Request, limit: number): Promise<Uint
     }
     chunks.push(value);
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return chunks.length === 1 ? chunks[0]! : new Uint8Array(await new Blob(chunks as Uint8Array<ArrayBuffer>[]).arrayBuffer());
 }
 
 function tooLarge(limit: number) {
@@ -73,7 +67,7 @@ function parseJson(text: string): Fields {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw httpError("bad_json", `the body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw httpError("bad_json", `the body is not valid JSON: ${errorMessage(error)}`);
   }
   if (!value || typeof value !== "object" || Array.isArray(value))
     throw httpError("bad_json", 'the JSON body must be an object, e.g. {"to":"ivanov","text":"hello"}');
