@@ -5,7 +5,7 @@ import { UsageError, errorMessage, StateError } from "./lib/errors.ts";
 import { createLogger, parseLogLevel } from "./lib/log.ts";
 import { redactor } from "./lib/redact.ts";
 import { detectPlatform } from "./platform/detect.ts";
-import { EXIT, type CliContext } from "./cli/context.ts";
+import { EXIT, exitCodeOf, type CliContext } from "./cli/context.ts";
 import { HELP } from "./cli/help.ts";
 import { VERSION } from "./version.ts";
 
@@ -52,10 +52,9 @@ async function main(): Promise<number> {
   try {
     return await (await load())(ctx, named ? args.slice(1) : args);
   } catch (error) {
-    if (error instanceof UsageError) return ctx.printError(error.message), EXIT.usage;
-    if (error instanceof StateError) return ctx.printError(error.message), EXIT.state;
-    ctx.printError(`tgsignal ${name}: ${errorMessage(error)}`);
-    return EXIT.runtime;
+    // Usage and data-dir messages already say which command they are about.
+    ctx.printError(error instanceof UsageError || error instanceof StateError ? errorMessage(error) : `tgsignal ${name}: ${errorMessage(error)}`);
+    return exitCodeOf(error);
   }
 }
 

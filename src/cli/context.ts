@@ -2,7 +2,7 @@
 // and load the config the way the docs describe (-c, $TGSIGNAL_CONFIG, ./config.yaml).
 import type { Deps } from "../app.ts";
 import { loadConfigFile } from "../config/load.ts";
-import { ConfigError, formatIssue } from "../lib/errors.ts";
+import { ConfigError, formatIssue, RequestError, StateError, UsageError } from "../lib/errors.ts";
 import type { Config } from "../config/types.ts";
 
 export interface CliContext extends Deps {
@@ -49,3 +49,11 @@ export const EXIT = {
   state: 3,
   runtime: 4,
 } as const;
+
+/** The exit code of a command that ended with `error`: by its kind, never by an HTTP status. */
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof UsageError) return EXIT.usage;
+  if (error instanceof StateError) return EXIT.state;
+  if (error instanceof RequestError || error instanceof ConfigError) return EXIT.invalid;
+  return EXIT.runtime;
+}

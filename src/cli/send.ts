@@ -5,14 +5,16 @@
 // HTTP instead (its listen address and a client token come from the same config).
 import { createGateway } from "../app.ts";
 import type { Config } from "../config/types.ts";
-import { RequestError, StateError, UsageError } from "../lib/errors.ts";
+import { Kind } from "@sinclair/typebox";
+import { errorMessage, StateError, UsageError } from "../lib/errors.ts";
 import { lockDataDir } from "../platform/lock.ts";
 import { KeyRegistry } from "../keys/registry.ts";
 import { BotClients } from "../telegram/bot-clients.ts";
 import { openDelivery } from "../outbound.ts";
-import { describeNotification, statusCodeOf } from "../delivery/notifier.ts";
-import { parseNotifyFields } from "../http/notify-input.ts";
-import { CONFIG_OPTION, parseCommandArgs } from "./args.ts";
+import { overallStatus, type RecipientStatus } from "../delivery/types.ts";
+import { describeNotification, parseNotifyFields, type ParsedNotify } from "../http/notify.ts";
+import { NotifyRequest } from "../http/schemas.ts";
+import { CONFIG_OPTION, parseCommandArgs, type OptionSpec } from "./args.ts";
 import { configPath, EXIT, loadConfig, loadConfigOrReport, type CliContext } from "./context.ts";
 
 const USAGE = `Usage: tgsignal send [-c FILE] --to NAME[,NAME] [--format text|html|markdown] [--title T]
@@ -22,17 +24,10 @@ Sends one notification (TEXT, or standard input with "-"). Waits up to --wait se
 With a running server on the same data dir the message goes through it over HTTP,
 authenticated with --token, $TGSIGNAL_TOKEN, or a client from the config.`;
 
-const OPTIONS = {
-  ...CONFIG_OPTION,
-  to: { type: "string" as const, multiple: true },
-  format: { type: "string" as const },
-  title: { type: "string" as const },
-  silent: { type: "boolean" as const },
-  bot: { type: "string" as const },
-  topic: { type: "string" as const },
-  wait: { type: "string" as const },
-  token: { type: "string" as const },
-};
+/** The notify request's fields are the options (--to, --title, --silent, ...); the text is the argument. */
+const OPTIONS: OptionSpec = { ...CONFIG_OPTION, token: { type: "string" } };
+for (const [name, schema] of Object.entries(NotifyRequest.properties))
+  if (name !== "text") OPTIONS[name] = { type: schema[Kind] === "Boolean" ? "boolean" : "string", multiple: name === "to" };
 
 export async function runSend(ctx: CliContext, args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, OPTIONS, "send");
@@ -41,16 +36,12 @@ export async function runSend(ctx: CliContext, args: string[]): Promise<number> 
   const file = configPath(ctx, values.config as string | undefined);
   const config = await loadConfigOrReport(ctx, file);
   if (!config) return EXIT.invalid;
-  try {
-    const { input, wait } = parseNotifyFields(fields);
-    return await sendLocally(ctx, config, file, input, wait).catch(async (error: unknown) => {
-      if (!(error instanceof StateError && error.code === "data_dir_locked")) throw error;
-      return sendThroughServer(ctx, config, fields, values.token as string | undefined);
-    });
-  } catch (error) {
-    if (error instanceof RequestError) return ctx.printError(`tgsignal send: ${error.message}`), EXIT.invalid;
-    throw error;
-  }
+  // Invalid input (a RequestError) ends the command with exit 1 (cli/context.ts exitCodeOf).
+  const { input, wait } = parseNotifyFields(fields);
+  return await sendLocally(ctx, config, file, input, wait).catch(async (error: unknown) => {
+    if (!(error instanceof StateError && error.code === "data_dir_locked")) throw error;
+    return sendThroughServer(ctx, config, fields, values.token as string | undefined);
+  });
 }
 
 async function readFields(values: Record<string, unknown>, positionals: string[]): Promise<Record<string, unknown>> {
@@ -58,13 +49,12 @@ async function readFields(values: Record<string, unknown>, positionals: string[]
   if (!to || to.length === 0) throw new UsageError("send: --to NAME is required; see tgsignal send --help");
   if (positionals.length === 0) throw new UsageError('send: give the TEXT, or "-" to read it from standard input');
   const text = positionals.length === 1 && positionals[0] === "-" ? await new Response(process.stdin as unknown as ReadableStream).text() : positionals.join(" ");
-  const fields: Record<string, unknown> = { to, text, wait: values.wait ?? "30" };
-  for (const name of ["format", "title", "bot", "topic"]) if (values[name] !== undefined) fields[name] = values[name];
-  if (values.silent) fields.silent = true;
+  const fields: Record<string, unknown> = { text, wait: "30" };
+  for (const name of Object.keys(NotifyRequest.properties)) if (values[name] !== undefined) fields[name] = values[name];
   return fields;
 }
 
-async function sendLocally(ctx: CliContext, config: Config, file: string, input: ReturnType<typeof parseNotifyFields>["input"], wait: number): Promise<number> {
+async function sendLocally(ctx: CliContext, config: Config, file: string, input: ParsedNotify["input"], wait: number): Promise<number> {
   const lock = await lockDataDir(config.dataDir);
   const gateway = createGateway(ctx, config, () => loadConfig(ctx, file));
   const bots = new BotClients({ platform: ctx.platform, clock: ctx.clock, metrics: gateway.metrics });
@@ -76,7 +66,7 @@ async function sendLocally(ctx: CliContext, config: Config, file: string, input:
     for (const state of delivery.outbox.pending()) delivery.worker.enqueue(state);
     const { state } = await delivery.notifier.submit(input, { id: "cli", allow: null });
     await delivery.notifier.waitSettled(state, wait * 1000);
-    return report(ctx, describeNotification(state), statusCodeOf(state));
+    return report(ctx, describeNotification(state), overallStatus(state));
   } finally {
     await delivery.worker.stop();
     await delivery.outbox.close();
@@ -94,21 +84,23 @@ async function sendThroughServer(ctx: CliContext, config: Config, fields: Record
   if (bearer) headers.Authorization = `Bearer ${bearer}`;
   let res: Response;
   try {
-    res = await fetch(url, { method: "POST", headers, body: JSON.stringify({ ...fields, wait: Number(fields.wait) }) });
+    res = await fetch(url, { method: "POST", headers, body: JSON.stringify(fields) });
   } catch (error) {
-    throw new StateError("server_unreachable", `the data dir is locked by a running tgsignal, but ${url} does not answer (${error instanceof Error ? error.message : String(error)}); use curl against its listen address`);
+    throw new StateError("server_unreachable", `the data dir is locked by a running tgsignal, but ${url} does not answer (${errorMessage(error)}); use curl against its listen address`);
   }
   const body = (await res.json()) as Record<string, unknown>;
-  if (!res.ok && res.status !== 424 && "error" in body) {
-    const error = body.error as { message: string };
+  if ("error" in body) {
+    const error = body.error as { code: string; message: string };
     ctx.printError(`tgsignal send: ${error.message}`);
-    return res.status >= 500 ? EXIT.runtime : EXIT.invalid;
+    // The server refused the request (exit 1), unless it failed itself.
+    return error.code === "internal" ? EXIT.runtime : EXIT.invalid;
   }
-  return report(ctx, body, res.status);
+  return report(ctx, body, body.status as RecipientStatus);
 }
 
-function report(ctx: CliContext, body: Record<string, unknown>, status: number): number {
+/** Prints the notification; the exit code follows its outcome: failed is 4, queued and delivered 0. */
+function report(ctx: CliContext, body: Record<string, unknown>, outcome: RecipientStatus): number {
   ctx.print(JSON.stringify(body, null, 2));
-  if (status === 202) ctx.printError("tgsignal send: still queued; it stays in the outbox and goes out when tgsignal serve runs");
-  return status === 424 ? EXIT.runtime : EXIT.ok;
+  if (outcome === "queued") ctx.printError("tgsignal send: still queued; it stays in the outbox and goes out when tgsignal serve runs");
+  return outcome === "failed" ? EXIT.runtime : EXIT.ok;
 }

@@ -2,13 +2,13 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { resolve as resolvePath, relative } from "node:path";
-import { LineCounter, parseDocument, type Node } from "yaml";
+import { LineCounter, parseDocument, type Node, type YAMLError } from "yaml";
 import { ConfigError, type ConfigIssue } from "../lib/errors.ts";
 import { redactor } from "../lib/redact.ts";
 import { ConfigSchema, type RawConfig } from "./schema.ts";
 import { resolveConfig } from "./resolve.ts";
 import type { Config } from "./types.ts";
-import { isInvalid, walk, type WalkContext } from "./walk.ts";
+import { isInvalid, walkDocument, type WalkContext } from "./walk.ts";
 
 export interface LoadOptions {
   env: Readonly<Record<string, string | undefined>>;
@@ -23,48 +23,19 @@ export interface LoadOptions {
 
 /** Parses config text. Throws ConfigError with every positioned issue found. */
 export function parseConfig(text: string, file: string, options: LoadOptions): Config {
-  const absolute = resolvePath(file);
-  const display = options.displayName ?? displayPath(absolute);
+  const display = options.displayName ?? displayPath(resolvePath(file));
   if (options.allowEmpty === false && text.trim() === "")
-    throw new ConfigError([
-      {
-        file: display,
-        line: 1,
-        col: 1,
-        message: "the file is empty (a write still in progress?); the last good config stays in force. To really run with nothing configured, write `users: {}`",
-        severity: "error",
-      },
-    ]);
+    throw fileError(display, "the file is empty (a write still in progress?); the last good config stays in force. To really run with nothing configured, write `users: {}`");
   const lineCounter = new LineCounter();
   // Duplicate keys are found by the walker (walk.ts): the parser's own check is quadratic.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, strict: true });
-  const ctx: WalkContext = {
-    file: display,
-    doc,
-    lineCounter,
-    env: options.env,
-    issues: [],
-    positions: new Map(),
-    substituted: [],
-  };
-  const hinted = new Set<number>();
-  const yamlIssues: ConfigIssue[] = [...doc.errors, ...doc.warnings].map((problem) => {
-    const at = lineCounter.linePos(problem.pos[0]);
-    const hint = hinted.has(at.line) ? "" : flowReferenceHint(text, lineCounter, at.line);
-    if (hint) hinted.add(at.line);
-    return {
-      file: display,
-      line: at.line,
-      col: at.col,
-      message: `YAML syntax error: ${problem.message.replace(/\s+/g, " ").trim()}${hint}`,
-      severity: doc.errors.includes(problem as never) ? "error" : "warning",
-    };
-  });
+  const ctx: WalkContext = { file: display, doc, lineCounter, env: options.env, issues: [], positions: new Map(), substituted: [] };
+  const yamlIssues = syntaxIssues(text, display, doc.errors, doc.warnings, lineCounter);
   if (doc.errors.length > 0) throw new ConfigError(yamlIssues);
 
   const contents = doc.contents as Node | null;
   const empty = contents === null || (contents as { value?: unknown }).value === null;
-  const raw = empty ? {} : walk(ctx, contents, ConfigSchema, []);
+  const raw = empty ? {} : walkDocument(ctx, contents, ConfigSchema);
   ctx.issues.unshift(...yamlIssues);
   // Secrets from the environment are masked everywhere, even when the file is invalid.
   redactor.add(...ctx.substituted);
@@ -84,17 +55,26 @@ export async function loadConfigFile(file: string, options: LoadOptions): Promis
     text = await readFile(file, "utf8");
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : String(error);
-    throw new ConfigError([
-      {
-        file: options.displayName ?? displayPath(resolvePath(file)),
-        line: 1,
-        col: 1,
-        message: `cannot read config: ${reason}; pass -c FILE or set TGSIGNAL_CONFIG (start from config.example.yaml)`,
-        severity: "error",
-      },
-    ]);
+    const display = options.displayName ?? displayPath(resolvePath(file));
+    throw fileError(display, `cannot read config: ${reason}; pass -c FILE or set TGSIGNAL_CONFIG (start from config.example.yaml)`);
   }
   return parseConfig(text, file, options);
+}
+
+/** A problem with the file as a whole, reported at 1:1. */
+function fileError(file: string, message: string): ConfigError {
+  return new ConfigError([{ file, line: 1, col: 1, message, severity: "error" }]);
+}
+
+function syntaxIssues(text: string, file: string, errors: YAMLError[], warnings: YAMLError[], lineCounter: LineCounter): ConfigIssue[] {
+  const hinted = new Set<number>();
+  const issue = (problem: YAMLError, severity: ConfigIssue["severity"]): ConfigIssue => {
+    const at = lineCounter.linePos(problem.pos[0]);
+    const hint = hinted.has(at.line) ? "" : flowReferenceHint(text, lineCounter, at.line);
+    if (hint) hinted.add(at.line);
+    return { file, line: at.line, col: at.col, message: `YAML syntax error: ${problem.message.replace(/\s+/g, " ").trim()}${hint}`, severity };
+  };
+  return [...errors.map((error) => issue(error, "error")), ...warnings.map((warning) => issue(warning, "warning"))];
 }
 
 /**

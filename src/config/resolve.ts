@@ -98,13 +98,7 @@ function resolveUsers(raw: RawConfig, fail: Fail): Map<string, UserConfig> {
   return users;
 }
 
-function resolveGroups(
-  raw: RawConfig,
-  users: ReadonlyMap<string, UserConfig>,
-  fail: Fail,
-  warn: Fail,
-  declared: (name: string) => boolean,
-): Map<string, GroupConfig> {
+function resolveGroups(raw: RawConfig, users: ReadonlyMap<string, UserConfig>, fail: Fail, warn: Fail, declared: (name: string) => boolean): Map<string, GroupConfig> {
   const rawGroups = raw.groups ?? {};
   const known = [...users.keys(), ...Object.keys(rawGroups)];
   for (const [name, members] of Object.entries(rawGroups)) {
@@ -119,25 +113,19 @@ function resolveGroups(
   }
   const groups = new Map<string, GroupConfig>();
   for (const [name, members] of Object.entries(rawGroups)) {
-    const flat: string[] = [];
+    const flat = new Set<string>();
     const cycle = flattenGroup(name, rawGroups, users, flat, [name]);
     if (cycle) fail(["groups", name], `groups.${name}: groups include each other in a cycle: ${cycle.join(" → ")}`, "key");
-    groups.set(name, { name, members: [...members], users: flat });
+    groups.set(name, { name, members: [...members], users: [...flat] });
   }
   return groups;
 }
 
-/** Appends the users `name` reaches; returns the cycle if one exists. */
-function flattenGroup(
-  name: string,
-  rawGroups: Record<string, string[]>,
-  users: ReadonlyMap<string, UserConfig>,
-  out: string[],
-  stack: string[],
-): string[] | undefined {
+/** Adds the users `name` reaches (a Set: a group of 10,000 must not cost 10,000²); returns the cycle if one exists. */
+function flattenGroup(name: string, rawGroups: Record<string, string[]>, users: ReadonlyMap<string, UserConfig>, out: Set<string>, stack: string[]): string[] | undefined {
   for (const member of rawGroups[name] ?? []) {
     if (users.has(member)) {
-      if (!out.includes(member)) out.push(member);
+      out.add(member);
     } else if (member in rawGroups) {
       if (stack.includes(member)) return [...stack.slice(stack.indexOf(member)), member];
       const cycle = flattenGroup(member, rawGroups, users, out, [...stack, member]);
@@ -147,13 +135,7 @@ function flattenGroup(
   return undefined;
 }
 
-function resolveClients(
-  raw: RawConfig,
-  users: ReadonlyMap<string, UserConfig>,
-  groups: ReadonlyMap<string, GroupConfig>,
-  fail: Fail,
-  declared: (name: string) => boolean,
-): Map<string, ClientConfig> {
+function resolveClients(raw: RawConfig, users: ReadonlyMap<string, UserConfig>, groups: ReadonlyMap<string, GroupConfig>, fail: Fail, declared: (name: string) => boolean): Map<string, ClientConfig> {
   const clients = new Map<string, ClientConfig>();
   const known = [...users.keys(), ...groups.keys()];
   for (const [id, client] of Object.entries(raw.clients ?? {}) as [string, RawClient][]) {

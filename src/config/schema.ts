@@ -1,6 +1,6 @@
 // The config file's shape, as TypeBox schemas: the loader walks the YAML tree against
-// these (so every error has a position), and `tgsignal schema` / docs export them as
-// JSON Schema for editors.
+// these (so every error has a position). The walker enforces every keyword used here and
+// refuses a schema with one it cannot enforce (walk.ts, assertWalkable).
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import { TEXT_NAMES } from "./texts.ts";
 

@@ -5,6 +5,7 @@ import { Kind, OptionalKind, type TSchema } from "@sinclair/typebox";
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from "yaml";
 import type { ConfigIssue } from "../lib/errors.ts";
 import { didYouMean } from "../lib/did-you-mean.ts";
+import { expectedOf, literalsOf, problemWith } from "../lib/schema-messages.ts";
 import { hasEnvReference, interpolateEnv } from "./env.ts";
 
 export type Path = readonly string[];
@@ -48,14 +49,7 @@ export function report(ctx: WalkContext, at: Position, message: string, severity
 function lazyPosition(ctx: WalkContext, offset: number): Position {
   let cached: Position | undefined;
   const get = () => (cached ??= positionAt(ctx, offset));
-  return {
-    get line() {
-      return get().line;
-    },
-    get col() {
-      return get().col;
-    },
-  };
+  return { get line() { return get().line; }, get col() { return get().col; } };
 }
 
 /** Fields whose environment-supplied values are secrets (a proxy URL may carry credentials). */
@@ -65,25 +59,65 @@ const INVALID = Symbol("invalid");
 export type Walked = unknown | typeof INVALID;
 export const isInvalid = (value: unknown): value is typeof INVALID => value === INVALID;
 
-export function walk(ctx: WalkContext, raw: Node | null | undefined, schema: TSchema, path: Path): Walked {
+/**
+ * Keywords the walker enforces, per kind: the structural ones here, the scalar ones
+ * through TypeBox's own check. Annotations are allowed anywhere. A schema with any other
+ * keyword (or kind) is refused before the first config is read, so no rule in schema.ts
+ * can be silently ignored.
+ */
+const ANNOTATIONS = ["description", "title", "examples", "$comment"];
+const NUMBER_KEYWORDS = ["type", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"];
+const KEYWORDS: Record<string, readonly string[]> = {
+  // Structural: enforced by the walk below.
+  Object: ["type", "properties", "required", "additionalProperties"], Record: ["type", "patternProperties"], Array: ["type", "items"], Union: ["anyOf"],
+  // Scalar: enforced by TypeBox (problemWith), after the YAML value is read as the type.
+  String: ["type", "minLength", "maxLength", "pattern"], Integer: NUMBER_KEYWORDS, Number: NUMBER_KEYWORDS, Boolean: ["type"], Literal: ["type", "const"],
+};
+const checkedSchemas = new WeakSet<TSchema>();
+/** TypeBox's Record over string keys: any key. */
+const ANY_KEY = "^(.*)$";
+
+/** Throws (a programming error, not a config error) if the walker cannot enforce `schema`. */
+export function assertWalkable(schema: TSchema, where = "schema"): void {
+  if (checkedSchemas.has(schema)) return;
+  const kind = String(schema[Kind]);
+  const allowed = KEYWORDS[kind];
+  if (!allowed) throw new Error(`${where}: the config walker does not handle ${kind} schemas`);
+  for (const keyword of Object.keys(schema)) {
+    if (!allowed.includes(keyword) && !ANNOTATIONS.includes(keyword))
+      throw new Error(`${where}: the config walker does not enforce "${keyword}" on ${kind}; enforce it in walk.ts or remove it`);
+  }
+  if (kind === "Object" && schema.additionalProperties !== false)
+    throw new Error(`${where}: objects must set additionalProperties: false (unknown keys are config errors)`);
+  const children: Array<[string, TSchema]> =
+    kind === "Object" ? Object.entries(schema.properties as Record<string, TSchema>)
+    : kind === "Record" ? Object.entries(schema.patternProperties as Record<string, TSchema>)
+    : kind === "Array" ? [["items", schema.items as TSchema]]
+    : kind === "Union" ? (schema.anyOf as TSchema[]).map((option, index): [string, TSchema] => [String(index), option])
+    : [];
+  for (const [name, child] of children) assertWalkable(child, `${where}.${name}`);
+  checkedSchemas.add(schema);
+}
+
+/** Walks a whole document against `schema`, after making sure every keyword is enforced. */
+export function walkDocument(ctx: WalkContext, node: Node | null | undefined, schema: TSchema): Walked {
+  assertWalkable(schema);
+  return walk(ctx, node, schema, []);
+}
+
+function walk(ctx: WalkContext, raw: Node | null | undefined, schema: TSchema, path: Path): Walked {
   const node = isAlias(raw) ? (raw.resolve(ctx.doc) as Node | undefined) : raw;
   const offset = offsetOf(node ?? raw);
   ctx.positions.set(pathKey(path), offset);
   // Errors are rare: compute line and column only when one is reported.
   const at = lazyPosition(ctx, offset);
   const kind = schema[Kind] as string;
-  switch (kind) {
-    case "Object":
-      return walkObject(ctx, node, schema, path, at);
-    case "Record":
-      return walkRecord(ctx, node, schema, path, at);
-    case "Array":
-      return walkArray(ctx, node, schema, path, at);
-    case "Union":
-      return walkUnion(ctx, node, schema, path, at);
-    default:
-      return walkScalar(ctx, node, schema, path, at);
-  }
+  if (kind === "Object") return walkObject(ctx, node, schema, path, at);
+  if (kind === "Record") return walkRecord(ctx, node, schema, path, at);
+  if (kind === "Array") return walkArray(ctx, node, schema, path, at);
+  // An enumeration is one scalar; other unions pick an alternative by the node's shape.
+  if (kind === "Union" && !literalsOf(schema)) return walkUnion(ctx, node, schema, path, at);
+  return walkScalar(ctx, node, schema, path, at);
 }
 
 function describeNode(node: Node | null | undefined): string {
@@ -149,7 +183,8 @@ function walkRecord(ctx: WalkContext, node: Node | null | undefined, schema: TSc
     report(ctx, at, `${showPath(path)}: expected a mapping of names, got ${describeNode(node)}`);
     return INVALID;
   }
-  const valueSchema = Object.values(schema.patternProperties as Record<string, TSchema>)[0]!;
+  const [pattern, valueSchema] = Object.entries(schema.patternProperties as Record<string, TSchema>)[0]!;
+  const keyPattern = pattern === ANY_KEY ? undefined : new RegExp(pattern);
   const out: Record<string, unknown> = {};
   const seen = new Map<string, Position>();
   for (const pair of node.items) {
@@ -157,6 +192,10 @@ function walkRecord(ctx: WalkContext, node: Node | null | undefined, schema: TSc
     const key = isScalar(keyNode) ? String(keyNode.value) : "";
     const keyAt = lazyPosition(ctx, offsetOf(keyNode));
     if (isDuplicate(ctx, seen, key, keyAt)) continue;
+    if (keyPattern && !keyPattern.test(key)) {
+      report(ctx, keyAt, `${showPath(path)}: name "${key}" must match ${pattern}`);
+      continue;
+    }
     ctx.positions.set(pathKey([...path, key], "key"), offsetOf(keyNode));
     const value = walk(ctx, pair.value as Node | null, valueSchema, [...path, key]);
     // Invalid entries are reported and dropped; the rest is still checked.
@@ -181,16 +220,6 @@ function walkArray(ctx: WalkContext, node: Node | null | undefined, schema: TSch
 
 function walkUnion(ctx: WalkContext, node: Node | null | undefined, schema: TSchema, path: Path, at: Position): Walked {
   const options = schema.anyOf as TSchema[];
-  if (options.every((option) => option[Kind] === "Literal")) {
-    const allowed = options.map((option) => String(option.const));
-    const value = isScalar(node) ? interpolatedScalar(ctx, node, path, at) : undefined;
-    if (typeof value === "string" && allowed.includes(value)) return value;
-    if (value !== INVALID) {
-      const got = typeof value === "string" ? value : describeNode(node);
-      report(ctx, at, `${showPath(path)}: must be one of ${allowed.join(", ")}; got ${JSON.stringify(got)}${didYouMean(String(got), allowed)}`);
-    }
-    return INVALID;
-  }
   // Pick the alternative matching the node's shape, so the error speaks about that shape.
   const shape = isMap(node) ? "map" : isSeq(node) ? "seq" : "scalar";
   const shapeOf = (option: TSchema) =>
@@ -221,11 +250,7 @@ function interpolatedScalar(ctx: WalkContext, node: Node, path: Path, at: Positi
   if (typeof value !== "string" || !hasEnvReference(value)) return value;
   const result = interpolateEnv(value, ctx.env);
   for (const name of result.missing) {
-    report(
-      ctx,
-      at,
-      `${showPath(path)}: environment variable ${name} is not set; export it, or give a default: \${${name}:-value}`,
-    );
+    report(ctx, at, `${showPath(path)}: environment variable ${name} is not set; export it, or give a default: \${${name}:-value}`);
   }
   // Only secret fields are masked: `data_dir: ${STATE_DIRECTORY}` must stay readable in logs.
   if (SECRET_FIELDS.has(path.at(-1) ?? "")) ctx.substituted.push(...result.substituted);
@@ -234,21 +259,15 @@ function interpolatedScalar(ctx: WalkContext, node: Node, path: Path, at: Positi
 
 function walkScalar(ctx: WalkContext, node: Node | null | undefined, schema: TSchema, path: Path, at: Position): Walked {
   if (!isScalar(node)) {
-    report(ctx, at, `${showPath(path)}: expected ${expected(schema)}, got ${describeNode(node)}`);
+    report(ctx, at, `${showPath(path)}: expected ${expectedOf(schema)}, got ${describeNode(node)}`);
     return INVALID;
   }
   const fromEnv = typeof node.value === "string" && hasEnvReference(node.value);
   const value = interpolatedScalar(ctx, node, path, at);
   if (isInvalid(value)) return INVALID;
-  // A number where a string belongs keeps its written form: YAML reads 0123 as 123 and
-  // 12345678901234567890 as 12345678901234567000, which would silently change a token.
-  const written = typeof value === "number" && typeof node.source === "string" ? node.source : value;
-  const coerced = coerce(schema[Kind] === "String" ? written : value, schema[Kind] as string, fromEnv);
-  if (coerced === undefined) {
-    report(ctx, at, `${showPath(path)}: expected ${expected(schema)}, got ${JSON.stringify(value)}`);
-    return INVALID;
-  }
-  const problem = checkBounds(coerced, schema);
+  const coerced = readAs(schema[Kind] as string, value, node.source, fromEnv);
+  // Every keyword (type, bounds, lengths, patterns, enumerations) is TypeBox's to check.
+  const problem = problemWith(schema, coerced);
   if (problem) {
     report(ctx, at, `${showPath(path)}: ${problem}`);
     return INVALID;
@@ -256,56 +275,16 @@ function walkScalar(ctx: WalkContext, node: Node | null | undefined, schema: TSc
   return coerced;
 }
 
-function coerce(value: unknown, kind: string, fromEnv: boolean): unknown {
-  switch (kind) {
-    case "String":
-      // A bare number (e.g. a title "2024") reads as a string; true/false/null do not.
-      return typeof value === "string" ? value : typeof value === "number" ? String(value) : undefined;
-    case "Integer":
-      if (typeof value === "number" && Number.isInteger(value)) return value;
-      if (fromEnv && typeof value === "string" && /^-?\d+$/.test(value.trim())) return Number(value.trim());
-      return undefined;
-    case "Number":
-      if (typeof value === "number") return value;
-      if (fromEnv && typeof value === "string" && value.trim() !== "" && !Number.isNaN(Number(value))) return Number(value);
-      return undefined;
-    case "Boolean":
-      if (typeof value === "boolean") return value;
-      if (fromEnv && typeof value === "string" && /^(true|false)$/i.test(value.trim())) return value.trim().toLowerCase() === "true";
-      return undefined;
-    case "Literal":
-      return value;
-    default:
-      return value;
-  }
-}
-
-function expected(schema: TSchema): string {
-  switch (schema[Kind]) {
-    case "String":
-      return "a string";
-    case "Integer":
-      return "a whole number";
-    case "Number":
-      return "a number";
-    case "Boolean":
-      return "true or false";
-    case "Literal":
-      return JSON.stringify(schema.const);
-    default:
-      return String(schema.description ?? schema[Kind]);
-  }
-}
-
-function checkBounds(value: unknown, schema: TSchema): string | undefined {
-  if (schema[Kind] === "Literal" && value !== schema.const) return `expected ${JSON.stringify(schema.const)}`;
-  if (typeof value === "number") {
-    if (typeof schema.minimum === "number" && value < schema.minimum) return `must be at least ${schema.minimum}, got ${value}`;
-    if (typeof schema.exclusiveMinimum === "number" && value <= schema.exclusiveMinimum)
-      return `must be greater than ${schema.exclusiveMinimum}, got ${value}`;
-    if (typeof schema.maximum === "number" && value > schema.maximum) return `must be at most ${schema.maximum}, got ${value}`;
-  }
-  if (typeof value === "string" && typeof schema.minLength === "number" && value.length < schema.minLength)
-    return schema.minLength === 1 ? "must not be empty" : `must be at least ${schema.minLength} characters`;
-  return undefined;
+/**
+ * A number where a string belongs keeps its written form: YAML reads 0123 as 123 and
+ * 12345678901234567890 as 12345678901234567000, which would silently change a token.
+ * A ${VAR} is text, and may stand for a number or a boolean. Anything else is as YAML read it.
+ */
+function readAs(kind: string, value: unknown, source: unknown, fromEnv: boolean): unknown {
+  if (kind === "String" && typeof value === "number") return typeof source === "string" ? source : String(value);
+  const text = fromEnv && typeof value === "string" ? value.trim() : undefined;
+  if (text === undefined) return value;
+  if ((kind === "Integer" || kind === "Number") && /^-?\d+(\.\d+)?$/.test(text)) return Number(text);
+  if (kind === "Boolean" && /^(true|false)$/i.test(text)) return text.toLowerCase() === "true";
+  return value;
 }

@@ -9,7 +9,7 @@ import { formatMessage, type Format } from "./format.ts";
 import type { Outbox } from "./outbox.ts";
 import { resolveRecipients } from "./recipients.ts";
 import { splitText } from "./split.ts";
-import { isSettled, overallStatus, type NotificationState } from "./types.ts";
+import { isSettled, type NotificationState } from "./types.ts";
 import type { DeliveryWorker } from "./worker.ts";
 
 /**
@@ -58,7 +58,7 @@ export class Notifier {
     if (idempotencyKey !== undefined) {
       const earlier = this.options.outbox.findByIdempotencyKey(caller.id, idempotencyKey);
       if (earlier && earlier.fingerprint !== fingerprint)
-        throw new RequestError("idempotency_key_reused", `Idempotency-Key "${idempotencyKey}" was already used for a different request (${earlier.id}); use a new key for a new notification`, 422);
+        throw new RequestError("idempotency_key_reused", `Idempotency-Key "${idempotencyKey}" was already used for a different request (${earlier.id}); use a new key for a new notification`);
       if (earlier) {
         // The first request may still be waiting for its fsync (or see it fail).
         await this.options.outbox.accepted(earlier);
@@ -105,12 +105,11 @@ export class Notifier {
     });
     for (const recipient of recipients) if (recipient.status === "failed") recipient.doneAt = now;
     const parts = splitText(formatMessage(input));
-    if (parts.length === 0) throw new RequestError("empty_text", "text is empty once formatting is applied; send some visible text", 400);
+    if (parts.length === 0) throw new RequestError("empty_text", "text is empty once formatting is applied; send some visible text");
     if (parts.length > MAX_PARTS)
       throw new RequestError(
         "text_too_long",
         `the text would go out as ${parts.length} messages per recipient; the limit is ${MAX_PARTS} messages (about ${MAX_PARTS * 4}k characters) per notification; send a summary, or split it into several notifications`,
-        413,
       );
     const state: NotificationState = { id: newId(now), at: now, client: caller.id, silent: input.silent, parts, partCount: parts.length, recipients };
     if (input.topic !== undefined) state.topic = input.topic;
@@ -126,29 +125,4 @@ export function newId(now: number): string {
 function fingerprintOf(input: NotifyInput): string {
   const { to, text, format, title, silent, bot, topic } = input;
   return createHash("sha256").update(JSON.stringify([to, text, format, title ?? null, silent, bot ?? null, topic ?? null])).digest("base64url").slice(0, 22);
-}
-
-/** The JSON body for a notification: per recipient status, message ids, reasons. */
-export function describeNotification(state: NotificationState): Record<string, unknown> {
-  return {
-    id: state.id,
-    status: overallStatus(state),
-    accepted_at: new Date(state.at).toISOString(),
-    parts: state.partCount,
-    recipients: state.recipients.map((recipient) => {
-      const out: Record<string, unknown> = { user: recipient.user, key: recipient.key, bot: recipient.bot, chat_id: recipient.chatId, status: recipient.status };
-      if (recipient.status === "delivered" || recipient.messageIds.length > 0) out.message_ids = recipient.messageIds;
-      if (recipient.status === "failed") out.error = recipient.reason ?? "failed";
-      if (recipient.status === "queued" && recipient.reason) out.last_error = recipient.reason;
-      if (recipient.attempts > 0) out.attempts = recipient.attempts;
-      if (recipient.warning) out.warning = recipient.warning;
-      return out;
-    }),
-  };
-}
-
-/** 200 all delivered, 202 something still queued, 424 some recipient failed permanently. */
-export function statusCodeOf(state: NotificationState): number {
-  const status = overallStatus(state);
-  return status === "failed" ? 424 : status === "queued" ? 202 : 200;
 }

@@ -1,9 +1,11 @@
 // Names → users → keys → (bot, chat), before anything is sent. A person reached twice
 // (named and in a group, or in two groups) gets the message once; so does a chat two
-// keys point at. Problems the caller or the admin must fix are RequestErrors.
+// keys point at. Problems the caller or the admin must fix are RequestErrors (their
+// codes are in the HTTP error registry, src/http/errors.ts).
 import type { Config } from "../config/types.ts";
 import type { KeyLookup } from "../keys/types.ts";
 import { didYouMean } from "../lib/did-you-mean.ts";
+import { showValue } from "../lib/schema-messages.ts";
 import { RequestError } from "../lib/errors.ts";
 import type { RecipientState } from "./types.ts";
 
@@ -36,33 +38,43 @@ export function resolveRecipients(options: ResolveOptions): RecipientState[] {
       recipients.push(recipient);
     }
   }
-  if (problems.length > 0) throw new RequestError("recipient_unreachable", problems.join("; "), 422);
+  if (problems.length > 0) throw new RequestError("recipient_unreachable", listSome(problems, "; "));
   return recipients;
 }
 
 function checkBot(config: Config, bot: string): void {
   const found = config.bots.get(bot);
-  if (!found) throw new RequestError("unknown_bot", `unknown bot "${bot}"${didYouMean(bot, config.bots.keys())}`, 400);
-  if (!found.enabled) throw new RequestError("bot_disabled", `bot "${bot}" is disabled in the config (enabled: false)`, 422);
+  if (!found) throw new RequestError("unknown_bot", `unknown bot "${bot}"${didYouMean(bot, config.bots.keys())}`);
+  if (!found.enabled) throw new RequestError("bot_disabled", `bot "${bot}" is disabled in the config (enabled: false)`);
 }
 
-/** Users reached by the names, in first-seen order; unknown names are one 400. */
+/** Names with a suggestion (did-you-mean scans every name), and names listed in a message. */
+const SUGGESTIONS = 3;
+const LISTED = 10;
+
+/** The first few items of a user-sized list: a message must not grow with the request. */
+function listSome(items: readonly string[], separator: string): string {
+  const more = items.length > LISTED ? `${separator}and ${items.length - LISTED} more` : "";
+  return items.slice(0, LISTED).join(separator) + more;
+}
+
+/** Users reached by the names, in first-seen order; unknown names are one error. */
 function expandNames(config: Config, names: readonly string[]): string[] {
-  const users: string[] = [];
+  const users = new Set<string>();
   const unknown: string[] = [];
-  const candidates = [...config.users.keys(), ...config.groups.keys()];
+  const candidates = () => [...config.users.keys(), ...config.groups.keys()];
   for (const name of names) {
     const group = config.groups.get(name);
     const reached = config.users.has(name) ? [name] : group?.users;
     if (!reached) {
-      unknown.push(`unknown recipient "${name}"${didYouMean(name, candidates)}`);
+      unknown.push(`unknown recipient ${showValue(name)}${unknown.length < SUGGESTIONS ? didYouMean(name, candidates()) : ""}`);
       continue;
     }
-    if (reached.length === 0) throw new RequestError("empty_group", `group "${name}" has no members`, 422);
-    for (const user of reached) if (!users.includes(user)) users.push(user);
+    if (reached.length === 0) throw new RequestError("empty_group", `group "${name}" has no members`);
+    for (const user of reached) users.add(user);
   }
-  if (unknown.length > 0) throw new RequestError("unknown_recipient", `${unknown.join("; ")}; recipients are the users and groups in the config`, 400);
-  return users;
+  if (unknown.length > 0) throw new RequestError("unknown_recipient", `${listSome(unknown, "; ")}; recipients are the users and groups in the config`);
+  return [...users];
 }
 
 function checkAllowed(config: Config, options: ResolveOptions, users: readonly string[]): void {
@@ -73,14 +85,14 @@ function checkAllowed(config: Config, options: ResolveOptions, users: readonly s
   if (denied.length === 0) return;
   throw new RequestError(
     "forbidden_recipient",
-    `client "${options.clientId}" may not notify ${denied.map((user) => `"${user}"`).join(", ")}; its allow list is [${options.allow.join(", ")}]`,
-    403,
+    `client "${options.clientId}" may not notify ${listSome(denied.map((user) => `"${user}"`), ", ")}; its allow list is [${options.allow.join(", ")}]`,
   );
 }
 
 function recipientsOf(options: ResolveOptions, user: string, problems: string[]): RecipientState[] {
   const { config, keys } = options;
   const out: RecipientState[] = [];
+  const before = problems.length;
   for (const key of config.users.get(user)?.keys ?? []) {
     const record = keys.lookup(key);
     if (!record) {
@@ -100,7 +112,7 @@ function recipientsOf(options: ResolveOptions, user: string, problems: string[])
     }
     out.push(recipient);
   }
-  if (out.length === 0 && options.bot !== undefined && !problems.some((problem) => problem.includes(`"${user}"`)))
+  if (out.length === 0 && options.bot !== undefined && problems.length === before)
     problems.push(`user "${user}" has no key on bot "${options.bot}"`);
   return out;
 }

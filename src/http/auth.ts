@@ -5,8 +5,8 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { ClientConfig, Config } from "../config/types.ts";
 import type { Clock } from "../lib/clock.ts";
-import { RequestError } from "../lib/errors.ts";
 import type { Caller } from "../delivery/notifier.ts";
+import { httpError } from "./errors.ts";
 
 /** The caller id used when no clients are configured (loopback only). */
 export const LOCAL_CALLER = "local";
@@ -24,29 +24,29 @@ export class Authenticator {
 
   constructor(private readonly clock: Clock) {}
 
-  /** The caller, or a 401/403 RequestError. */
+  /** The caller, or an unauthorized/forbidden RequestError. */
   authenticate(req: Request, remoteAddr: string, config: Config): Caller {
     if (config.clients.size === 0) {
       if (isLoopback(remoteAddr)) return { id: LOCAL_CALLER, allow: null };
-      throw new RequestError("forbidden", "no clients are configured, so only loopback callers are accepted; add a client with a token under clients:", 403);
+      throw httpError("forbidden", "no clients are configured, so only loopback callers are accepted; add a client with a token under clients:");
     }
     const header = req.headers.get("authorization") ?? "";
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) {
-      throw new RequestError("unauthorized", 'missing bearer token; send "Authorization: Bearer <client token>"', 401, {
+      throw httpError("unauthorized", 'missing bearer token; send "Authorization: Bearer <client token>"', {
         "WWW-Authenticate": 'Bearer realm="tgsignal"',
       });
     }
     const client = this.#find(config, match[1]!);
     if (!client) {
-      throw new RequestError("unauthorized", "unknown token; check the client token in the config", 401, {
+      throw httpError("unauthorized", "unknown token; check the client token in the config", {
         "WWW-Authenticate": 'Bearer realm="tgsignal", error="invalid_token"',
       });
     }
     return { id: client.id, allow: client.allow };
   }
 
-  /** Takes one token from the client's bucket, or throws 429 with Retry-After. */
+  /** Takes one token from the client's bucket, or throws rate_limited with Retry-After. */
   charge(caller: Caller, config: Config): void {
     const limit = config.clients.get(caller.id)?.rateLimit;
     if (!limit) return;
@@ -60,7 +60,7 @@ export class Authenticator {
       return;
     }
     const seconds = Math.max(1, Math.ceil((1 - bucket.tokens) / limit.perSecond));
-    throw new RequestError("rate_limited", `client "${caller.id}" is over its rate_limit (${limit.perSecond}/s, burst ${limit.burst}); retry in ${seconds} s`, 429, {
+    throw httpError("rate_limited", `client "${caller.id}" is over its rate_limit (${limit.perSecond}/s, burst ${limit.burst}); retry in ${seconds} s`, {
       "Retry-After": String(seconds),
     });
   }

@@ -1,6 +1,7 @@
 // Request bodies: read with a byte limit (413 as soon as it is exceeded, without reading
 // the rest), then decoded by Content-Type into plain fields.
-import { RequestError } from "../lib/errors.ts";
+import { errorMessage } from "../lib/errors.ts";
+import { httpError } from "./errors.ts";
 
 export type Fields = Record<string, unknown>;
 
@@ -22,20 +23,11 @@ export async function readBodyLimited(req: Request, limit: number): Promise<Uint
     }
     chunks.push(value);
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return chunks.length === 1 ? chunks[0]! : new Uint8Array(await new Blob(chunks as Uint8Array<ArrayBuffer>[]).arrayBuffer());
 }
 
-function tooLarge(limit: number): RequestError {
-  return new RequestError("body_too_large", `request body is larger than body_limit (${limit} bytes); send a shorter text or raise body_limit`, 413, {
-    Connection: "close",
-  });
+function tooLarge(limit: number) {
+  return httpError("body_too_large", `request body is larger than body_limit (${limit} bytes); send a shorter text or raise body_limit`, { Connection: "close" });
 }
 
 export type BodyKind = "json" | "form" | "text" | "empty";
@@ -51,15 +43,14 @@ export async function parseBody(req: Request, bytes: Uint8Array, textField?: str
   if (type === "application/json" || type.endsWith("+json") || (type === "" && textField === undefined)) return { kind: "json", fields: parseJson(decodeUtf8(text)) };
   if (type === "application/x-www-form-urlencoded" || type === "multipart/form-data") {
     const form = await new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { "content-type": req.headers.get("content-type")! } }).formData().catch(() => {
-      throw new RequestError("bad_body", "the form body could not be decoded", 400);
+      throw httpError("bad_body", "the form body could not be decoded");
     });
     return { kind: "form", fields: formFields(form) };
   }
   if ((type === "text/plain" || type === "") && textField !== undefined) return { kind: "text", fields: { [textField]: decodeUtf8(text) } };
-  throw new RequestError(
+  throw httpError(
     "unsupported_media_type",
     `Content-Type "${type}" is not supported; send application/json, application/x-www-form-urlencoded${textField ? " or text/plain" : ""}`,
-    415,
   );
 }
 
@@ -67,7 +58,7 @@ function decodeUtf8(decode: () => string): string {
   try {
     return decode();
   } catch {
-    throw new RequestError("bad_body", "the body is not valid UTF-8", 400);
+    throw httpError("bad_body", "the body is not valid UTF-8");
   }
 }
 
@@ -76,10 +67,10 @@ function parseJson(text: string): Fields {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new RequestError("bad_json", `the body is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, 400);
+    throw httpError("bad_json", `the body is not valid JSON: ${errorMessage(error)}`);
   }
   if (!value || typeof value !== "object" || Array.isArray(value))
-    throw new RequestError("bad_json", 'the JSON body must be an object, e.g. {"to":"ivanov","text":"hello"}', 400);
+    throw httpError("bad_json", 'the JSON body must be an object, e.g. {"to":"ivanov","text":"hello"}');
   return value as Fields;
 }
 
@@ -87,9 +78,8 @@ function parseJson(text: string): Fields {
 function formFields(form: { entries(): Iterable<[string, unknown]> }): Fields {
   const fields: Fields = {};
   for (const [name, value] of form.entries()) {
-    if (typeof value !== "string") throw new RequestError("bad_field", `form field "${name}" is a file; send text fields only`, 400);
-    const existing = fields[name];
-    fields[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+    if (typeof value !== "string") throw httpError("bad_field", `form field "${name}" is a file; send text fields only`);
+    addField(fields, name, value);
   }
   return fields;
 }
@@ -97,9 +87,14 @@ function formFields(form: { entries(): Iterable<[string, unknown]> }): Fields {
 /** Query parameters as fields, repeated ones as arrays. */
 export function queryFields(url: URL): Fields {
   const fields: Fields = {};
-  for (const [name, value] of url.searchParams) {
-    const existing = fields[name];
-    fields[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
-  }
+  for (const [name, value] of url.searchParams) addField(fields, name, value);
   return fields;
+}
+
+/** Appends in place: copying the list per repeat would make `to=a&to=b&…` quadratic. */
+function addField(fields: Fields, name: string, value: string): void {
+  const existing = fields[name];
+  if (existing === undefined) fields[name] = value;
+  else if (Array.isArray(existing)) existing.push(value);
+  else fields[name] = [existing, value];
 }

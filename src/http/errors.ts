@@ -1,18 +1,77 @@
-// The one place where errors become HTTP responses: {"error":{"code","message"}}.
-import { AppError, RequestError } from "../lib/errors.ts";
+// The error registry (ntfy's errHTTP): each code the API answers with has one entry, its
+// HTTP status, a default message and the README section that explains it. Errors carry
+// only a code (src/lib/errors.ts); this is the one place that gives them a status and
+// renders them as {"error":{"code","message"}}. /openapi.json and README's Errors table
+// list the same entries.
+import { MAX_PARTS } from "../delivery/notifier.ts";
+import { RequestError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import { redactor } from "../lib/redact.ts";
 
-export function errorResponse(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
-  return Response.json({ error: { code, message: redactor.redact(message) } }, { status, headers });
+export interface ErrorEntry {
+  readonly status: number;
+  readonly message: string;
+  /** A README anchor. */
+  readonly doc: string;
 }
 
+const entry = (status: number, message: string, doc = "#errors"): ErrorEntry => ({ status, message, doc });
+
+export const ERRORS = {
+  bad_json: entry(400, 'the body is not valid JSON; send an object such as {"to":"ivanov","text":"hello"}'),
+  bad_body: entry(400, "the body could not be decoded (not UTF-8, a broken form, or not the JSON a template expects)"),
+  bad_field: entry(400, "a field has the wrong type or value (the message names it), or a form part is a file; send text fields"),
+  unknown_field: entry(400, "unknown field (the message suggests the closest one); see the fields under HTTP API, or GET /openapi.json", "#http-api"),
+  duplicate_field: entry(400, "a field is given twice (path, query string and body together); give it once"),
+  missing_recipient: entry(400, 'no recipient: give "to" (a user or group from the config), or POST /notify/{to}'),
+  bad_recipient: entry(400, '"to" must be a name or a list of names, e.g. "ivanov" or ["ivanov","ops"]'),
+  unknown_recipient: entry(400, "unknown user or group; recipients are the users and groups in the config"),
+  empty_text: entry(400, 'no text: give "text", or send the text as a text/plain body to /notify/{to}; Telegram does not deliver empty messages'),
+  bad_text: entry(400, '"text" must be a string'),
+  bad_format: entry(400, "format is not supported; the message lists the formats", "#http-api"),
+  bad_title: entry(400, "title is not a string, or is longer than the message says"),
+  bad_silent: entry(400, "silent must be true or false"),
+  bad_bot: entry(400, "bot must be a string: the id of a bot in the config"),
+  unknown_bot: entry(400, "unknown bot; use a bot id from the config"),
+  bad_topic: entry(400, "topic must be a forum topic (message thread) id, a positive whole number"),
+  bad_wait: entry(400, "wait is not a number of seconds within the range the message gives"),
+  bad_template: entry(400, "unknown template; the message lists them", "#alertmanager-and-grafana"),
+  bad_idempotency_key: entry(400, "Idempotency-Key is too long, or has spaces or characters outside printable ASCII; a UUID will do"),
+  unauthorized: entry(401, 'missing or unknown bearer token; send "Authorization: Bearer <client token>"'),
+  forbidden: entry(403, "no clients are configured, so only loopback callers are accepted; add a client with a token under clients:", "#config-reference"),
+  forbidden_recipient: entry(403, "a recipient is outside the client's allow list; notify someone in it, or widen clients.<id>.allow", "#config-reference"),
+  not_found: entry(404, "no such endpoint, or no such notification for this client (ids are kept 24 h after delivery)"),
+  method_not_allowed: entry(405, "this method is not allowed here; see the Allow header"),
+  body_too_large: entry(413, "the body is larger than body_limit; send a shorter text or raise body_limit"),
+  text_too_long: entry(413, `the text would go out as more than ${MAX_PARTS} messages per recipient; send a summary, or split it into several notifications`, "#http-api"),
+  unsupported_media_type: entry(415, "unsupported Content-Type; send application/json, application/x-www-form-urlencoded, multipart/form-data, or text/plain to /notify/{to}"),
+  recipient_unreachable: entry(422, "a recipient's key is not in the key log (the person sends /key, the admin puts that key in users), its bot is disabled or gone, or it has no key on the requested bot", "#keys"),
+  bot_disabled: entry(422, "the requested bot is disabled in the config (enabled: false); enable it, or leave out bot"),
+  empty_group: entry(422, "the group has no members; add some under groups:"),
+  idempotency_key_reused: entry(422, "the Idempotency-Key was already used for a different request; use a new key", "#http-api"),
+  rate_limited: entry(429, "the client is over its rate_limit; retry after Retry-After seconds, or raise clients.<id>.rate_limit", "#config-reference"),
+  internal: entry(500, "internal error; see the gateway's log"),
+} as const satisfies Record<string, ErrorEntry>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERRORS, code);
+}
+
+/** A RequestError with a registered code (and its default message unless given one). */
+export function httpError(code: ErrorCode, message: string = ERRORS[code].message, headers?: Record<string, string>): RequestError {
+  return new RequestError(code, message, headers);
+}
+
+export function errorResponse(code: ErrorCode, message: string = ERRORS[code].message, headers: Record<string, string> = {}): Response {
+  return Response.json({ error: { code, message: redactor.redact(message) } }, { status: ERRORS[code].status, headers });
+}
+
+/** Request errors as their registry entry says; anything else is logged and answered 500. */
 export function renderError(error: unknown, log: Logger): Response {
-  if (error instanceof RequestError) return errorResponse(error.status, error.code, error.message, error.headers);
-  if (error instanceof AppError) {
-    log.error("request failed", { code: error.code, error: error.message });
-    return errorResponse(error.status, error.code, error.message);
-  }
-  log.error("unexpected error while handling a request", { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-  return errorResponse(500, "internal", "internal error; see the gateway's log");
+  if (error instanceof RequestError && isErrorCode(error.code)) return errorResponse(error.code, error.message, error.headers);
+  const what = error instanceof RequestError ? `error code "${error.code}" is not in the registry` : "unexpected error while handling a request";
+  log.error(what, { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  return errorResponse("internal");
 }

@@ -1,17 +1,19 @@
-// POST /notify, POST /notify/{to}, GET /messages/{id}.
+// POST /notify, POST /notify/{to}, GET /messages/{id}, and the notify request they share
+// with `tgsignal send`.
 // Order matters: authenticate, read the body within the limit, validate every field and
 // resolve every recipient, and only then append to the outbox and deliver.
 import type { ConfigStore } from "../config/store.ts";
-import { RequestError } from "../lib/errors.ts";
-import { describeNotification, statusCodeOf, type Notifier } from "../delivery/notifier.ts";
+import type { Notifier, NotifyInput } from "../delivery/notifier.ts";
 import type { Outbox } from "../delivery/outbox.ts";
-import type { NotificationState } from "../delivery/types.ts";
+import { overallStatus, type NotificationState, type RecipientStatus } from "../delivery/types.ts";
+import { errorMessage } from "../lib/errors.ts";
+import { renderTemplate } from "../templates/webhooks.ts";
 import type { Authenticator } from "./auth.ts";
 import { parseBody, queryFields, readBodyLimited, type Fields } from "./body.ts";
-import { checkKnownFields, MAX_WAIT_SECONDS, mergeFields, NOTIFY_FIELDS, parseNotifyFields } from "./notify-input.ts";
+import { httpError } from "./errors.ts";
+import { checkFields, checkKnownFields, checkValue, mergeFields, normalizeFields } from "./fields.ts";
 import type { RequestContext, Router } from "./router.ts";
-import { didYouMean } from "../lib/did-you-mean.ts";
-import { isTemplateName, renderTemplate, TEMPLATE_NAMES } from "../templates/webhooks.ts";
+import { DEFAULT_FORMAT, DEFAULT_WAIT_SECONDS, IdempotencyKey, NotifyRequest, StatusQuery, TemplateName } from "./schemas.ts";
 
 export interface NotifyRoutesOptions {
   router: Router;
@@ -22,8 +24,6 @@ export interface NotifyRoutesOptions {
   /** Aborted on shutdown: waiting requests answer at once with what they have. */
   draining: AbortSignal;
 }
-
-const MAX_IDEMPOTENCY_KEY = 255;
 
 export function addNotifyRoutes(options: NotifyRoutesOptions): void {
   const { router } = options;
@@ -44,19 +44,49 @@ async function handleNotify(options: NotifyRoutesOptions, req: Request, ctx: Req
   return notificationResponse(state, replayed ? { "Idempotent-Replayed": "true" } : {});
 }
 
+export interface ParsedNotify {
+  input: NotifyInput;
+  /** Seconds to wait for delivery before answering. */
+  wait: number;
+}
+
+/**
+ * The request, from whatever fields it came in, as the notifier's input: normalised and
+ * checked against NotifyRequest. `tgsignal send` comes through here too, so the routes and
+ * the CLI accept and refuse the same things.
+ */
+export function parseNotifyFields(fields: Fields): ParsedNotify {
+  const request = checkFields(NotifyRequest, normalizeFields(NotifyRequest, fields));
+  const input: NotifyInput = { to: splitNames(request.to), text: request.text, format: request.format ?? DEFAULT_FORMAT, silent: request.silent ?? false };
+  if (request.title !== undefined) input.title = request.title;
+  if (request.bot !== undefined) input.bot = request.bot;
+  if (request.topic !== undefined) input.topic = request.topic;
+  return { input, wait: request.wait ?? DEFAULT_WAIT_SECONDS };
+}
+
+/** "a,b" and ["a", "ops,b"] alike: trimmed, in first-seen order, each once. */
+function splitNames(to: string | string[]): string[] {
+  const names = new Set<string>();
+  for (const item of Array.isArray(to) ? to : [to]) {
+    for (const name of item.split(",")) if (name.trim() !== "") names.add(name.trim());
+  }
+  if (names.size === 0) throw httpError("missing_recipient");
+  return [...names];
+}
+
 async function readFields(req: Request, ctx: RequestContext, limit: number, to: string | undefined): Promise<Fields> {
   if (ctx.url.searchParams.has("template")) return readTemplateFields(req, ctx, limit, to);
   const bytes = await readBodyLimited(req, limit);
   let { kind, fields } = await parseBody(req, bytes, to === undefined ? undefined : "text");
   // `curl -d "disk full" .../notify/ops` sends the text as a form body; take it as the text.
-  if (to !== undefined && kind === "form" && !Object.keys(fields).every((name) => (NOTIFY_FIELDS as readonly string[]).includes(name)))
+  if (to !== undefined && kind === "form" && !Object.keys(fields).every((name) => Object.hasOwn(NotifyRequest.properties, name)))
     fields = { text: new TextDecoder().decode(bytes) };
-  else checkKnownFields(fields, "body");
+  else checkKnownFields(NotifyRequest, fields, "body");
   const query = queryFields(ctx.url);
-  checkKnownFields(query, "query string");
+  checkKnownFields(NotifyRequest, query, "query string");
   const sources: Array<[string, Fields]> = [["query string", query], ["body", fields]];
   if (to !== undefined) {
-    if ("to" in fields || "to" in query) throw new RequestError("duplicate_field", `the recipients are in the path (/notify/${to}); do not also give "to"`, 400);
+    if ("to" in fields || "to" in query) throw httpError("duplicate_field", `the recipients are in the path (/notify/${to}); do not also give "to"`);
     sources.unshift(["path", { to }]);
   }
   return mergeFields(sources);
@@ -67,24 +97,17 @@ async function readFields(req: Request, ctx: RequestContext, limit: number, to: 
  * Other fields (title, silent, bot, topic, wait) may come in the query string.
  */
 async function readTemplateFields(req: Request, ctx: RequestContext, limit: number, to: string | undefined): Promise<Fields> {
-  const name = ctx.url.searchParams.get("template") ?? "";
-  if (!isTemplateName(name))
-    throw new RequestError("bad_template", `unknown template "${name}"; use ${TEMPLATE_NAMES.join(" or ")}${didYouMean(name, TEMPLATE_NAMES)}`, 400);
   const query = queryFields(ctx.url);
+  const name = checkValue("template", TemplateName, query.template);
   delete query.template;
-  checkKnownFields(query, "query string");
+  checkKnownFields(NotifyRequest, query, "query string");
   const bytes = await readBodyLimited(req, limit);
-  let payload: unknown;
-  try {
-    payload = JSON.parse(new TextDecoder().decode(bytes));
-  } catch {
-    throw new RequestError("bad_body", `template=${name} expects the webhook's JSON body; it is not valid JSON`, 400);
-  }
   let rendered;
   try {
-    rendered = renderTemplate(name, payload);
+    rendered = renderTemplate(name, JSON.parse(new TextDecoder().decode(bytes)));
   } catch (error) {
-    throw new RequestError("bad_body", `template=${name}: ${error instanceof Error ? error.message : String(error)}`, 400);
+    const problem = error instanceof SyntaxError ? "the body is not valid JSON; send the webhook's own JSON" : errorMessage(error);
+    throw httpError("bad_body", `template=${name}: ${problem}`);
   }
   const sources: Array<[string, Fields]> = [["query string", query], ["template", { text: rendered.text, format: rendered.format }]];
   if (to !== undefined) sources.unshift(["path", { to }]);
@@ -93,10 +116,7 @@ async function readTemplateFields(req: Request, ctx: RequestContext, limit: numb
 
 function readIdempotencyKey(req: Request): string | undefined {
   const key = req.headers.get("idempotency-key")?.trim();
-  if (key === undefined || key === "") return undefined;
-  if (key.length > MAX_IDEMPOTENCY_KEY || !/^[\x21-\x7e]+$/.test(key))
-    throw new RequestError("bad_idempotency_key", `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY} printable ASCII characters without spaces, e.g. a UUID`, 400);
-  return key;
+  return key === undefined || key === "" ? undefined : checkValue("Idempotency-Key", IdempotencyKey, key);
 }
 
 async function handleStatus(options: NotifyRoutesOptions, req: Request, ctx: RequestContext): Promise<Response> {
@@ -105,20 +125,37 @@ async function handleStatus(options: NotifyRoutesOptions, req: Request, ctx: Req
   const state = options.outbox.get(ctx.params.id ?? "");
   // Clients see only their own notifications; another client's id looks unknown.
   if (!state || state.client !== caller.id)
-    throw new RequestError("not_found", `no notification "${ctx.params.id}"; ids are kept for 24 h after delivery`, 404);
-  const wait = ctx.url.searchParams.get("wait");
-  if (wait !== null) {
-    const seconds = Number(wait);
-    if (!/^\d+(\.\d+)?$/.test(wait) || seconds > MAX_WAIT_SECONDS)
-      throw new RequestError("bad_wait", `wait must be seconds from 0 to ${MAX_WAIT_SECONDS}`, 400);
-    await options.notifier.waitSettled(state, seconds * 1000, options.draining);
-  }
+    throw httpError("not_found", `no notification "${ctx.params.id}"; ids are kept for 24 h after delivery`);
+  const { wait } = checkFields(StatusQuery, normalizeFields(StatusQuery, queryFields(ctx.url)));
+  if (wait !== undefined) await options.notifier.waitSettled(state, wait * 1000, options.draining);
   return Response.json(describeNotification(state), { status: 200 });
 }
 
+/** The answer follows the delivery outcome; `tgsignal send` reads the same outcome for its exit code. */
+const STATUS_OF_OUTCOME: Record<RecipientStatus, number> = { delivered: 200, queued: 202, failed: 424 };
+
 function notificationResponse(state: NotificationState, headers: Record<string, string>): Response {
   return Response.json(describeNotification(state), {
-    status: statusCodeOf(state),
+    status: STATUS_OF_OUTCOME[overallStatus(state)],
     headers: { Location: `/messages/${state.id}`, ...headers },
   });
+}
+
+/** The JSON body for a notification (NotificationSchema): per recipient status, message ids, reasons. */
+export function describeNotification(state: NotificationState): Record<string, unknown> {
+  return {
+    id: state.id,
+    status: overallStatus(state),
+    accepted_at: new Date(state.at).toISOString(),
+    parts: state.partCount,
+    recipients: state.recipients.map((recipient) => {
+      const out: Record<string, unknown> = { user: recipient.user, key: recipient.key, bot: recipient.bot, chat_id: recipient.chatId, status: recipient.status };
+      if (recipient.status === "delivered" || recipient.messageIds.length > 0) out.message_ids = recipient.messageIds;
+      if (recipient.status === "failed") out.error = recipient.reason ?? "failed";
+      if (recipient.status === "queued" && recipient.reason) out.last_error = recipient.reason;
+      if (recipient.attempts > 0) out.attempts = recipient.attempts;
+      if (recipient.warning) out.warning = recipient.warning;
+      return out;
+    }),
+  };
 }

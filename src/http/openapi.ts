@@ -1,36 +1,19 @@
-// GET /openapi.json: the notify API described from TypeBox schemas (the same schemas the
-// tests check real responses against, so the description cannot drift from the code).
-import { TEMPLATE_NAMES } from "../templates/webhooks.ts";
-import { Type, type TSchema } from "@sinclair/typebox";
-import { FORMATS } from "../delivery/format.ts";
+// GET /openapi.json, generated from the schemas requests are checked against (schemas.ts)
+// and the error registry (errors.ts): nothing here restates a limit, a default, an
+// enumeration or an error. The response schemas are the ones tests check answers against.
+import { Type, type TObject, type TSchema } from "@sinclair/typebox";
 import { VERSION } from "../version.ts";
-import { DEFAULT_WAIT_SECONDS, MAX_WAIT_SECONDS } from "./notify-input.ts";
+import { ERRORS, type ErrorCode } from "./errors.ts";
+import { IdempotencyKey, NotifyRequest, NotifyToRequest, StatusQuery, TemplateName } from "./schemas.ts";
 
-const Names = Type.Union([Type.String(), Type.Array(Type.String())], {
-  description: 'users and/or groups from the config: "ivanov", "ivanov,ops" or ["ivanov","ops"]',
-});
-
-const fields = {
-  text: Type.String({ minLength: 1, description: "the message; longer than 4096 characters is split into several messages" }),
-  format: Type.Optional(Type.Union(FORMATS.map((format) => Type.Literal(format)), { default: "text", description: "text (default), html (Telegram HTML) or markdown (a safe subset)" })),
-  title: Type.Optional(Type.String({ maxLength: 256, description: "shown bold above the text" })),
-  silent: Type.Optional(Type.Boolean({ description: "deliver without sound (disable_notification)" })),
-  bot: Type.Optional(Type.String({ description: "use only the recipients' keys of this bot" })),
-  topic: Type.Optional(Type.Integer({ minimum: 1, description: "forum topic (message_thread_id) in group chats" })),
-  wait: Type.Optional(
-    Type.Number({ minimum: 0, maximum: MAX_WAIT_SECONDS, default: DEFAULT_WAIT_SECONDS, description: "seconds to wait for delivery before answering; 0 = answer once queued" }),
-  ),
-};
-
-export const NotifyRequestSchema = Type.Object({ to: Names, ...fields }, { additionalProperties: false });
-export const NotifyToRequestSchema = Type.Object(fields, { additionalProperties: false });
+const Outcome = Type.Union([Type.Literal("delivered"), Type.Literal("queued"), Type.Literal("failed")]);
 
 export const RecipientStatusSchema = Type.Object({
   user: Type.String(),
   key: Type.String(),
   bot: Type.String(),
   chat_id: Type.Integer(),
-  status: Type.Union([Type.Literal("delivered"), Type.Literal("queued"), Type.Literal("failed")]),
+  status: Outcome,
   message_ids: Type.Optional(Type.Array(Type.Integer(), { description: "Telegram message ids, one per part" })),
   error: Type.Optional(Type.String({ description: "why it failed permanently" })),
   last_error: Type.Optional(Type.String({ description: "the last transient error while still queued" })),
@@ -40,40 +23,49 @@ export const RecipientStatusSchema = Type.Object({
 
 export const NotificationSchema = Type.Object({
   id: Type.String({ description: "for GET /messages/{id}" }),
-  status: Type.Union([Type.Literal("delivered"), Type.Literal("queued"), Type.Literal("failed")]),
+  status: Outcome,
   accepted_at: Type.String({ description: "ISO 8601 time the notification was accepted" }),
   parts: Type.Integer({ description: "messages per recipient after splitting" }),
   recipients: Type.Array(RecipientStatusSchema),
 });
 
-export const ErrorSchema = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
-
 const json = (schema: TSchema) => ({ "application/json": { schema } });
-const error = (description: string) => ({ description, content: json(ErrorSchema) });
 
+/** Error answers by status, each listing its registry codes with what they mean and where README explains them. */
+function errorResponses(codes: readonly ErrorCode[]): Record<string, unknown> {
+  const statuses = [...new Set(codes.map((code) => ERRORS[code].status))];
+  return Object.fromEntries(
+    statuses.map((status) => {
+      const list = codes.filter((code) => ERRORS[code].status === status);
+      const description = list.map((code) => `\`${code}\`: ${ERRORS[code].message} (README ${ERRORS[code].doc})`).join("\n\n");
+      const Code = Type.Union(list.map((code) => Type.Literal(code)));
+      return [String(status), { description, content: json(Type.Object({ error: Type.Object({ code: Code, message: Type.String() }) })) }];
+    }),
+  );
+}
+
+const ALL_CODES = Object.keys(ERRORS) as ErrorCode[];
 const notifyResponses = {
   "200": { description: "delivered to every recipient", content: json(NotificationSchema) },
   "202": { description: "accepted; some recipients still queued (see GET /messages/{id})", content: json(NotificationSchema) },
   "424": { description: "some recipient failed permanently (blocked the bot, chat gone...)", content: json(NotificationSchema) },
-  "400": error("invalid field or unknown recipient; nothing was sent"),
-  "401": error("missing or unknown bearer token"),
-  "403": error("recipient outside the client's allow list, or a non-loopback caller without clients"),
-  "413": error("body larger than body_limit"),
-  "415": error("unsupported Content-Type"),
-  "422": error("recipient cannot be reached (key not in the key log, bot disabled), or Idempotency-Key reused"),
-  "429": error("client over its rate_limit; see Retry-After"),
+  ...errorResponses(ALL_CODES.filter((code) => code !== "not_found" && code !== "method_not_allowed")),
 };
+
+const queryParameters = (schema: TObject) =>
+  Object.entries(schema.properties).map(([name, property]) => ({ name, in: "query", required: false, schema: property }));
 
 const idempotencyHeader = {
   name: "Idempotency-Key",
   in: "header",
   required: false,
   description: "retries with the same key within 24 h return the first notification instead of sending again",
-  schema: { type: "string", maxLength: 255 },
+  schema: IdempotencyKey,
 };
+const templateParameter = { name: "template", in: "query", required: false, schema: TemplateName };
 
 export function buildOpenApi(): Record<string, unknown> {
-  const queryFields = Object.entries(fields).map(([name, schema]) => ({ name, in: "query", required: false, schema }));
+  const form = (schema: TSchema) => ({ ...json(schema), "application/x-www-form-urlencoded": { schema }, "multipart/form-data": { schema } });
   return {
     openapi: "3.1.0",
     info: { title: "tgsignal", version: VERSION, description: "Telegram notifications to named people with one curl" },
@@ -83,8 +75,8 @@ export function buildOpenApi(): Record<string, unknown> {
       "/notify": {
         post: {
           summary: "Send a notification",
-          parameters: [idempotencyHeader],
-          requestBody: { required: true, content: { ...json(NotifyRequestSchema), "application/x-www-form-urlencoded": { schema: NotifyRequestSchema } } },
+          parameters: [idempotencyHeader, templateParameter],
+          requestBody: { required: true, content: form(NotifyRequest) },
           responses: notifyResponses,
         },
       },
@@ -94,30 +86,21 @@ export function buildOpenApi(): Record<string, unknown> {
           parameters: [
             { name: "to", in: "path", required: true, schema: { type: "string" }, description: 'e.g. "ops" or "ivanov,petrov"' },
             idempotencyHeader,
-            ...queryFields,
-            {
-              name: "template",
-              in: "query",
-              required: false,
-              schema: { type: "string", enum: [...TEMPLATE_NAMES] },
-              description: "the body is an Alertmanager or Grafana webhook payload, rendered as HTML",
-            },
+            ...queryParameters(NotifyToRequest),
+            templateParameter,
           ],
-          requestBody: {
-            required: false,
-            content: { "text/plain": { schema: { type: "string" } }, ...json(NotifyToRequestSchema), "application/x-www-form-urlencoded": { schema: NotifyToRequestSchema } },
-          },
+          requestBody: { required: false, content: { "text/plain": { schema: { type: "string" } }, ...form(NotifyToRequest) } },
           responses: notifyResponses,
         },
       },
       "/messages/{id}": {
         get: {
           summary: "Status of an accepted notification (kept 24 h after delivery)",
-          parameters: [
-            { name: "id", in: "path", required: true, schema: { type: "string" } },
-            { name: "wait", in: "query", required: false, schema: { type: "number", minimum: 0, maximum: MAX_WAIT_SECONDS }, description: "wait up to this many seconds for delivery" },
-          ],
-          responses: { "200": { description: "the notification", content: json(NotificationSchema) }, "404": error("unknown or expired id") },
+          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }, ...queryParameters(StatusQuery)],
+          responses: {
+            "200": { description: "the notification", content: json(NotificationSchema) },
+            ...errorResponses(["bad_wait", "unauthorized", "forbidden", "not_found", "internal"]),
+          },
         },
       },
       "/healthz": { get: { summary: "Liveness and per-bot state", security: [], responses: { "200": { description: "ok or degraded" } } } },

@@ -47,9 +47,9 @@ export class Router {
     }
     if (allowed.size > 0) {
       const allow = [...allowed].join(", ");
-      return errorResponse(405, "method_not_allowed", `${req.method} is not allowed here; use ${allow}`, { Allow: allow });
+      return errorResponse("method_not_allowed", `${req.method} is not allowed here; use ${allow}`, { Allow: allow });
     }
-    return errorResponse(404, "not_found", `no such endpoint: ${req.method} ${url.pathname}; see GET /openapi.json`);
+    return errorResponse("not_found", `no such endpoint: ${req.method} ${url.pathname}; see GET /openapi.json`);
   };
 }
 

@@ -1,11 +1,11 @@
-// A small error family with stable codes. The HTTP layer renders them in one place
-// (src/http/errors.ts); the CLI maps them to exit codes. Messages say how to fix the problem.
+// A small error family with stable codes and no transport in it: src/http/errors.ts maps a
+// code to its HTTP status (the one registry), src/cli/context.ts maps a class to an exit
+// code. Messages say how to fix the problem.
 
 export class AppError extends Error {
   constructor(
     readonly code: string,
     message: string,
-    readonly status = 500,
     options?: ErrorOptions,
   ) {
     super(message, options);
@@ -13,10 +13,13 @@ export class AppError extends Error {
   }
 }
 
-/** The caller's request is wrong: nothing was sent. */
+/**
+ * The caller's request is wrong: nothing was sent. `code` must be in the HTTP error
+ * registry; `headers` go on the response (e.g. Retry-After, WWW-Authenticate).
+ */
 export class RequestError extends AppError {
-  constructor(code: string, message: string, status = 400, readonly headers: Record<string, string> = {}) {
-    super(code, message, status);
+  constructor(code: string, message: string, readonly headers: Record<string, string> = {}) {
+    super(code, message);
   }
 }
 
@@ -37,14 +40,14 @@ export function formatIssue(issue: ConfigIssue): string {
 /** The config is invalid; carries every error found, not only the first. */
 export class ConfigError extends AppError {
   constructor(readonly issues: readonly ConfigIssue[]) {
-    super("config_invalid", issues.map(formatIssue).join("\n"), 500);
+    super("config_invalid", issues.map(formatIssue).join("\n"));
   }
 }
 
-/** The command line is wrong (exit code 2). */
+/** The command line is wrong. */
 export class UsageError extends AppError {
   constructor(message: string) {
-    super("usage", message, 2);
+    super("usage", message);
   }
 }
 
@@ -57,23 +60,19 @@ export class TelegramApiError extends AppError {
     readonly retryAfter?: number,
     readonly migrateToChatId?: number,
   ) {
-    super("telegram_error", `Telegram ${method} failed: ${errorCode} ${description}`, 502);
+    super("telegram_error", `Telegram ${method} failed: ${errorCode} ${description}`);
   }
 }
 
 /** Telegram could not be reached (DNS, refused, reset, timeout). */
 export class NetworkError extends AppError {
   constructor(readonly method: string, message: string, options?: ErrorOptions) {
-    super("network_error", `Telegram ${method} unreachable: ${message}`, 502, options);
+    super("network_error", `Telegram ${method} unreachable: ${message}`, options);
   }
 }
 
-/** Something on disk is wrong (damaged log, lock held): exit code 3. */
-export class StateError extends AppError {
-  constructor(code: string, message: string) {
-    super(code, message, 500);
-  }
-}
+/** Something on disk is wrong (damaged log, lock held). */
+export class StateError extends AppError {}
 
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -3,7 +3,10 @@
 // or in an href, with the attribute escape (quotes too).
 // Alertmanager: https://prometheus.io/docs/alerting/latest/configuration/#webhook_config
 // Grafana: https://grafana.com/docs/grafana/latest/alerting/configure-notifications/manage-contact-points/integrations/webhook-notifier/
+import { Type, type Static } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
 import { escapeAttribute } from "../delivery/html.ts";
+import { describeError } from "../lib/schema-messages.ts";
 
 export const TEMPLATE_NAMES = ["alertmanager", "grafana"] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
@@ -13,42 +16,40 @@ export interface RenderedTemplate {
   format: "html";
 }
 
-interface Alert {
-  status?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  startsAt?: string;
-  generatorURL?: string;
-  /** Grafana-only */
-  valueString?: string;
-  dashboardURL?: string;
-  panelURL?: string;
-  silenceURL?: string;
-}
-
-interface WebhookPayload {
-  status?: string;
-  alerts?: Alert[];
-  groupLabels?: Record<string, string>;
-  commonLabels?: Record<string, string>;
-  commonAnnotations?: Record<string, string>;
-  externalURL?: string;
-  /** Grafana-only */
-  title?: string;
-  message?: string;
-}
+// The payloads, as far as the rendering reads them (other fields are ignored). Checked
+// before rendering, so a wrong value is named instead of failing inside the renderer.
+const Texts = Type.Optional(Type.Record(Type.String(), Type.String()));
+const Link = Type.Optional(Type.String());
+const AlertSchema = Type.Object({
+  status: Type.Optional(Type.String()),
+  labels: Texts,
+  annotations: Texts,
+  generatorURL: Link,
+  // Grafana only
+  valueString: Type.Optional(Type.String()),
+  dashboardURL: Link,
+  panelURL: Link,
+});
+const PayloadSchema = Type.Object({
+  status: Type.Optional(Type.String()),
+  alerts: Type.Array(AlertSchema, { description: 'an "alerts" list' }),
+  groupLabels: Texts,
+  commonLabels: Texts,
+  // Grafana only
+  title: Type.Optional(Type.String()),
+});
+type Alert = Static<typeof AlertSchema>;
+type WebhookPayload = Static<typeof PayloadSchema>;
 
 const MAX_ALERTS = 20;
 
-export function isTemplateName(name: string): name is TemplateName {
-  return (TEMPLATE_NAMES as readonly string[]).includes(name);
-}
-
 /** Renders a webhook payload; throws a plain Error with a reason when it is not one. */
-export function renderTemplate(name: TemplateName, body: unknown): RenderedTemplate {
-  const payload = body as WebhookPayload;
-  if (!payload || typeof payload !== "object" || !Array.isArray(payload.alerts))
-    throw new Error(`the body is not a ${name} webhook payload (no "alerts" list)`);
+export function renderTemplate(name: TemplateName, payload: unknown): RenderedTemplate {
+  if (!Value.Check(PayloadSchema, payload)) {
+    const error = Value.Errors(PayloadSchema, payload).First();
+    const where = error?.path.slice(1).replaceAll("/", ".") || "the body";
+    throw new Error(`the body is not what ${name} sends: ${where}: ${error && where !== "the body" ? describeError(error) : "expected a JSON object"}`);
+  }
   return { text: name === "grafana" ? renderGrafana(payload) : renderAlertmanager(payload), format: "html" };
 }
 

@@ -16,7 +16,10 @@ afterEach(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function setup(): Promise<string> {
+/** Sidorov sent /stop: his key is revoked, so a notification to him fails at once. */
+const REVOKED = JSON.stringify({ type: "revoked", key: PEOPLE.sidorov.key, by: "user", at: "2026-11-25T10:00:00.000Z" }) + "\n";
+
+async function setup(keyLog = keyLogText()): Promise<string> {
   api = await startFakeBotApi({
     bots: [
       { token: TOKEN, id: 111111, username: "signal_bot", first_name: "Signal" },
@@ -26,7 +29,7 @@ async function setup(): Promise<string> {
   api.emulator.addChat(TOKEN, { id: PEOPLE.sidorov.chat, type: "private", first_name: "S" });
   dir = await tempDir("tgsignal-send-");
   await mkdir(join(dir, "data"));
-  await writeFile(join(dir, "data", "keys.log"), keyLogText());
+  await writeFile(join(dir, "data", "keys.log"), keyLog);
   return writeConfig(dir, notifyConfig({ apiUrl: api.url }));
 }
 
@@ -58,4 +61,25 @@ test("with a server on the data dir, send goes through it over HTTP", async () =
   expect(result.code).toBe(0);
   expect(result.stderr).toContain("sending through it");
   expect(api!.emulator.sent(TOKEN).map((m) => m.text)).toEqual(["via the server"]);
+}, 30_000);
+
+test("the exit code follows the outcome: a recipient that failed is exit 4", async () => {
+  const config = await setup(keyLogText() + REVOKED);
+  const result = await run(["send", "-c", config, "--to", "sidorov", "hello"]);
+  expect(result.code).toBe(4);
+  expect(JSON.parse(result.stdout)).toMatchObject({ status: "failed", recipients: [{ user: "sidorov", status: "failed" }] });
+  expect(api!.emulator.sent()).toHaveLength(0);
+}, 20_000);
+
+test("through the server too: a refused request is exit 1, a failed recipient exit 4", async () => {
+  const config = await setup(keyLogText() + REVOKED);
+  serve = await startServe(config);
+  const port = new URL(serve.url).port;
+  await writeFile(config, (await readFile(config, "utf8")).replace("listen: 127.0.0.1:0", `listen: 127.0.0.1:${port}`));
+  const refused = await run(["send", "-c", config, "--to", "sidorv", "hello"]);
+  expect({ code: refused.code, said: refused.stderr.includes('did you mean "sidorov"') }).toEqual({ code: 1, said: true });
+  const failed = await run(["send", "-c", config, "--to", "sidorov", "hello"]);
+  expect({ code: failed.code, viaServer: failed.stderr.includes("sending through it") }).toEqual({ code: 4, viaServer: true });
+  expect(JSON.parse(failed.stdout)).toMatchObject({ status: "failed" });
+  expect(api!.emulator.sent()).toHaveLength(0);
 }, 30_000);

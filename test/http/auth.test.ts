@@ -6,6 +6,8 @@ import { Authenticator, isLoopback, LOCAL_CALLER } from "../../src/http/auth.ts"
 import type { Config } from "../../src/config/types.ts";
 import type { KeyLookup, KeyRecord } from "../../src/keys/types.ts";
 import { RequestError } from "../../src/lib/errors.ts";
+import { renderError } from "../../src/http/errors.ts";
+import { createMemoryLogger } from "../../src/lib/log.ts";
 import { BOT_TOKEN, load, yaml } from "../config/helpers.ts";
 import { FakeClock } from "../fakes/fake-clock.ts";
 
@@ -45,12 +47,12 @@ const NO_CLIENTS = load(yaml`
 const request = (authorization?: string) =>
   new Request("http://gateway/notify", { method: "POST", headers: authorization === undefined ? {} : { Authorization: authorization } });
 
-/** The RequestError `fn` throws (fails the test if it does not throw one). */
-function rejection(fn: () => unknown): RequestError {
+/** The RequestError `fn` throws (fails the test if it does not throw one), with the status it is answered with. */
+function rejection(fn: () => unknown): RequestError & { status: number } {
   try {
     fn();
   } catch (error) {
-    if (error instanceof RequestError) return error;
+    if (error instanceof RequestError) return Object.assign(error, { status: renderError(error, createMemoryLogger()).status });
     throw error;
   }
   throw new Error("expected a RequestError");

@@ -47,8 +47,11 @@ describe("webhook templates", () => {
     expect(text).toContain('<a href="http://g/d/1">dashboard</a>');
   });
 
-  test("a body that is not a webhook payload is rejected with a reason", () => {
-    expect(() => renderTemplate("alertmanager", { text: "hi" })).toThrow('no "alerts" list');
+  test("a body that is not a webhook payload is rejected with a reason naming the value", () => {
+    expect(() => renderTemplate("alertmanager", { text: "hi" })).toThrow('the body is not what alertmanager sends: alerts: expected an "alerts" list, got nothing');
+    expect(() => renderTemplate("grafana", "hi")).toThrow("the body is not what grafana sends: the body: expected a JSON object");
+    const numeric = { alerts: [{ labels: { alertname: "DiskFull", instance: 5 } }] };
+    expect(() => renderTemplate("alertmanager", numeric)).toThrow("alerts.0.labels.instance: expected a string, got 5");
   });
 
   test("long alert lists are cut with a count", () => {

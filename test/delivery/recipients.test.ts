@@ -1,0 +1,69 @@
+// Names → users → keys → chats: each person once, and refusals whose messages stay short
+// however many names a request carries (a body may hold 100,000 of them).
+import { describe, expect, test } from "bun:test";
+import { resolveRecipients } from "../../src/delivery/recipients.ts";
+import type { KeyLookup, KeyRecord } from "../../src/keys/types.ts";
+import { RequestError } from "../../src/lib/errors.ts";
+import { BOT_TOKEN, load, yaml } from "../config/helpers.ts";
+
+const config = load(yaml`
+  bots:
+    main: { token: "${BOT_TOKEN}" }
+  users:
+    ivanov: 48213977
+    petrov: 51928374
+    sidorov: 60011223
+  groups:
+    ops: [ivanov, petrov]
+`);
+
+const keys: KeyLookup = {
+  lookup: (key) => (key === "60011223" ? undefined : ({ key, bot: "main", chatId: Number(key), chatType: "private", username: null, name: null, issuedAt: "2026-11-25T09:00:00.000Z", status: "active" } satisfies KeyRecord)),
+  recordBlocked: async () => {},
+  recordMigrated: async () => {},
+};
+
+const resolve = (names: string[], allow: string[] | null = null) => resolveRecipients({ config, keys, names, allow, clientId: "erp" });
+
+function refusal(fn: () => unknown): { code: string; message: string } {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof RequestError) return { code: error.code, message: error.message };
+    throw error;
+  }
+  throw new Error("expected a RequestError");
+}
+
+test("a person named directly and through a group is reached once", () => {
+  expect(resolve(["ivanov", "ops", "petrov"]).map((recipient) => recipient.user)).toEqual(["ivanov", "petrov"]);
+});
+
+describe("messages about many names stay short", () => {
+  const many = Array.from({ length: 100_000 }, (_, i) => `ivanof${i}`);
+
+  test("unknown names: the first ten are listed, suggestions for the first three", () => {
+    const { code, message } = refusal(() => resolve(["ivanof", "petrof", "sidorof", "opz", ...many]));
+    expect(code).toBe("unknown_recipient");
+    expect(message.match(/did you mean/g)).toHaveLength(3);
+    expect(message).toStartWith('unknown recipient "ivanof"; did you mean "ivanov"?');
+    expect(message).toContain("; and 99994 more; recipients are the users and groups in the config");
+    expect(message.length).toBeLessThan(1000);
+  });
+
+  test("a very long name is cut short", () => {
+    expect(refusal(() => resolve(["x".repeat(1_000_000)])).message.length).toBeLessThan(200);
+  });
+
+  test("names outside the allow list", () => {
+    const { code, message } = refusal(() => resolve(["sidorov"], ["ops"]));
+    expect({ code, message }).toEqual({ code: "forbidden_recipient", message: 'client "erp" may not notify "sidorov"; its allow list is [ops]' });
+  });
+
+  test("a key the key log does not know is named", () => {
+    expect(refusal(() => resolve(["sidorov"]))).toEqual({
+      code: "recipient_unreachable",
+      message: 'key 60011223 of user "sidorov" is not in the key log: the person must send /key to the bot and the admin must put that key in users',
+    });
+  });
+});

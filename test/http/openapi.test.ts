@@ -1,0 +1,106 @@
+// /openapi.json is generated from the schemas requests are checked against and from the
+// error registry, so what it promises is what the checks enforce: probed at every limit.
+import { describe, expect, test } from "bun:test";
+import { ERRORS } from "../../src/http/errors.ts";
+import { parseNotifyFields } from "../../src/http/notify.ts";
+import { buildOpenApi } from "../../src/http/openapi.ts";
+import { checkValue } from "../../src/http/fields.ts";
+import { IdempotencyKey, NotifyRequest } from "../../src/http/schemas.ts";
+import { RequestError } from "../../src/lib/errors.ts";
+
+interface Parameter {
+  name: string;
+  in: string;
+  schema: Record<string, unknown>;
+}
+type Operation = {
+  parameters: Parameter[];
+  requestBody: { content: Record<string, { schema: unknown }> };
+  responses: Record<string, { description: string; content: { "application/json": { schema: unknown } } }>;
+};
+
+// A JSON round trip: what a client downloads, not the objects in memory.
+const doc = JSON.parse(JSON.stringify(buildOpenApi())) as { paths: Record<string, Record<string, Operation>> };
+const notify = doc.paths["/notify"]!.post!;
+const notifyTo = doc.paths["/notify/{to}"]!.post!;
+const property = (name: string) => (notify.requestBody.content["application/json"]!.schema as { properties: Record<string, Record<string, unknown>> }).properties[name]!;
+
+const accepts = (fields: Record<string, unknown>) => {
+  try {
+    parseNotifyFields({ to: "ivanov", text: "x", ...fields });
+    return true;
+  } catch (error) {
+    if (error instanceof RequestError) return false;
+    throw error;
+  }
+};
+
+describe("the notify request", () => {
+  test("every body form and the query string are described by the schema requests are checked against", () => {
+    const schema = JSON.parse(JSON.stringify(NotifyRequest));
+    for (const type of ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"]) expect(notify.requestBody.content[type]!.schema).toEqual(schema);
+    const query = Object.fromEntries(notifyTo.parameters.filter((p) => p.in === "query" && p.name !== "template").map((p) => [p.name, p.schema]));
+    const { to: _to, ...rest } = schema.properties;
+    expect(query).toEqual(rest);
+  });
+
+  test("the documented limits are the enforced ones", () => {
+    const title = property("title").maxLength as number;
+    expect([accepts({ title: "t".repeat(title) }), accepts({ title: "t".repeat(title + 1) })]).toEqual([true, false]);
+    const wait = property("wait") as { minimum: number; maximum: number };
+    expect([accepts({ wait: wait.minimum }), accepts({ wait: wait.maximum }), accepts({ wait: wait.maximum + 0.5 }), accepts({ wait: wait.minimum - 1 })]).toEqual([true, true, false, false]);
+    const topic = property("topic").minimum as number;
+    expect([accepts({ topic }), accepts({ topic: topic - 1 })]).toEqual([true, false]);
+    const formats = (property("format").anyOf as Array<{ const: string }>).map((option) => option.const);
+    expect(formats.map((format) => accepts({ format }))).toEqual(formats.map(() => true));
+    expect(accepts({ format: "markdownv2" })).toBe(false);
+  });
+
+  test("the documented defaults are the applied ones", () => {
+    const { input, wait } = parseNotifyFields({ to: "ivanov", text: "x" });
+    const documented: Record<string, unknown> = { format: property("format").default, silent: property("silent").default, wait: property("wait").default };
+    const applied: Record<string, unknown> = { format: input.format, silent: input.silent, wait };
+    expect(applied).toEqual(documented);
+  });
+
+  test("the Idempotency-Key header's limits are the enforced ones", () => {
+    const header = notify.parameters.find((p) => p.name === "Idempotency-Key")!;
+    const max = header.schema.maxLength as number;
+    const check = (key: string) => {
+      try {
+        checkValue("Idempotency-Key", IdempotencyKey, key);
+        return true;
+      } catch (error) {
+        if (error instanceof RequestError && error.code === header.schema["x-error-code"]) return false;
+        throw error;
+      }
+    };
+    expect([check("k".repeat(max)), check("k".repeat(max + 1)), check("order 42"), check("заказ-42")]).toEqual([true, false, false, false]);
+  });
+});
+
+describe("errors", () => {
+  test("the notify operations list every request error code under its registry status", () => {
+    for (const operation of [notify, notifyTo]) {
+      const listed: Array<[string, number]> = [];
+      for (const [status, response] of Object.entries(operation.responses)) {
+        const schema = response.content["application/json"].schema as { properties: { error?: { properties: { code: { const: string; anyOf?: Array<{ const: string }> } } } } };
+        const code = schema.properties.error?.properties.code;
+        // One code is a plain literal; several are a union of literals.
+        for (const option of code ? (code.anyOf ?? [code]) : []) listed.push([option.const, Number(status)]);
+      }
+      const expected = Object.entries(ERRORS).filter(([code]) => code !== "not_found" && code !== "method_not_allowed");
+      expect(listed.sort()).toEqual(expected.map(([code, entry]): [string, number] => [code, entry.status]).sort());
+    }
+  });
+
+  test("each listed code says what it means and where README explains it", () => {
+    const description = notify.responses["422"]!.description;
+    expect(description).toContain(`\`idempotency_key_reused\`: ${ERRORS.idempotency_key_reused.message} (README ${ERRORS.idempotency_key_reused.doc})`);
+  });
+
+  test("field violations name the code they are answered with", () => {
+    expect(property("to")).toMatchObject({ "x-error-code": "bad_recipient", "x-missing-code": "missing_recipient" });
+    expect(property("wait")).toMatchObject({ "x-error-code": "bad_wait" });
+  });
+});
