@@ -1,0 +1,99 @@
+// The worst inputs a client with a valid token can send, each at about the 1 MiB body
+// limit, through a real `tgsignal serve` (issue: no input may block the event loop for more
+// than ~50 ms). Each shape once stalled the gateway for seconds to minutes: quadratic or
+// cubic text handling. The figure is the answer time of one request, median of 3, with
+// /healthz probed meanwhile (its worst latency shows whether the loop was blocked).
+import { CLIENT_TOKEN, startBenchGateway } from "./_notify-setup.ts";
+import { median, ms, printTable } from "./table.ts";
+
+/** Bodies stay just under the 1 MiB body limit (a 413 would measure nothing). */
+const LIMIT = 1_040_000;
+const RUNS = 3;
+
+interface Shape {
+  name: string;
+  contentType: string;
+  /** The body with about `size` characters of hostile text. */
+  make(size: number): string;
+}
+
+const json = (value: unknown) => JSON.stringify(value);
+const fill = (size: number, unit: string, prefix = "", suffix = "") => prefix + unit.repeat(Math.floor((size - prefix.length - suffix.length) / unit.length)) + suffix;
+const JSON_TYPE = "application/json";
+
+const SHAPES: Shape[] = [
+  { name: "markdown heading, one long run of spaces", contentType: JSON_TYPE, make: (n) => json({ to: "u1", format: "markdown", wait: 0, text: fill(n, " ", "# a", "b") }) },
+  { name: "markdown, many ``` fences", contentType: JSON_TYPE, make: (n) => json({ to: "u1", format: "markdown", wait: 0, text: fill(n, "```\n") }) },
+  { name: "markdown, unclosed ```js fences", contentType: JSON_TYPE, make: (n) => json({ to: "u1", format: "markdown", wait: 0, text: fill(n, "```js\n") }) },
+  { name: "markdown, unclosed inline markers", contentType: JSON_TYPE, make: (n) => json({ to: "u1", format: "markdown", wait: 0, text: fill(n, "**a *b _c ~~d ||e `f [g ") }) },
+  { name: "text, one word, spaces, one word", contentType: JSON_TYPE, make: (n) => json({ to: "u1", wait: 0, text: fill(n, " ", "x", "y") }) },
+  { name: "text, newlines", contentType: JSON_TYPE, make: (n) => json({ to: "u1", wait: 0, text: fill(n, "\n", "x", "y") }) },
+  { name: "html, nested <b>", contentType: JSON_TYPE, make: (n) => json({ to: "u1", format: "html", wait: 0, text: fill(n / 2, "<b>") + "x" + fill(n / 2, "</b>") }) },
+  { name: "html, all '<'", contentType: JSON_TYPE, make: (n) => json({ to: "u1", format: "html", wait: 0, text: fill(n, "<") }) },
+  { name: "form, one field repeated", contentType: "application/x-www-form-urlencoded", make: (n) => "text=x&wait=0&" + fill(n, "to=u1&").slice(0, -1) },
+  { name: "JSON, known names repeated in to", contentType: JSON_TYPE, make: (n) => json({ text: "x", wait: 0, to: Array.from({ length: Math.floor(n / 6) }, (_, i) => `u${i % 50}`) }) },
+  { name: "JSON, unknown names in to", contentType: JSON_TYPE, make: (n) => json({ text: "x", wait: 0, to: Array.from({ length: Math.floor(n / 12) }, (_, i) => `nobody${i}`) }) },
+  { name: "one huge unknown name (did-you-mean)", contentType: JSON_TYPE, make: (n) => json({ text: "x", wait: 0, to: fill(n, "q") }) },
+];
+
+/** The largest body of the shape that fits the limit (JSON escapes make some grow). */
+function bodyOf(shape: Shape): string {
+  let size = LIMIT;
+  let body = shape.make(size);
+  while (body.length > LIMIT) {
+    size = Math.floor(size * (LIMIT / body.length) * 0.999);
+    body = shape.make(size);
+  }
+  return body;
+}
+
+const gateway = await startBenchGateway(50, false);
+const rows = [];
+let worstHealth = 0;
+try {
+  for (const shape of SHAPES) {
+    const times: number[] = [];
+    let status = 0;
+    const body = bodyOf(shape);
+    for (let run = 0; run < RUNS; run++) {
+      const probe = probeHealth(gateway.url);
+      const started = performance.now();
+      const res = await fetch(`${gateway.url}/notify`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${CLIENT_TOKEN}`, "Content-Type": shape.contentType },
+        body,
+      });
+      await res.arrayBuffer();
+      times.push(performance.now() - started);
+      status = res.status;
+      worstHealth = Math.max(worstHealth, await probe.stop());
+    }
+    const time = median(times);
+    rows.push({ figure: `${shape.name} (${(body.length / 1024).toFixed(0)} KiB) → ${status}`, value: ms(time), goal: "≤ 50 ms", ok: time <= 50 });
+  }
+} finally {
+  await gateway.stop();
+}
+rows.push({ figure: "worst /healthz answer while they were handled", value: ms(worstHealth), goal: "≤ 50 ms", ok: worstHealth <= 50 });
+printTable(`hostile inputs at ~1 MiB through a real server (median of ${RUNS}; the time includes the upload and the outbox fsync)`, rows);
+
+/** Asks /healthz every 5 ms until stopped; resolves with the slowest answer. */
+function probeHealth(url: string): { stop(): Promise<number> } {
+  let running = true;
+  let worst = 0;
+  const loop = (async () => {
+    while (running) {
+      const started = performance.now();
+      await (await fetch(`${url}/healthz`)).arrayBuffer();
+      worst = Math.max(worst, performance.now() - started);
+      await Bun.sleep(5);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return worst;
+    },
+  };
+}
