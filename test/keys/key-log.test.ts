@@ -105,6 +105,35 @@ test("records are checked, not just parsed", () => {
   expect(decodeKeyRecord(issued("11111111"))).toEqual(issued("11111111"));
 });
 
+test("every field the store and its readers use is checked; a record without its time is damage, whatever its type", () => {
+  const { at: _at, ...noTime } = issued("11111111");
+  expect(decodeKeyRecord(noTime)).toContain('"at"');
+  expect(decodeKeyRecord({ type: "revoked", key: "11111111", by: "user" })).toContain('"at"');
+  expect(decodeKeyRecord({ type: "blocked", key: "11111111", reason: "gone", at: 5 })).toContain('"at"');
+  expect(decodeKeyRecord({ type: "migrated", key: "11111111", chat_id: 2, from_chat_id: 1 })).toContain('"at"');
+  expect(decodeKeyRecord({ ...issued("11111111"), chat_id: 1.5 })).toContain("chat_id");
+  expect(decodeKeyRecord({ ...issued("11111111"), chat_id: "1" })).toContain("chat_id");
+  expect(decodeKeyRecord({ type: "migrated", key: "11111111", chat_id: 2 ** 60, at: "t" })).toContain("chat_id");
+  expect(decodeKeyRecord({ ...issued("11111111"), chat_type: "bot" })).toContain("chat_type");
+  expect(decodeKeyRecord({ ...issued("11111111"), username: 7 })).toContain("username");
+  expect(decodeKeyRecord({ ...issued("11111111"), name: { first: "x" } })).toContain("name");
+  // A hand edit may leave these out: read as "private", null, null.
+  const minimal = { type: "issued", key: "11111111", bot: "main", chat_id: 1, at: "2026-11-25T10:00:00.000Z" };
+  expect(decodeKeyRecord(minimal)).toEqual(minimal as KeyLogRecord);
+});
+
+test("a hand-written last record without its time stops the start with its line; it is not cut off as if torn", async () => {
+  const text = line(issued("11111111")) + '{"type":"issued","key":"22222222","bot":"main","chat_id":2}\n';
+  await writeFile(path, text);
+  for (const repairTail of [true, false]) {
+    const error = await open(repairTail).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StateError);
+    expect((error as Error).message).toContain(`${path}:2: damaged record (missing or bad "at"`);
+  }
+  expect(await readFile(path, "utf8")).toBe(text);
+  expect((await repairKeyLog(bunPlatform, path)).moved).toEqual([{ line: 2, reason: 'missing or bad "at" (when it happened)' }]);
+});
+
 test("a multi-megabyte log replays whole", async () => {
   const lines: string[] = [];
   for (let i = 0; i < 40_000; i++) lines.push(line(issued(String(10_000_000 + i), i)));
