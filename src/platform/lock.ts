@@ -74,7 +74,7 @@ async function takeLock(dataDir: string): Promise<DataDirLock> {
  * The private file is removed whatever happens (a full disk fails the write).
  */
 async function createLockFile(path: string): Promise<void> {
-  const tmp = lockTempPath(path, process.pid);
+  const tmp = `${path}.${process.pid}.tmp`;
   try {
     await writePid(tmp, "w");
     const linked = await link(tmp, path).then(
@@ -89,10 +89,6 @@ async function createLockFile(path: string): Promise<void> {
     await rm(tmp, { force: true });
   }
   await writePid(path, "wx");
-}
-
-function lockTempPath(path: string, pid: number): string {
-  return `${path}.${pid}.tmp`;
 }
 
 /**
