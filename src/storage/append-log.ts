@@ -114,6 +114,12 @@ function damageError(path: string, at: { line: number; reason: string }, context
   );
 }
 
+/** A full disk as the one StorageFullError (HTTP 507, exit 3); any other error as it is. */
+export function toStorageError(path: string, error: unknown): unknown {
+  const noSpace = noSpaceCode(error);
+  return noSpace ? new StorageFullError(path, noSpace) : error;
+}
+
 export interface AppendLogOptions {
   platform: Platform;
   path: string;
@@ -238,8 +244,7 @@ export class AppendLog<W> {
         this.#cutBackDue = true;
         await this.#cutBack().catch(() => {});
       }
-      const noSpace = noSpaceCode(error);
-      throw noSpace ? new StorageFullError(this.path, noSpace) : error;
+      throw toStorageError(this.path, error);
     }
     this.#size += bytes.length;
     this.#needsNewline = false;

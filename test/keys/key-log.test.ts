@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { decodeKeyRecord, type KeyLogRecord } from "../../src/keys/key-log.ts";
 import { KeyRegistry } from "../../src/keys/registry.ts";
 import { repairKeyLog } from "../../src/keys/repair.ts";
-import { StateError } from "../../src/lib/errors.ts";
+import { StateError, StorageFullError } from "../../src/lib/errors.ts";
 import { bunPlatform } from "../../src/platform/bun.ts";
 
 let dir: string;
@@ -156,6 +156,15 @@ test("repair moves damaged lines to keys.log.damaged and keeps every good record
   );
   expect(await readFile(path, "utf8")).toBe(line(issued("11111111")) + line(issued("22222222")));
   expect((await open()).registry.size).toBe(2);
+});
+
+test("repair on a full disk is a StorageFullError and leaves keys.log as it was", async () => {
+  const text = line(issued("11111111")) + "garbage\n" + line(issued("22222222"));
+  await writeFile(path, text);
+  const full = { ...bunPlatform, writeFileAtomic: () => Promise.reject(Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" })) };
+  const error = await repairKeyLog(full, path).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(StorageFullError);
+  expect(await readFile(path, "utf8")).toBe(text);
 });
 
 test("repair of a sound log changes nothing", async () => {
