@@ -41,16 +41,20 @@ async function listKeys(ctx: CliContext, config: Config, json: boolean): Promise
     repairTail: false,
     onWarning: (message) => ctx.printError(`warning: ${message}`),
   });
-  const rows = sortForAdmin(registry.list(), config.keyOwners);
-  if (json) {
-    ctx.print(JSON.stringify(rows.map((record) => toJson(record, config.keyOwners.get(record.key) ?? null)), null, 2));
-  } else {
-    ctx.print(renderTable(rows, config.keyOwners));
+  try {
+    const rows = sortForAdmin(registry.list(), config.keyOwners);
+    if (json) {
+      ctx.print(JSON.stringify(rows.map((record) => toJson(record, config.keyOwners.get(record.key) ?? null)), null, 2));
+    } else {
+      ctx.print(renderTable(rows, config.keyOwners));
+    }
+    for (const [key, user] of config.keyOwners) {
+      if (!registry.lookup(key)) ctx.printError(`warning: users.${user}: key ${key} is not in ${join(config.dataDir, KEY_LOG_FILE)}`);
+    }
+    return EXIT.ok;
+  } finally {
+    await registry.close();
   }
-  for (const [key, user] of config.keyOwners) {
-    if (!registry.lookup(key)) ctx.printError(`warning: users.${user}: key ${key} is not in ${join(config.dataDir, KEY_LOG_FILE)}`);
-  }
-  return EXIT.ok;
 }
 
 /** Active unassigned keys first, then assigned ones, then blocked and revoked; newest first within. */
@@ -76,19 +80,35 @@ function toJson(record: KeyRecord, user: string | null) {
 
 export function renderTable(records: KeyRecord[], owners: ReadonlyMap<string, string>): string {
   const header = ["KEY", "BOT", "CHAT", "WHO ASKED", "WHEN", "STATUS", "USER"];
-  const rows = records.map((record) => [
-    record.key,
-    record.bot,
-    `${record.chatId}${record.chatType === "private" ? "" : ` (${record.chatType})`}`,
-    [record.name, record.username ? `@${record.username}` : null].filter(Boolean).join(" ") || "-",
-    record.issuedAt.slice(0, 16).replace("T", " "),
-    record.status,
-    owners.get(record.key) ?? "UNASSIGNED",
-  ]);
+  const rows = records.map((record) =>
+    [
+      record.key,
+      record.bot,
+      `${record.chatId}${record.chatType === "private" ? "" : ` (${record.chatType})`}`,
+      [record.name, record.username ? `@${record.username}` : null].filter(Boolean).join(" ") || "-",
+      record.issuedAt.slice(0, 16).replace("T", " "),
+      record.status,
+      owners.get(record.key) ?? "UNASSIGNED",
+    ].map(stripTerminalControls),
+  );
   if (rows.length === 0) return "no keys issued yet: people get one by writing /key to the bot";
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   const format = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd();
   return [format(header), ...rows.map(format)].join("\n");
+}
+
+/**
+ * Telegram names are chosen by strangers, and keys.log may be edited by hand: an escape
+ * sequence in a name could recolour, retitle or clear the admin's terminal, or hide rows.
+ * Removes ANSI sequences (CSI `ESC [ ... final`, OSC `ESC ] ... BEL or ESC \`, and `ESC`
+ * with the character after it), C0 and C1 control characters, DEL, and the bidi controls
+ * that reorder the text after them. Linear: no quantified part can match the same text two
+ * ways, and every part after ESC is optional, so a match never backtracks.
+ */
+const TERMINAL_CONTROLS = /\x1b(?:\[[0-?]*[ -/]*[@-~]?|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[^[\]]?)|[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+
+export function stripTerminalControls(text: string): string {
+  return text.replace(TERMINAL_CONTROLS, "");
 }
 
 /**

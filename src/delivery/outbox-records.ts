@@ -70,16 +70,84 @@ function encodeRecipient(recipient: RecipientState): RecipientLine {
   return line;
 }
 
-/** A parsed line as a record, or why it is not a complete, well-formed one. */
+/**
+ * A parsed line as a record, or why it is not a complete, well-formed one. Every field the
+ * outbox and the worker later rely on is checked here, so a hand-edited or damaged line
+ * (`"recipients":[null]`) is reported with its line number, never a TypeError at start.
+ */
 export const decodeOutboxRecord: LineDecoder<OutboxRecord> = (value) => {
-  if (!value || typeof value !== "object") return "not a JSON object";
-  const record = value as Record<string, unknown>;
-  if (record.t === "n" && typeof record.id === "string" && Array.isArray(record.recipients)) return { t: "n", state: decodeNotification(record as unknown as NotificationLine) };
-  if (typeof record.id !== "string" || typeof record.r !== "number") return 'missing "id" or "r"';
-  if (record.t === "sent" && typeof record.p === "number" && Array.isArray(record.mids)) return record as unknown as OutboxRecord;
-  if (record.t === "failed" && typeof record.reason === "string") return record as unknown as OutboxRecord;
+  if (!isObject(value)) return "not a JSON object";
+  if (value.t === "n") {
+    const problem = checkNotification(value);
+    return problem ?? { t: "n", state: decodeNotification(value as unknown as NotificationLine) };
+  }
+  if (typeof value.id !== "string" || !isCount(value.r)) return 'missing or bad "id" or "r"';
+  if (!isTime(value.at)) return 'missing or bad "at"';
+  if (value.t === "sent") {
+    if (!isCount(value.p) || !isIdList(value.mids)) return 'sent record without "p"/"mids"';
+    if (!optional(value.chat, Number.isSafeInteger) || !optional(value.warn, isText)) return 'bad "chat" or "warn"';
+    return value as unknown as OutboxRecord;
+  }
+  if (value.t === "failed") return typeof value.reason === "string" ? (value as unknown as OutboxRecord) : 'failed record without "reason"';
   return `not a notification, "sent" or "failed" record`;
 };
+
+/** Why a notification line cannot be used, or undefined when it can. */
+function checkNotification(line: Record<string, unknown>): string | undefined {
+  if (typeof line.id !== "string" || !isTime(line.at) || typeof line.client !== "string") return 'notification without "id", "at" or "client"';
+  if (!isCount(line.part_count)) return 'missing or bad "part_count"';
+  if (!optional(line.idempotency_key, isText) || !optional(line.fingerprint, isText)) return 'bad "idempotency_key" or "fingerprint"';
+  if (!optional(line.silent, (v) => typeof v === "boolean") || !optional(line.topic, Number.isSafeInteger)) return 'bad "silent" or "topic"';
+  if (!optional(line.parts, (v) => Array.isArray(v) && v.every(isText))) return '"parts" must be a list of texts';
+  if (!Array.isArray(line.recipients)) return 'missing or bad "recipients"';
+  for (let index = 0; index < line.recipients.length; index++) {
+    const problem = checkRecipient(line.recipients[index], line.part_count);
+    if (problem) return `recipient ${index}: ${problem}`;
+  }
+  // A queued recipient is sent parts[next..]: they must all be there.
+  const queued = line.recipients.some((recipient) => (recipient as RecipientLine).status === "queued");
+  if (queued && (!Array.isArray(line.parts) || line.parts.length !== line.part_count)) return 'queued, but "parts" does not hold "part_count" texts';
+  return undefined;
+}
+
+function checkRecipient(recipient: unknown, partCount: number): string | undefined {
+  if (!isObject(recipient)) return "not a JSON object";
+  if (!isText(recipient.user) || !isText(recipient.key) || !isText(recipient.bot)) return 'missing "user", "key" or "bot"';
+  if (!Number.isSafeInteger(recipient.chat_id)) return 'missing or bad "chat_id"';
+  if (!STATUSES.has(recipient.status)) return 'bad "status"';
+  if (!isCount(recipient.next) || recipient.next > partCount) return 'bad "next"';
+  if (!isIdList(recipient.message_ids)) return 'bad "message_ids"';
+  if (!optional(recipient.attempts, isCount) || !optional(recipient.done_at, isTime)) return 'bad "attempts" or "done_at"';
+  if (!optional(recipient.reason, isText) || !optional(recipient.warning, isText)) return 'bad "reason" or "warning"';
+  return undefined;
+}
+
+const STATUSES: ReadonlySet<unknown> = new Set<RecipientStatus>(["queued", "delivered", "failed"]);
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isText(value: unknown): value is string {
+  return typeof value === "string";
+}
+
+function isCount(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+function isTime(value: unknown): value is number {
+  return typeof value === "number" && Number.isFinite(value);
+}
+
+function isIdList(value: unknown): value is number[] {
+  return Array.isArray(value) && value.every((id) => Number.isSafeInteger(id));
+}
+
+/** Absent, or present and passing `check`. */
+function optional(value: unknown, check: (value: unknown) => boolean): boolean {
+  return value === undefined || check(value);
+}
 
 function decodeNotification(line: NotificationLine): NotificationState {
   const state: NotificationState = {

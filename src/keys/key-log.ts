@@ -21,25 +21,44 @@ export const KEY_LOG_DAMAGED = {
     "and keeps the rest), or edit the file and delete or correct that line.",
 };
 
+const CHAT_TYPES: ReadonlySet<unknown> = new Set(["private", "group", "supergroup", "channel"]);
+
 /**
- * Checks what replay relies on: a valid key, and a bot and chat for the records that set
- * one. Other fields are taken as written (a hand edit may leave out username or name).
+ * Checks every field the key store and its readers rely on; a record that lacks one is
+ * damage (its line is named, and `keys repair` moves it aside), never a crash later.
+ * `at` is required on every record: the log is the history of each key, and a time
+ * invented at replay (now, or the epoch) would put a false date in `tgsignal keys` and
+ * GET /keys. chat_type, username and name may be left out by a hand edit (read as
+ * "private", null, null), but if present they must have their type.
  */
 export const decodeKeyRecord: LineDecoder<KeyLogRecord> = (value) => {
   if (typeof value !== "object" || value === null) return "not a JSON object";
   const record = value as Record<string, unknown>;
   if (!isKey(record.key)) return 'missing or bad "key"';
+  const problem = checkFields(record);
+  if (problem) return problem;
+  if (typeof record.at !== "string") return 'missing or bad "at" (when it happened)';
+  return value as KeyLogRecord;
+};
+
+/** What is wrong with the fields of the record's type, if anything. */
+function checkFields(record: Record<string, unknown>): string | undefined {
   switch (record.type) {
     case "issued":
-      if (typeof record.bot !== "string" || typeof record.chat_id !== "number") return 'issued record without "bot"/"chat_id"';
-      return value as KeyLogRecord;
+      if (typeof record.bot !== "string" || !Number.isSafeInteger(record.chat_id)) return 'issued record without "bot"/"chat_id"';
+      if (record.chat_type !== undefined && !CHAT_TYPES.has(record.chat_type)) return 'bad "chat_type"';
+      if (!isOptionalText(record.username) || !isOptionalText(record.name)) return '"username" and "name" must be text or null';
+      return undefined;
     case "migrated":
-      if (typeof record.chat_id !== "number") return 'migrated record without "chat_id"';
-      return value as KeyLogRecord;
+      return Number.isSafeInteger(record.chat_id) ? undefined : 'migrated record without "chat_id"';
     case "revoked":
     case "blocked":
-      return value as KeyLogRecord;
+      return undefined;
     default:
       return `unknown type ${JSON.stringify(record.type)}`;
   }
-};
+}
+
+function isOptionalText(value: unknown): boolean {
+  return value === undefined || value === null || typeof value === "string";
+}

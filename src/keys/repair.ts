@@ -1,7 +1,7 @@
 // `tgsignal keys repair`: keeps every good record of keys.log and moves damaged lines
 // (with their line numbers) to keys.log.damaged, so nothing is thrown away unseen.
 import type { Platform } from "../platform/platform.ts";
-import { replayLog } from "../storage/append-log.ts";
+import { replayLog, toStorageError } from "../storage/append-log.ts";
 import { decodeKeyRecord } from "./key-log.ts";
 
 export interface RepairResult {
@@ -28,13 +28,17 @@ export async function repairKeyLog(platform: Platform, path: string, now: () => 
   const damagedFile = `${path}.damaged`;
   if (moved.length === 0) return { kept: good.length, moved, damagedFile };
   // The damaged lines are on disk before the log is rewritten: a crash in between loses nothing.
-  const damaged = await platform.openAppend(damagedFile);
   try {
-    await damaged.write(bad.join(""));
-    await damaged.sync();
-  } finally {
-    await damaged.close();
+    const damaged = await platform.openAppend(damagedFile);
+    try {
+      await damaged.write(bad.join(""));
+      await damaged.sync();
+    } finally {
+      await damaged.close();
+    }
+    await platform.writeFileAtomic(path, good.join(""));
+  } catch (error) {
+    throw toStorageError(path, error);
   }
-  await platform.writeFileAtomic(path, good.join(""));
   return { kept: good.length, moved, damagedFile };
 }

@@ -74,6 +74,24 @@ export class NetworkError extends AppError {
 /** Something on disk is wrong (damaged log, lock held). */
 export class StateError extends AppError {}
 
+/**
+ * No space left where state is written: the disk is full (ENOSPC) or the user's quota is
+ * used up (EDQUOT). The write was cut back, so nothing half-written stays. HTTP 507
+ * storage_full (RFC 4918: Insufficient Storage); exit 3 like any data dir problem.
+ */
+export class StorageFullError extends StateError {
+  override readonly status = 507;
+  constructor(readonly path: string, errno: string) {
+    super("storage_full", `no space left for ${path} (${errno}); nothing was written. Free space on that disk (or raise the quota), then retry`);
+  }
+}
+
+/** The errno codes of a full disk or a used-up quota. */
+export function noSpaceCode(error: unknown): "ENOSPC" | "EDQUOT" | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "ENOSPC" || code === "EDQUOT" ? code : undefined;
+}
+
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -2,10 +2,13 @@
 // tells it (Linux /proc), the owner's start time. A lock left by a dead process (crash,
 // kill -9) is taken over; so is one whose pid now belongs to another process (pids are
 // recycled: after a reboot or a container restart, pid 1 is alive but is not us). A live
-// owner stops the second instance.
-import { link, mkdir, open, readFile, rm } from "node:fs/promises";
+// owner stops the second instance. Taking the lock also removes temp files that failed or
+// killed writers left behind, and a disk too full for the lock's few bytes is a
+// StorageFullError (exit 3), never a half-written lock.
+import { link, mkdir, open, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { StateError } from "../lib/errors.ts";
+import { noSpaceCode, StateError, StorageFullError } from "../lib/errors.ts";
+import { atomicTempPid } from "./node-fs.ts";
 
 export interface DataDirLock {
   readonly path: string;
@@ -13,21 +16,30 @@ export interface DataDirLock {
 }
 
 export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
+  let lock: DataDirLock;
   try {
-    return await takeLock(dataDir);
+    // First, so that space taken by a dead writer's temp file is free for the lock itself.
+    await removeStaleTempFiles(dataDir, false);
+    lock = await takeLock(dataDir);
   } catch (error) {
     if (error instanceof StateError) throw error;
+    const noSpace = noSpaceCode(error);
+    if (noSpace) throw new StorageFullError(join(dataDir, LOCK_FILE), noSpace);
     // Read-only, foreign-owned or not a directory: a person must fix it (exit 3, no restart loop).
     throw new StateError(
       "data_dir_unusable",
       `cannot use data dir ${dataDir}: ${(error as Error).message}; set data_dir in the config to a directory this user may write`,
     );
   }
+  await removeStaleTempFiles(dataDir, true);
+  return lock;
 }
+
+const LOCK_FILE = "tgsignal.lock";
 
 async function takeLock(dataDir: string): Promise<DataDirLock> {
   await mkdir(dataDir, { recursive: true });
-  const path = join(dataDir, "tgsignal.lock");
+  const path = join(dataDir, LOCK_FILE);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       await createLockFile(path);
@@ -59,31 +71,68 @@ async function takeLock(dataDir: string): Promise<DataDirLock> {
  * hard-linked into place (fails with EEXIST if taken). Creating it empty and writing the
  * pid after left a moment where a second process read no pid, took it for stale and
  * removed it: two owners. Filesystems without hard links fall back to create-then-write.
+ * The private file is removed whatever happens (a full disk fails the write).
  */
 async function createLockFile(path: string): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
-  await writePid(tmp, "w");
   try {
-    await link(tmp, path);
-    return;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") throw error;
+    await writePid(tmp, "w");
+    const linked = await link(tmp, path).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === "EEXIST") throw error;
+        return false;
+      },
+    );
+    if (linked) return;
   } finally {
     await rm(tmp, { force: true });
   }
   await writePid(path, "wx");
 }
 
-/** Writes our pid and start time and fsyncs them; "wx" fails with EEXIST when the file exists. */
+/**
+ * Writes our pid and start time and fsyncs them; "wx" fails with EEXIST when the file
+ * exists. A file this call created but could not fill (disk full) is removed: a half
+ * lock would look stale to the next start, but it still takes the space.
+ */
 async function writePid(path: string, flags: "w" | "wx"): Promise<void> {
   const started = await startTimeOf(process.pid);
   const handle = await open(path, flags);
   try {
     await handle.writeFile(`${process.pid}\n${started === undefined ? "" : `started ${started}\n`}`);
     await handle.sync();
-  } finally {
-    await handle.close();
+  } catch (error) {
+    await handle.close().catch(() => {});
+    await rm(path, { force: true });
+    throw error;
   }
+  await handle.close();
+}
+
+/**
+ * Removes temp files that failed or killed writers left in the data dir and its
+ * subdirectories (offsets/): writeFileAtomic's `.NAME.PID.N.tmp` and the lock's
+ * `tgsignal.lock.PID.tmp`, when no live process has that pid, or, once we hold the lock,
+ * when it is our own pid (a previous run's: pid 1 in every container start). A live
+ * other pid may be a tgsignal writing right now (or starting): its files stay. Our exact
+ * names only; best effort, since a leftover costs space, not correctness.
+ */
+async function removeStaleTempFiles(dataDir: string, locked: boolean): Promise<void> {
+  const entries = await readdir(dataDir, { withFileTypes: true }).catch(() => []);
+  const dirs = [dataDir, ...entries.filter((entry) => entry.isDirectory()).map((entry) => join(dataDir, entry.name))];
+  for (const dir of dirs) {
+    const names = dir === dataDir ? entries.map((entry) => entry.name) : await readdir(dir).catch(() => []);
+    for (const name of names) {
+      const pid = atomicTempPid(name) ?? (dir === dataDir ? lockTempPid(name) : undefined);
+      if (pid !== undefined && ((locked && pid === process.pid) || !isAlive(pid))) await rm(join(dir, name), { force: true }).catch(() => {});
+    }
+  }
+}
+
+function lockTempPid(name: string): number | undefined {
+  const pid = /^tgsignal\.lock\.(\d+)\.tmp$/.exec(name)?.[1];
+  return pid === undefined ? undefined : Number(pid);
 }
 
 interface LockOwner {
@@ -125,6 +174,8 @@ async function startTimeOf(pid: number): Promise<string | undefined> {
 }
 
 function isAlive(pid: number): boolean {
+  // kill() refuses pids beyond 32 bits with a TypeError: no such process can exist.
+  if (!Number.isSafeInteger(pid) || pid <= 0 || pid > 0x7fffffff) return false;
   try {
     process.kill(pid, 0);
     return true;

@@ -26,21 +26,34 @@ export async function openAppendFile(path: string): Promise<AppendFile> {
 
 let tmpCounter = 0;
 
+/** `.NAME.PID.N.tmp` beside NAME: hidden, and unique per process and write. */
+const ATOMIC_TEMP = /^\..+\.(\d+)\.\d+\.tmp$/;
+
+/** The writer's pid if `name` is a temp file of writeFileAtomic (to remove ones a crash left). */
+export function atomicTempPid(name: string): number | undefined {
+  const pid = ATOMIC_TEMP.exec(name)?.[1];
+  return pid === undefined ? undefined : Number(pid);
+}
+
+/**
+ * A failure at any step (disk full while writing, fsync, rename) removes the temp file:
+ * each failed attempt would otherwise leave one behind, taking the space that is short.
+ */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${++tmpCounter}.tmp`);
-  const handle = await open(tmp, "w");
   try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    const handle = await open(tmp, "w");
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(tmp, path);
   } catch (error) {
-    await rm(tmp, { force: true });
+    await rm(tmp, { force: true }).catch(() => {});
     throw error;
   }
   // fsync the directory so the rename itself survives a power loss.

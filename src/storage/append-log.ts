@@ -6,10 +6,12 @@
 //     last complete record. Its callers were told it failed, so it must not come back at
 //     replay, and a half line must never sit in the middle where later appends bury it.
 //   - Replay: a torn last line (a crash mid-append) is cut off with a warning; a damaged
-//     line followed by good ones stops the start, naming file:line.
+//     line followed by good ones, or a whole line that is no record, stops the start,
+//     naming file:line.
+//   - A full disk (ENOSPC, EDQUOT) is one StorageFullError, whatever call ran out.
 //   - Compaction: the file is replaced by a snapshot (temp file + fsync + rename) at a
 //     batch boundary; if that fails, the old file stays and appending carries on.
-import { StateError } from "../lib/errors.ts";
+import { noSpaceCode, StateError, StorageFullError } from "../lib/errors.ts";
 import type { AppendFile, Platform } from "../platform/platform.ts";
 
 /** A parsed JSON line as a record, or a short reason why it is not one. */
@@ -38,10 +40,15 @@ export interface Replayed {
 const NEWLINE = 10;
 const DEFAULT_FIX = "stop tgsignal, back the file up, fix or delete that line, and start again.";
 
+const NOT_JSON = "not valid JSON";
+
 /**
  * Reads the log and hands each record to `onRecord`, in order; blank lines are skipped.
- * A bad last line is a torn append (the process died mid-write): cut off with a warning.
- * A bad line followed by good ones is damage: a StateError naming file:line, never a skip.
+ * An unparsable last line is a torn append (the process died mid-write): cut off with a
+ * warning. An unparsable line followed by good ones is damage: a StateError naming
+ * file:line, never a skip. So is a line of valid JSON that the decoder refuses, even the
+ * last: a cut JSON object never parses, so that line was written whole, by hand or by a
+ * bug, and cutting it would silently drop what someone meant to keep.
  */
 export async function replayLog<T extends object>(platform: Platform, path: string, options: ReplayOptions<T>): Promise<Replayed> {
   const bytes = await readIfExists(platform, path);
@@ -54,11 +61,15 @@ export async function replayLog<T extends object>(platform: Platform, path: stri
     if (text.trim() === "") continue;
     const record = decodeLine(text, options.decode);
     if (typeof record === "string") {
-      if (options.onDamaged) options.onDamaged(index + 1, record, text);
-      else damaged ??= { line: index + 1, reason: record };
+      if (options.onDamaged) {
+        options.onDamaged(index + 1, record, text);
+        continue;
+      }
+      damaged ??= { line: index + 1, reason: record };
+      if (record !== NOT_JSON) throw damageError(path, damaged, "", options.damaged);
       continue;
     }
-    if (damaged) throw damageError(path, damaged.line, damaged.reason, options.damaged);
+    if (damaged) throw damageError(path, damaged, " followed by good ones", options.damaged);
     options.onRecord(record, index + 1, text);
     records++;
   }
@@ -74,7 +85,7 @@ function decodeLine<T extends object>(text: string, decode: LineDecoder<T>): T |
   try {
     value = JSON.parse(text);
   } catch {
-    return "not valid JSON";
+    return NOT_JSON;
   }
   return decode(value);
 }
@@ -95,12 +106,18 @@ function lineStart(bytes: Uint8Array, line: number): number {
   return offset;
 }
 
-function damageError(path: string, line: number, reason: string, damaged: ReplayOptions<object>["damaged"]): StateError {
+function damageError(path: string, at: { line: number; reason: string }, context: string, damaged: ReplayOptions<object>["damaged"]): StateError {
   return new StateError(
     damaged?.code ?? "log_damaged",
-    `${path}:${line}: damaged record (${reason}) followed by good ones; not starting, so no record is silently lost. ` +
+    `${path}:${at.line}: damaged record (${at.reason})${context}; not starting, so no record is silently lost. ` +
       `Fix: ${damaged?.fix ?? DEFAULT_FIX}`,
   );
+}
+
+/** A full disk as the one StorageFullError (HTTP 507, exit 3); any other error as it is. */
+export function toStorageError(path: string, error: unknown): unknown {
+  const noSpace = noSpaceCode(error);
+  return noSpace ? new StorageFullError(path, noSpace) : error;
 }
 
 export interface AppendLogOptions {
@@ -209,20 +226,25 @@ export class AppendLog<W> {
     }
   }
 
-  /** One write and one fsync for the whole batch; on failure the file is cut back. */
+  /**
+   * One write and one fsync for the whole batch; on failure the file is cut back. A full
+   * disk becomes one StorageFullError (HTTP 507), whichever call ran out of space.
+   */
   async #write(lines: string[]): Promise<void> {
     if (lines.length === 0) return;
     if (this.#cutBackDue) await this.#cutBack();
     const bytes = encoder.encode((this.#needsNewline ? "\n" : "") + lines.join("\n") + "\n");
-    this.#file ??= await this.#platform.openAppend(this.path);
     try {
+      this.#file ??= await this.#platform.openAppend(this.path);
       await this.#file.write(bytes);
       await this.#file.sync();
     } catch (error) {
-      this.#cutBackDue = true;
-      // If this fails too, the next write tries again before appending anything.
-      await this.#cutBack().catch(() => {});
-      throw error;
+      // If the cut-back fails too, the next write tries again before appending anything.
+      if (this.#file) {
+        this.#cutBackDue = true;
+        await this.#cutBack().catch(() => {});
+      }
+      throw toStorageError(this.path, error);
     }
     this.#size += bytes.length;
     this.#needsNewline = false;

@@ -13,6 +13,8 @@ export interface SpyPlatform extends Platform {
   syncs(): number;
   /** The next this-many fsyncs fail with EIO (after the real fsync ran). */
   failSyncs: number;
+  /** The next write puts only this many bytes in the file, then fails with ENOSPC (a disk filling up). */
+  fullAfter: number | undefined;
 }
 
 /** The real Bun platform; openAppend returns the real file wrapped to record writes and fsyncs. */
@@ -22,11 +24,19 @@ export function spyPlatform(): SpyPlatform {
     ...bunPlatform,
     events,
     failSyncs: 0,
+    fullAfter: undefined,
     syncs: () => events.filter((event) => event === "sync").length,
     async openAppend(path: string): Promise<AppendFile> {
       const file = await bunPlatform.openAppend(path);
       return {
         async write(data) {
+          const room = spy.fullAfter;
+          spy.fullAfter = undefined;
+          if (room !== undefined) {
+            const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+            await file.write(bytes.subarray(0, room));
+            throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+          }
           await file.write(data);
           events.push("write");
         },

@@ -4,9 +4,9 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { encodeNotification } from "../../src/delivery/outbox-records.ts";
+import { decodeOutboxRecord, encodeNotification } from "../../src/delivery/outbox-records.ts";
 import { Outbox, RETENTION_MS } from "../../src/delivery/outbox.ts";
-import { StateError } from "../../src/lib/errors.ts";
+import { StateError, StorageFullError } from "../../src/lib/errors.ts";
 import { createMemoryLogger } from "../../src/lib/log.ts";
 import { FakeClock } from "../fakes/fake-clock.ts";
 import { notification, recipient, spyPlatform, tempDir, type SpyPlatform } from "./outbox-fixtures.ts";
@@ -78,6 +78,22 @@ describe("accepting", () => {
     const reopened = await reopen();
     expect(reopened.get(state.id)).toBeUndefined();
     expect(reopened.pending().map((pending) => pending.id)).toEqual([retry.id]);
+  });
+
+  test("an accept on a full disk is a StorageFullError (507 storage_full); the half-written record is cut back and forgotten", async () => {
+    const box = await open();
+    const kept = notification(clock.now(), { parts: ["before the disk filled"] });
+    await box.accept(kept);
+    const before = await readFile(logPath(), "utf8");
+    const state = notification(clock.now(), { parts: ["x".repeat(10_000)], idempotencyKey: "full" });
+    platform.fullAfter = 4096;
+    const error = await box.accept(state).catch((failure: unknown) => failure);
+    expect(error).toBeInstanceOf(StorageFullError);
+    expect(error).toMatchObject({ code: "storage_full", status: 507 });
+    expect(await readFile(logPath(), "utf8")).toBe(before);
+    expect(box.get(state.id)).toBeUndefined();
+    expect(box.findByIdempotencyKey("erp", "full")).toBeUndefined();
+    expect((await reopen()).pending().map((pending) => pending.id)).toEqual([kept.id]);
   });
 
   test("with the disk full at start the compaction fails, but the outbox opens on the replayed file and appends", async () => {
@@ -152,6 +168,74 @@ describe("replay", () => {
     expect((error as StateError).code).toBe("outbox_damaged");
     expect((error as StateError).message).toContain(`${logPath()}:2:`);
     expect(await readFile(logPath(), "utf8")).toBe(text);
+  });
+});
+
+describe("what replay checks", () => {
+  const good = () => encodeNotification(notification(clock.now(), { parts: ["one", "two"] }), true);
+  type Line = ReturnType<typeof good>;
+  const withRecipient = (change: Record<string, unknown>) => (line: Line) => ({ ...line, recipients: [{ ...line.recipients[0]!, ...change }] });
+  const damaged: Array<[string, (line: Line) => unknown]> = [
+    ["recipient 0: not a JSON object", (line) => ({ ...line, recipients: [null] })],
+    ["recipient 0: not a JSON object", (line) => ({ ...line, recipients: [[1]] })],
+    ['recipient 0: missing "user", "key" or "bot"', withRecipient({ bot: undefined })],
+    ['recipient 0: missing or bad "chat_id"', withRecipient({ chat_id: "5001" })],
+    ['recipient 0: bad "status"', withRecipient({ status: "sent" })],
+    ['recipient 0: bad "next"', withRecipient({ next: 3 })],
+    ['recipient 0: bad "next"', withRecipient({ next: -1 })],
+    ['recipient 0: bad "message_ids"', withRecipient({ message_ids: ["7"] })],
+    ['recipient 0: bad "attempts" or "done_at"', withRecipient({ attempts: "2" })],
+    ['recipient 0: bad "reason" or "warning"', withRecipient({ reason: 5 })],
+    ['missing or bad "recipients"', (line) => ({ ...line, recipients: { 0: line.recipients[0] } })],
+    ['missing or bad "part_count"', (line) => ({ ...line, part_count: "2" })],
+    ['notification without "id", "at" or "client"', (line) => ({ ...line, at: "yesterday" })],
+    ['"parts" must be a list of texts', (line) => ({ ...line, parts: ["one", 2] })],
+    ['queued, but "parts" does not hold "part_count" texts', (line) => ({ ...line, parts: undefined })],
+    ['queued, but "parts" does not hold "part_count" texts', (line) => ({ ...line, parts: ["one"] })],
+    ['bad "silent" or "topic"', (line) => ({ ...line, topic: 1.5 })],
+    ['bad "idempotency_key" or "fingerprint"', (line) => ({ ...line, idempotency_key: 42 })],
+    ['sent record without "p"/"mids"', (line) => ({ t: "sent", id: line.id, r: 0, p: 0, mids: [null], at: 1 })],
+    ['missing or bad "id" or "r"', (line) => ({ t: "sent", id: line.id, r: -1, p: 0, mids: [1], at: 1 })],
+    ['missing or bad "at"', (line) => ({ t: "failed", id: line.id, r: 0, reason: "x" })],
+    ['failed record without "reason"', (line) => ({ t: "failed", id: line.id, r: 0, at: 1 })],
+  ];
+
+  test("a line the worker could not use (recipients:[null], a bad field) stops the open with its line number and reason, never a TypeError", async () => {
+    for (const [reason, damage] of damaged) {
+      const first = good();
+      const text = [first, damage(good()), good()].map((line) => JSON.stringify(line)).join("\n") + "\n";
+      await writeFile(logPath(), text);
+      const error = await open().catch((failure: unknown) => failure);
+      expect(error).toBeInstanceOf(StateError);
+      expect((error as StateError).code).toBe("outbox_damaged");
+      expect((error as StateError).message).toContain(`${logPath()}:2: damaged record (${reason})`);
+      expect(await readFile(logPath(), "utf8")).toBe(text);
+    }
+  });
+
+  test("the same line written last is damage too, not a torn tail to cut: it is whole JSON", async () => {
+    const text = JSON.stringify(good()) + "\n" + JSON.stringify({ ...good(), recipients: [null] }) + "\n";
+    await writeFile(logPath(), text);
+    expect(String(await open().catch((failure: unknown) => failure))).toContain(`${logPath()}:2: damaged record (recipient 0: not a JSON object)`);
+    expect(await readFile(logPath(), "utf8")).toBe(text);
+  });
+
+  test("every line the outbox writes passes: queued and settled notifications with every optional field, and progress", async () => {
+    const full = notification(clock.now(), { parts: ["a", "b"], idempotencyKey: "k", recipients: [recipient("ivanov", 5001), recipient("petrov", 5002)] });
+    full.silent = true;
+    full.topic = 12;
+    Object.assign(full.recipients[1]!, { status: "failed", reason: "blocked", attempts: 3, doneAt: clock.now(), warning: "plain" });
+    const settled = { ...full, parts: [], recipients: [{ ...full.recipients[0]!, status: "delivered" as const, next: 2, messageIds: [1, 2] }, full.recipients[1]!] };
+    for (const line of [encodeNotification(full, true), encodeNotification(settled, false)]) {
+      expect(decodeOutboxRecord(JSON.parse(JSON.stringify(line)))).toMatchObject({ t: "n", state: { id: full.id, silent: true, topic: 12 } });
+    }
+    const box = await open();
+    await box.accept(full);
+    await box.recordSent(full, 0, 0, [1], "sent as plain text");
+    await box.recordSent(full, 0, 1, [2]);
+    await box.recordFailed(full, 1, "blocked");
+    const reopened = await reopen();
+    expect(reopened.get(full.id)?.recipients.map((r) => r.status)).toEqual(["delivered", "failed"]);
   });
 });
 

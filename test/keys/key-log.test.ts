@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { decodeKeyRecord, type KeyLogRecord } from "../../src/keys/key-log.ts";
 import { KeyRegistry } from "../../src/keys/registry.ts";
 import { repairKeyLog } from "../../src/keys/repair.ts";
-import { StateError } from "../../src/lib/errors.ts";
+import { StateError, StorageFullError } from "../../src/lib/errors.ts";
 import { bunPlatform } from "../../src/platform/bun.ts";
 
 let dir: string;
@@ -105,6 +105,35 @@ test("records are checked, not just parsed", () => {
   expect(decodeKeyRecord(issued("11111111"))).toEqual(issued("11111111"));
 });
 
+test("every field the store and its readers use is checked; a record without its time is damage, whatever its type", () => {
+  const { at: _at, ...noTime } = issued("11111111");
+  expect(decodeKeyRecord(noTime)).toContain('"at"');
+  expect(decodeKeyRecord({ type: "revoked", key: "11111111", by: "user" })).toContain('"at"');
+  expect(decodeKeyRecord({ type: "blocked", key: "11111111", reason: "gone", at: 5 })).toContain('"at"');
+  expect(decodeKeyRecord({ type: "migrated", key: "11111111", chat_id: 2, from_chat_id: 1 })).toContain('"at"');
+  expect(decodeKeyRecord({ ...issued("11111111"), chat_id: 1.5 })).toContain("chat_id");
+  expect(decodeKeyRecord({ ...issued("11111111"), chat_id: "1" })).toContain("chat_id");
+  expect(decodeKeyRecord({ type: "migrated", key: "11111111", chat_id: 2 ** 60, at: "t" })).toContain("chat_id");
+  expect(decodeKeyRecord({ ...issued("11111111"), chat_type: "bot" })).toContain("chat_type");
+  expect(decodeKeyRecord({ ...issued("11111111"), username: 7 })).toContain("username");
+  expect(decodeKeyRecord({ ...issued("11111111"), name: { first: "x" } })).toContain("name");
+  // A hand edit may leave these out: read as "private", null, null.
+  const minimal = { type: "issued", key: "11111111", bot: "main", chat_id: 1, at: "2026-11-25T10:00:00.000Z" };
+  expect(decodeKeyRecord(minimal)).toEqual(minimal as KeyLogRecord);
+});
+
+test("a hand-written last record without its time stops the start with its line; it is not cut off as if torn", async () => {
+  const text = line(issued("11111111")) + '{"type":"issued","key":"22222222","bot":"main","chat_id":2}\n';
+  await writeFile(path, text);
+  for (const repairTail of [true, false]) {
+    const error = await open(repairTail).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StateError);
+    expect((error as Error).message).toContain(`${path}:2: damaged record (missing or bad "at"`);
+  }
+  expect(await readFile(path, "utf8")).toBe(text);
+  expect((await repairKeyLog(bunPlatform, path)).moved).toEqual([{ line: 2, reason: 'missing or bad "at" (when it happened)' }]);
+});
+
 test("a multi-megabyte log replays whole", async () => {
   const lines: string[] = [];
   for (let i = 0; i < 40_000; i++) lines.push(line(issued(String(10_000_000 + i), i)));
@@ -127,6 +156,15 @@ test("repair moves damaged lines to keys.log.damaged and keeps every good record
   );
   expect(await readFile(path, "utf8")).toBe(line(issued("11111111")) + line(issued("22222222")));
   expect((await open()).registry.size).toBe(2);
+});
+
+test("repair on a full disk is a StorageFullError and leaves keys.log as it was", async () => {
+  const text = line(issued("11111111")) + "garbage\n" + line(issued("22222222"));
+  await writeFile(path, text);
+  const full = { ...bunPlatform, writeFileAtomic: () => Promise.reject(Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" })) };
+  const error = await repairKeyLog(full, path).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(StorageFullError);
+  expect(await readFile(path, "utf8")).toBe(text);
 });
 
 test("repair of a sound log changes nothing", async () => {

@@ -1,9 +1,10 @@
-import { describe, expect, test } from "bun:test";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { lockDataDir } from "../../src/platform/lock.ts";
-import { StateError } from "../../src/lib/errors.ts";
+import { StateError, StorageFullError } from "../../src/lib/errors.ts";
+import { listFiles, mountTmpfs, TMPFS_UNAVAILABLE, type Tmpfs } from "./tmpfs.ts";
 
 /** A live process that is not tgsignal (`sleep`), or one whose command line looks like it. */
 async function liveProcess(looksLikeTgsignal: boolean) {
@@ -121,4 +122,62 @@ test("a data dir that cannot be created is a data dir problem (exit 3), naming d
   expect(refused).toBeInstanceOf(StateError);
   expect(refused.message).toContain(`cannot use data dir ${join(dir, "file", "data")}`);
   expect(refused.message).toContain("data_dir");
+});
+
+describe("temp files that failed or killed writers left", () => {
+  const DEAD = 999_999_999;
+
+  test("are removed when the lock is taken: writeFileAtomic's and the lock's, in the data dir and its subdirectories", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tgs-lock-temps-"));
+    await mkdir(join(dir, "offsets"));
+    const stale = [`.outbox.log.${DEAD}.1.tmp`, `.keys.log.${DEAD}.7.tmp`, `offsets/.main.json.${DEAD}.3.tmp`, `tgsignal.lock.${DEAD}.tmp`];
+    // A previous run with our pid (pid 1 in every container start) left these: ours now.
+    const ownPid = [`.outbox.log.${process.pid}.2.tmp`, `tgsignal.lock.${process.pid}.tmp`];
+    const kept = ["outbox.log", "keys.log", "offsets/main.json", "notes.tmp", ".outbox.log.tmp", `outbox.log.${DEAD}.1.tmp`, `offsets/tgsignal.lock.${DEAD}.tmp`];
+    for (const name of [...stale, ...ownPid, ...kept]) await writeFile(join(dir, name), "x");
+    const lock = await lockDataDir(dir);
+    expect(await listFiles(dir)).toEqual([...kept, "tgsignal.lock"].sort());
+    await lock.release();
+  });
+
+  test("of a live process stay: another instance may be writing or starting right now", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tgs-lock-temps-"));
+    const other = await liveProcess(false);
+    try {
+      const live = [`.outbox.log.${other.pid}.1.tmp`, `tgsignal.lock.${other.pid}.tmp`];
+      for (const name of live) await writeFile(join(dir, name), "x");
+      const lock = await lockDataDir(dir);
+      expect(await listFiles(dir)).toEqual([...live, "tgsignal.lock"].sort());
+      await lock.release();
+    } finally {
+      other.stop();
+    }
+  });
+});
+
+describe.skipIf(TMPFS_UNAVAILABLE !== undefined)(`a full disk${TMPFS_UNAVAILABLE ? ` (skipped: ${TMPFS_UNAVAILABLE})` : ""}`, () => {
+  let disk: Tmpfs;
+  beforeEach(async () => void (disk = await mountTmpfs("128k")));
+  afterEach(() => disk.unmount());
+
+  test("no room even for the lock: StorageFullError (storage_full, exit 3), and no lock or temp file is left", async () => {
+    await disk.fill();
+    const refused = await lockDataDir(disk.dir).catch((error) => error);
+    expect(refused).toBeInstanceOf(StorageFullError);
+    expect(refused).toBeInstanceOf(StateError);
+    expect(refused.message).toContain(`no space left for ${join(disk.dir, "tgsignal.lock")} (ENOSPC)`);
+    expect(await listFiles(disk.dir)).toEqual([]);
+    await disk.free();
+    await (await lockDataDir(disk.dir)).release();
+  });
+
+  test("a dead writer's temp file taking the space is removed before the lock is written", async () => {
+    await disk.fill();
+    await disk.free(8192);
+    await writeFile(join(disk.dir, ".outbox.log.999999999.4.tmp"), new Uint8Array(8192));
+    expect(await writeFile(join(disk.dir, "probe"), "x").catch((error) => error.code)).toBe("ENOSPC");
+    const lock = await lockDataDir(disk.dir);
+    expect(await listFiles(disk.dir)).toEqual(["probe", "tgsignal.lock"]);
+    await lock.release();
+  });
 });

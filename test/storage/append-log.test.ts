@@ -1,11 +1,12 @@
 // The append-only log primitive on real files in a temp dir, through a recording platform
 // (the real Bun platform underneath) that counts fsyncs and can fail a write part-way, an
-// fsync, a truncate or a compaction: group commit, order, cut-back, replay, compaction.
+// fsync, a truncate, an open or a compaction: group commit, order, a full disk, cut-back,
+// replay, compaction.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { StateError } from "../../src/lib/errors.ts";
+import { StateError, StorageFullError } from "../../src/lib/errors.ts";
 import { bunPlatform } from "../../src/platform/bun.ts";
 import type { AppendFile, Platform } from "../../src/platform/platform.ts";
 import { AppendLog, replayLog, type LineDecoder, type ReplayOptions } from "../../src/storage/append-log.ts";
@@ -24,6 +25,10 @@ interface RecordingPlatform extends Platform {
   failSyncs: number;
   failTruncates: number;
   failCompactions: number;
+  /** The next write puts nothing in the file and fails with this errno. */
+  failWritesWith: string | undefined;
+  /** The next this-many opens fail with ENOSPC (no room for a new file). */
+  failOpens: number;
 }
 
 const enospc = () => Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
@@ -38,11 +43,17 @@ function recordingPlatform(): RecordingPlatform {
     failSyncs: 0,
     failTruncates: 0,
     failCompactions: 0,
+    failWritesWith: undefined,
+    failOpens: 0,
     async openAppend(path: string): Promise<AppendFile> {
+      if (platform.failOpens > 0 && platform.failOpens--) throw enospc();
       const file = await bunPlatform.openAppend(path);
       return {
         async write(data) {
           const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+          const errno = platform.failWritesWith;
+          platform.failWritesWith = undefined;
+          if (errno) throw Object.assign(new Error(`${errno}: write failed`), { code: errno });
           const part = platform.partialWrite;
           platform.partialWrite = undefined;
           if (part !== undefined) {
@@ -145,6 +156,41 @@ describe("group commit", () => {
   });
 });
 
+describe("a full disk", () => {
+  test("ENOSPC part-way through a batch is one StorageFullError (storage_full, 507) for every caller, and the file is cut back", async () => {
+    await log.append({ n: 1 });
+    platform.partialWrite = 5;
+    const results = await Promise.allSettled([log.append({ n: 2 }), log.append({ n: 3 })]);
+    for (const result of results) {
+      expect(result.status).toBe("rejected");
+      const error = (result as PromiseRejectedResult).reason;
+      expect(error).toBeInstanceOf(StorageFullError);
+      expect(error).toBeInstanceOf(StateError);
+      expect(error).toMatchObject({ code: "storage_full", status: 507, path });
+      expect(error.message).toContain(`no space left for ${path} (ENOSPC); nothing was written`);
+    }
+    expect(await onDisk()).toBe(line(1));
+  });
+
+  test("a used-up quota (EDQUOT) is the same error; other failures (EIO) pass through as they are", async () => {
+    platform.failWritesWith = "EDQUOT";
+    expect(await log.append({ n: 1 }).catch((e: unknown) => e)).toMatchObject({ code: "storage_full", message: expect.stringContaining("(EDQUOT)") });
+    platform.failSyncs = 1;
+    const io = await log.append({ n: 2 }).catch((e: unknown) => e);
+    expect(io).not.toBeInstanceOf(StorageFullError);
+    expect(String(io)).toContain("EIO");
+    expect(await rowsOnDisk()).toEqual([]);
+  });
+
+  test("no room to create the file at all is a StorageFullError too, and a later append creates it", async () => {
+    platform.failOpens = 1;
+    expect(await log.append({ n: 1 }).catch((e: unknown) => e)).toBeInstanceOf(StorageFullError);
+    expect(await readFile(path, "utf8").catch((e: { code: string }) => e.code)).toBe("ENOENT");
+    await log.append({ n: 2 });
+    expect(await rowsOnDisk()).toEqual([2]);
+  });
+});
+
 describe("cut-back of a failed batch", () => {
   test("a write that fails part-way (disk full) is cut back to the last complete record; the next append lands whole", async () => {
     await log.append({ n: 1 });
@@ -215,12 +261,26 @@ describe("replay", () => {
     expect(await onDisk()).toBe(line(1));
   });
 
-  test("a bad line with only blank lines after it is a torn tail too (a crash can leave zeros or spaces)", async () => {
-    await writeFile(path, line(1) + '{"x":1}\n\n');
+  test("an unparsable line with only blank lines after it is a torn tail too (a crash can leave zeros or spaces)", async () => {
+    await writeFile(path, line(1) + '{"n":2,"te\0\0\0\0\n  \n\n');
     const { rows, warnings } = await replay();
     expect(rows.map((row) => row.n)).toEqual([1]);
-    expect(warnings[0]).toContain(`${path}:2: torn last record (no "n")`);
+    expect(warnings[0]).toContain(`${path}:2: torn last record (not valid JSON)`);
     expect(await onDisk()).toBe(line(1));
+  });
+
+  test("a whole last line of JSON that is no record is damage, not a torn tail: it was written whole, so it is not cut", async () => {
+    const text = line(1) + '{"x":1}\n\n';
+    await writeFile(path, text);
+    const error = await replay().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StateError);
+    expect((error as StateError).message).toStartWith(`${path}:2: damaged record (no "n"); not starting`);
+    expect(await onDisk()).toBe(text);
+  });
+
+  test("the first damage is the one named, even when a later whole line is no record", async () => {
+    await writeFile(path, line(1) + "garbage\n" + '{"x":1}\n' + line(4));
+    expect(String(await replay().catch((e: unknown) => e))).toContain(`${path}:2: damaged record (not valid JSON)`);
   });
 
   test("a complete last record without its newline counts, and the next append adds the newline first", async () => {
