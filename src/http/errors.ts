@@ -4,7 +4,7 @@
 // renders them as {"error":{"code","message"}}. /openapi.json and README's Errors table
 // list the same entries.
 import { MAX_PARTS } from "../delivery/notifier.ts";
-import { RequestError } from "../lib/errors.ts";
+import { RequestError, StorageFullError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import { redactor } from "../lib/redact.ts";
 
@@ -51,6 +51,7 @@ export const ERRORS = {
   idempotency_key_reused: entry(422, "the Idempotency-Key was already used for a different request; use a new key", "#http-api"),
   rate_limited: entry(429, "the client is over its rate_limit; retry after Retry-After seconds, or raise clients.<id>.rate_limit", "#config-reference"),
   internal: entry(500, "internal error; see the gateway's log"),
+  storage_full: entry(507, "the gateway's disk is full, so nothing was queued; retry later (the admin must free space in data_dir)", "#running-it"),
 } as const satisfies Record<string, ErrorEntry>;
 
 export type ErrorCode = keyof typeof ERRORS;
@@ -71,6 +72,8 @@ export function errorResponse(code: ErrorCode, message: string = ERRORS[code].me
 /** Request errors as their registry entry says; anything else is logged and answered 500. */
 export function renderError(error: unknown, log: Logger): Response {
   if (error instanceof RequestError && isErrorCode(error.code)) return errorResponse(error.code, error.message, error.headers);
+  // The detailed message names the data file: it belongs in the log, not the response.
+  if (error instanceof StorageFullError) return log.error("storage full", { error: error.message }), errorResponse("storage_full");
   const what = error instanceof RequestError ? `error code "${error.code}" is not in the registry` : "unexpected error while handling a request";
   log.error(what, { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   return errorResponse("internal");

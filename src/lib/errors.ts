@@ -80,7 +80,6 @@ export class StateError extends AppError {}
  * storage_full (RFC 4918: Insufficient Storage); exit 3 like any data dir problem.
  */
 export class StorageFullError extends StateError {
-  override readonly status = 507;
   constructor(readonly path: string, errno: string) {
     super("storage_full", `no space left for ${path} (${errno}); nothing was written. Free space on that disk (or raise the quota), then retry`);
   }
