@@ -11,8 +11,8 @@ import { TelegramApiError } from "./lib/errors.ts";
 import type { Logger } from "./lib/log.ts";
 import { createGramioBot, createTelegramApi } from "./telegram/api.ts";
 import type { BotClients } from "./telegram/bot-clients.ts";
-import { registerHandlers } from "./telegram/handlers.ts";
-import { Poller, type ConnectOptions, type PollerConnection } from "./telegram/poller.ts";
+import { registerHandlers } from "./inbound/handlers.ts";
+import { Poller, type ConnectOptions, type PollerConnection } from "./inbound/poller.ts";
 
 interface RunningBot {
   config: BotConfig;

@@ -5,7 +5,7 @@ import type { Clock } from "../lib/clock.ts";
 import type { BotConfig, Config } from "../config/types.ts";
 import type { MetricsRegistry } from "../http/metrics.ts";
 import type { Platform } from "../platform/platform.ts";
-import { RateLimiter, TELEGRAM_LIMITS, type RateLimits } from "../delivery/rate-limit.ts";
+import { RateLimiter, TELEGRAM_LIMITS, type RateLimits } from "./rate-limit.ts";
 import { createGramioBot, createTelegramApi, type TelegramApi } from "./api.ts";
 
 export interface BotClient {

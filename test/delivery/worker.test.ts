@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, expect, test } from "bun:test";
 import type { BotConfig } from "../../src/config/types.ts";
 import { Outbox } from "../../src/delivery/outbox.ts";
-import { RateLimiter } from "../../src/delivery/rate-limit.ts";
+import { RateLimiter } from "../../src/telegram/rate-limit.ts";
 import { DeliveryWorker, type DeliveryEvents } from "../../src/delivery/worker.ts";
 import type { KeyLookup } from "../../src/keys/types.ts";
 import { TelegramApiError } from "../../src/lib/errors.ts";

@@ -6,9 +6,9 @@ import type { BotConfig } from "../config/types.ts";
 import type { KeyRegistry } from "../keys/registry.ts";
 import type { ChatType } from "../keys/types.ts";
 import type { Logger } from "../lib/log.ts";
-import type { TelegramUpdate } from "./api.ts";
+import type { TelegramUpdate } from "../telegram/api.ts";
 import { classifyMessage, decideAccess, type Intent } from "./intent.ts";
-import { DEFAULT_TEXTS, pickLanguage, renderText, type Language, type TextName, type TextVars } from "./texts.ts";
+import { DEFAULT_TEXTS, pickLanguage, renderText, type Language, type TextName, type TextVars } from "../telegram/texts.ts";
 
 export interface HandlerDeps {
   botId: string;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { RateLimiter, TELEGRAM_LIMITS } from "../../src/delivery/rate-limit.ts";
+import { RateLimiter, TELEGRAM_LIMITS } from "../../src/telegram/rate-limit.ts";
 import { FakeClock } from "../fakes/fake-clock.ts";
 
 describe("RateLimiter (GCRA)", () => {

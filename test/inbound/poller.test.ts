@@ -7,7 +7,7 @@ import { createMemoryLogger } from "../../src/lib/log.ts";
 import { bunPlatform } from "../../src/platform/bun.ts";
 import type { GetUpdatesParams, TelegramUpdate } from "../../src/telegram/api.ts";
 import { Cron } from "croner";
-import { Poller, pollWindowEnd, WINDOW_MARGIN_MS, type ConnectOptions } from "../../src/telegram/poller.ts";
+import { Poller, pollWindowEnd, WINDOW_MARGIN_MS, type ConnectOptions } from "../../src/inbound/poller.ts";
 import { FakeClock } from "../fakes/fake-clock.ts";
 
 let dir: string;

@@ -9,8 +9,8 @@ import type { Clock } from "../lib/clock.ts";
 import { errorMessage } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Platform } from "../platform/platform.ts";
-import type { TelegramApi, TelegramUpdate } from "./api.ts";
-import { decidePollAction, type PollErrorKind } from "./error-policy.ts";
+import type { TelegramApi, TelegramUpdate } from "../telegram/api.ts";
+import { decidePollAction, type PollErrorKind } from "../telegram/error-policy.ts";
 
 export interface PollerConnection {
   api: Pick<TelegramApi, "getMe" | "getUpdates">;
