@@ -6,8 +6,9 @@ import { TelegramApiError } from "../../src/lib/errors.ts";
 import { createMemoryLogger } from "../../src/lib/log.ts";
 import { bunPlatform } from "../../src/platform/bun.ts";
 import type { GetUpdatesParams, TelegramUpdate } from "../../src/telegram/api.ts";
+import { TELEGRAM_TIMING } from "../../src/telegram/timing.ts";
 import { Cron } from "croner";
-import { Poller, pollWindowEnd, WINDOW_MARGIN_MS, type ConnectOptions } from "../../src/inbound/poller.ts";
+import { Poller, pollWindowEnd, WINDOW_MARGIN_MS, type PollerOptions } from "../../src/inbound/poller.ts";
 import { FakeClock } from "../fakes/fake-clock.ts";
 
 let dir: string;
@@ -28,8 +29,7 @@ function setup(
   const clock = new FakeClock(schedule.start);
   const calls: GetUpdatesParams[] = [];
   const handled: number[] = [];
-  let connect!: ConnectOptions;
-  const poller = new Poller({
+  const options: PollerOptions = {
     botId: "main",
     token: "123:abc",
     pattern: schedule.pattern ?? "* * * * *",
@@ -39,29 +39,24 @@ function setup(
     clock,
     log: createMemoryLogger(),
     random: () => 1,
-    connect(options) {
-      connect = options;
-      return {
-        api: {
-          getMe: async () => ({ id: 123, is_bot: true, first_name: "Bot", username: "signal_bot" }),
-          async getUpdates(params) {
-            calls.push(params);
-            const step = script.shift();
-            if (step instanceof Error) throw step;
-            if (step) return step;
-            // An empty script is a long poll that lasts until the poller aborts it.
-            const signal = connect.signal()!;
-            return new Promise((_, reject) => signal.addEventListener("abort", () => reject(new Error("aborted"))));
-          },
-        },
-        dispatch: async (u) => {
-          await dispatch(u);
-          handled.push(u.update_id);
-        },
-      };
+    timing: TELEGRAM_TIMING,
+    client: {
+      getMe: async () => ({ id: 123, is_bot: true, first_name: "Bot", username: "signal_bot" }),
+      async getUpdates(params, { signal }) {
+        calls.push(params);
+        const step = script.shift();
+        if (step instanceof Error) throw step;
+        if (step) return step;
+        // An empty script is a long poll that lasts until the poller aborts it.
+        return new Promise((_, reject) => signal?.addEventListener("abort", () => reject(new Error("aborted"))));
+      },
+      dispatch: async (u) => {
+        await dispatch(u);
+        handled.push(u.update_id);
+      },
     },
-  });
-  return { clock, poller, calls, handled };
+  };
+  return { clock, poller: new Poller(options), calls, handled, options };
 }
 
 /** A dispatch that throws a 502 the first time `fails(u)` holds, then succeeds. */
@@ -147,7 +142,8 @@ test("a window lasts until the next tick, but never past the pattern's step: `* 
 
 test("stop does not wait for a getMe that hangs (Telegram unreachable): it is aborted like a long poll", async () => {
   const clock = new FakeClock();
-  let connect!: ConnectOptions;
+  const hang = (_: unknown, { signal }: { signal?: AbortSignal } = {}) =>
+    new Promise<never>((_, reject) => signal?.addEventListener("abort", () => reject(new Error("aborted"))));
   const hanging = new Poller({
     botId: "main",
     token: "123:abc",
@@ -157,21 +153,41 @@ test("stop does not wait for a getMe that hangs (Telegram unreachable): it is ab
     platform: bunPlatform,
     clock,
     log: createMemoryLogger(),
-    connect(options) {
-      connect = options;
-      const hang = () => {
-        const signal = connect.signal();
-        return new Promise<never>((_, reject) => signal?.addEventListener("abort", () => reject(new Error("aborted"))));
-      };
-      return { api: { getMe: hang, getUpdates: hang }, dispatch: async () => {} };
-    },
+    timing: TELEGRAM_TIMING,
+    client: { getMe: (options) => hang(undefined, options), getUpdates: hang, dispatch: async () => {} },
   });
   const window = hanging.runWindow(clock.now() + 50_000);
   await Bun.sleep(20);
-  const stopped = await Promise.race([hanging.stop().then(() => "stopped"), Bun.sleep(500).then(() => "still waiting")]);
-  expect(stopped).toBe("stopped");
+  // Nothing moves the fake clock: only aborting the hanging call lets stop() return.
+  await hanging.stop();
   await window;
   expect(hanging.status.state).toBe("stopped");
+});
+
+test("the saved offset is read back through the platform, but only for the same Telegram bot", async () => {
+  const first = setup([[update(41)]]);
+  const window = first.poller.runWindow(first.clock.now() + 1000);
+  await Bun.sleep(20);
+  await first.clock.advance(1000);
+  await window;
+  const again = setup([]);
+  const reads: string[] = [];
+  const platform = { ...bunPlatform, readTextFile: (path: string) => (reads.push(path), bunPlatform.readTextFile(path)) };
+  const resumed = new Poller({ ...again.options, platform });
+  const next = resumed.runWindow(again.clock.now() + 1000);
+  await Bun.sleep(20);
+  await resumed.stop();
+  await next;
+  expect(reads).toEqual([first.poller.offsetFile]);
+  expect(again.calls[0]!.offset).toBe(42);
+  // The same bot id in the config with another bot's token: update ids start over.
+  const other = setup([]);
+  const fresh = new Poller({ ...other.options, token: "999:other" });
+  const run = fresh.runWindow(other.clock.now() + 1000);
+  await Bun.sleep(20);
+  await fresh.stop();
+  await run;
+  expect(other.calls[0]!.offset).toBeUndefined();
 });
 
 test("started inside a window (start-up, config change), the bot listens at once, not from the next tick", async () => {
