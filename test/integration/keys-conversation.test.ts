@@ -134,8 +134,12 @@ describe("live config", () => {
     expect(await ask(harness.api, "/key", { from: { id: 5030, first_name: "Max" } })).toContain("staff only");
     keyIn(await ask(harness.api, "/key", { token: TOKEN_B }));
     await harness.writeConfig(configYaml(url, [{ id: "main", token: TOKEN }, { id: "second", token: TOKEN_B, extra: "enabled: false" }]));
+    const polledB = harness.api.requests("getUpdates", TOKEN_B).length;
     harness.api.emulator.userWrites({ token: TOKEN_B, from: { id: 5001, first_name: "Ivan" }, text: "/key" });
-    await Bun.sleep(1500);
+    // The main bot polls anew at each tick: two ticks pass without a poll of the disabled one.
+    const main = harness.api.requests("getUpdates", TOKEN).length;
+    await waitFor(() => harness!.api.requests("getUpdates", TOKEN).length >= main + 2, 5000, "two ticks");
+    expect(harness.api.requests("getUpdates", TOKEN_B)).toHaveLength(polledB);
     expect(harness.api.emulator.sent(TOKEN_B)).toHaveLength(1);
     expect((harness.gateway!.health.report({}).bots as Record<string, { state: string }>).second!.state).toBe("disabled");
   }, 15_000);
