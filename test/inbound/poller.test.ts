@@ -70,12 +70,21 @@ function failOnce(fails: (u: TelegramUpdate) => boolean = () => true) {
   };
 }
 
+/** Waits in real time (offset files are real I/O) until `done` holds. */
+async function settled(done: () => boolean): Promise<void> {
+  for (let i = 0; !done(); i++) {
+    if (i > 1000) throw new Error("the poller never got there");
+    await Bun.sleep(2);
+  }
+}
+
 /** Runs a 5 s window whose first batch fails: the retry comes after the 1 s backoff. */
-async function runWindowWithRetry({ clock, poller }: { clock: FakeClock; poller: Poller }): Promise<void> {
+async function runWindowWithRetry({ clock, poller, calls }: { clock: FakeClock; poller: Poller; calls: unknown[] }): Promise<void> {
   const window = poller.runWindow(clock.now() + 5000);
-  await Bun.sleep(20);
+  await settled(() => poller.status.state === "backoff");
   await clock.advance(1000);
-  await Bun.sleep(20);
+  // The retried batch is confirmed, then a long poll waits for the window's end.
+  await settled(() => calls.length === 3);
   await clock.advance(4000);
   await window;
 }
@@ -83,8 +92,7 @@ async function runWindowWithRetry({ clock, poller }: { clock: FakeClock; poller:
 test("long-polls until the window ends, confirming each batch by offset and persisting it", async () => {
   const { clock, poller, calls, handled } = setup([[update(10), update(11, 2)], [update(12)]]);
   const window = poller.runWindow(clock.now() + 59_850);
-  await clock.advance(0);
-  await Bun.sleep(20);
+  await settled(() => calls.length === 3);
   await clock.advance(59_850);
   await window;
   expect(handled).toEqual([10, 11, 12]);
@@ -105,13 +113,11 @@ test("a failed batch is not confirmed: the same updates come again", async () =>
 test("429 waits retry_after on the injected clock; 401 stops the poller for good", async () => {
   const { clock, poller, calls } = setup([new TelegramApiError("getUpdates", 429, "Too Many Requests", 3), new TelegramApiError("getUpdates", 401, "Unauthorized")]);
   const window = poller.runWindow(clock.now() + 50_000);
-  await Bun.sleep(20);
+  await settled(() => poller.status.state === "backoff");
   expect(calls).toHaveLength(1);
-  expect(poller.status.state).toBe("backoff");
   await clock.advance(2900);
   expect(calls).toHaveLength(1);
   await clock.advance(400);
-  await Bun.sleep(20);
   await window;
   expect(calls).toHaveLength(2);
   expect(poller.status.state).toBe("unauthorized");
@@ -121,8 +127,7 @@ test("429 waits retry_after on the injected clock; 401 stops the poller for good
 test("stop aborts the open long poll and ends the window", async () => {
   const { clock, poller, calls } = setup([]);
   const window = poller.runWindow(clock.now() + 50_000);
-  await Bun.sleep(20);
-  expect(calls).toHaveLength(1);
+  await settled(() => calls.length === 1);
   await poller.stop();
   await window;
   expect(poller.status.state).toBe("stopped");
@@ -142,9 +147,12 @@ test("a window lasts until the next tick, but never past the pattern's step: `* 
 
 test("stop does not wait for a getMe that hangs (Telegram unreachable): it is aborted like a long poll", async () => {
   const clock = new FakeClock();
-  const hang = (_: unknown, { signal }: { signal?: AbortSignal } = {}) =>
-    new Promise<never>((_, reject) => signal?.addEventListener("abort", () => reject(new Error("aborted"))));
-  const hanging = new Poller({
+  let hanging = 0;
+  const hang = (_: unknown, { signal }: { signal?: AbortSignal } = {}) => {
+    hanging++;
+    return new Promise<never>((_, reject) => signal?.addEventListener("abort", () => reject(new Error("aborted"))));
+  };
+  const poller = new Poller({
     botId: "main",
     token: "123:abc",
     pattern: "* * * * *",
@@ -156,18 +164,18 @@ test("stop does not wait for a getMe that hangs (Telegram unreachable): it is ab
     timing: TELEGRAM_TIMING,
     client: { getMe: (options) => hang(undefined, options), getUpdates: hang, dispatch: async () => {} },
   });
-  const window = hanging.runWindow(clock.now() + 50_000);
-  await Bun.sleep(20);
+  const window = poller.runWindow(clock.now() + 50_000);
+  await settled(() => hanging === 1);
   // Nothing moves the fake clock: only aborting the hanging call lets stop() return.
-  await hanging.stop();
+  await poller.stop();
   await window;
-  expect(hanging.status.state).toBe("stopped");
+  expect(poller.status.state).toBe("stopped");
 });
 
 test("the saved offset is read back through the platform, but only for the same Telegram bot", async () => {
   const first = setup([[update(41)]]);
   const window = first.poller.runWindow(first.clock.now() + 1000);
-  await Bun.sleep(20);
+  await settled(() => first.calls.length === 2);
   await first.clock.advance(1000);
   await window;
   const again = setup([]);
@@ -175,7 +183,7 @@ test("the saved offset is read back through the platform, but only for the same 
   const platform = { ...bunPlatform, readTextFile: (path: string) => (reads.push(path), bunPlatform.readTextFile(path)) };
   const resumed = new Poller({ ...again.options, platform });
   const next = resumed.runWindow(again.clock.now() + 1000);
-  await Bun.sleep(20);
+  await settled(() => again.calls.length === 1);
   await resumed.stop();
   await next;
   expect(reads).toEqual([first.poller.offsetFile]);
@@ -184,7 +192,7 @@ test("the saved offset is read back through the platform, but only for the same 
   const other = setup([]);
   const fresh = new Poller({ ...other.options, token: "999:other" });
   const run = fresh.runWindow(other.clock.now() + 1000);
-  await Bun.sleep(20);
+  await settled(() => other.calls.length === 1);
   await fresh.stop();
   await run;
   expect(other.calls[0]!.offset).toBeUndefined();
@@ -194,8 +202,7 @@ test("started inside a window (start-up, config change), the bot listens at once
   // Wednesday 10:00:30 UTC: inside the 10:00 window, which ends just before 10:01.
   const inside = setup([], undefined, { start: Date.UTC(2026, 10, 25, 10, 0, 30), pattern: "* 8-20 * * 1-5", timezone: "UTC" });
   inside.poller.start();
-  await Bun.sleep(20);
-  expect(inside.calls).toHaveLength(1);
+  await settled(() => inside.calls.length === 1);
   expect(inside.calls[0]!.timeout).toBe(30);
   await inside.poller.stop();
   // 21:30: the last window (20:59) is over, so the bot stays quiet until 08:00.

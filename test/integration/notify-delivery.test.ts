@@ -33,7 +33,7 @@ describe("delivery policy", () => {
     h.api.emulator.setOutage(TOKEN, { status: 502 });
     const ids: string[] = [];
     for (const text of ["one", "two", "three"]) {
-      const res = await h.post("/notify", { to: "petrov", text, wait: 0.3 });
+      const res = await h.post("/notify", { to: "petrov", text, wait: 0.1 });
       expect(res.status).toBe(202);
       ids.push((await jsonOf(res)).id);
     }
