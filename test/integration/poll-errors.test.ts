@@ -79,6 +79,8 @@ test("429: the poller waits retry_after before the next getUpdates", async () =>
   keyIn(await ask(harness.api, "/key", { from: { id: 5002, first_name: "Petr" }, timeoutMs: 5000 }));
   const [limited, next] = polls(harness).slice(limitedAt, limitedAt + 2);
   expect(next!.at - limited!.at).toBeGreaterThanOrEqual(2 * SECOND);
+  // The gateway did run on the short second (it says so, since it must never against Telegram).
+  expect(harness.log.lines.some((line) => line.includes("TGSIGNAL_TIME_SCALE") && line.includes(`scale=${TIME_SCALE}`))).toBe(true);
   expect(harness.gateway!.metrics.render()).toContain('tgsignal_poll_errors_total{bot="main",kind="rate_limited"} 1');
 }, 15_000);
 
