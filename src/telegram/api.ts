@@ -110,7 +110,7 @@ export function createTelegramApi(bot: Bot, options: TelegramApiOptions): Telegr
 }
 
 /** Telegram's answer or the network's failure, as our error family, tokens redacted. */
-export function mapError(method: string, error: unknown): Error {
+function mapError(method: string, error: unknown): Error {
   if (error instanceof TelegramApiError || error instanceof NetworkError) return error;
   if (error instanceof TelegramError) {
     return new TelegramApiError(method, error.code, redactor.redact(error.message), error.payload?.retry_after, error.payload?.migrate_to_chat_id);
