@@ -4,13 +4,26 @@ import type { Gateway } from "./app.ts";
 import { addInbound } from "./inbound.ts";
 import { addOutbound } from "./outbound.ts";
 import { BotClients } from "./telegram/bot-clients.ts";
+import { transportTiming, type TransportTiming } from "./telegram/timing.ts";
 
 export async function addComponents(gateway: Gateway): Promise<void> {
   const { deps, store, metrics } = gateway;
-  const bots = new BotClients({ platform: deps.platform, clock: deps.clock, metrics });
+  const bots = new BotClients({ platform: deps.platform, clock: deps.clock, metrics, timing: timingFor(gateway) });
   bots.apply(store.current);
   // Subscribed first, so later layers see the new clients when they react to a reload.
   store.subscribe((next) => bots.apply(next));
   const keys = await addInbound(gateway, bots);
   await addOutbound(gateway, bots, keys);
+}
+
+/**
+ * Telegram's timing; or, for tests against the fake Bot API only, the same policy run
+ * faster: TGSIGNAL_TIME_SCALE=0.1 makes Telegram's second last 100 ms (rate limits,
+ * backoff, retry_after). Never set it against the real Telegram: it would draw 429s.
+ */
+function timingFor({ deps }: Gateway): TransportTiming | undefined {
+  const scale = Number(deps.env.TGSIGNAL_TIME_SCALE);
+  if (!(scale > 0 && scale < 1)) return undefined;
+  deps.log.warn("TGSIGNAL_TIME_SCALE: Telegram's timing runs faster (for tests only)", { scale });
+  return transportTiming(scale);
 }

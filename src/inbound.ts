@@ -7,12 +7,11 @@ import type { Gateway } from "./app.ts";
 import type { BotConfig, Config } from "./config/types.ts";
 import { KeyRegistry } from "./keys/registry.ts";
 import type { KeyLookup } from "./keys/types.ts";
-import { TelegramApiError } from "./lib/errors.ts";
 import type { Logger } from "./lib/log.ts";
-import { createGramioBot, createTelegramApi } from "./telegram/api.ts";
+import type { BotClient } from "./telegram/bot-client.ts";
 import type { BotClients } from "./telegram/bot-clients.ts";
-import { registerHandlers } from "./telegram/handlers.ts";
-import { Poller, type ConnectOptions, type PollerConnection } from "./telegram/poller.ts";
+import { registerHandlers } from "./inbound/handlers.ts";
+import { Poller } from "./inbound/poller.ts";
 
 interface RunningBot {
   config: BotConfig;
@@ -37,7 +36,11 @@ export async function addInbound(gateway: Gateway, bots: BotClients): Promise<Ke
       [...running].flatMap(([id, bot]) => (bot.poller.status.lastSuccessAt === null ? [] : [[{ bot: id }, Math.floor(bot.poller.status.lastSuccessAt / 1000)]])),
     );
 
-  const startPoller = (config: BotConfig): void => {
+  // Each client's GramIO bot gets the conversation once; its pollers come and go.
+  bots.onClient((client) => registerHandlers(client, { registry, log, onKeyIssued: (bot) => keysIssued.inc({ bot }) }));
+
+  const startPoller = (client: BotClient): void => {
+    const { config } = client;
     const poller = new Poller({
       botId: config.id,
       token: config.token,
@@ -47,7 +50,8 @@ export async function addInbound(gateway: Gateway, bots: BotClients): Promise<Ke
       platform: deps.platform,
       clock: deps.clock,
       log,
-      connect: (options) => connectBot(gateway, bots, registry, config, options, () => keysIssued.inc({ bot: config.id }), log),
+      client,
+      timing: bots.timing,
       onError: (kind) => pollErrors.inc({ bot: config.id, kind }),
     });
     running.set(config.id, { config, poller });
@@ -65,7 +69,7 @@ export async function addInbound(gateway: Gateway, bots: BotClients): Promise<Ke
       await bot.poller.stop();
       log.info(next ? "bot settings changed: polling restarts" : "bot removed or disabled: polling stopped", { bot: id });
     }
-    for (const client of bots.all()) if (!running.has(client.config.id)) startPoller(client.config);
+    for (const client of bots.all()) if (!running.has(client.config.id)) startPoller(client);
     warnUnknownKeys(log, config, registry);
   };
 
@@ -88,62 +92,6 @@ function needsRestart(bot: RunningBot, next: BotConfig): boolean {
   const a = bot.config;
   if (bot.poller.status.state === "unauthorized") return JSON.stringify(a) !== JSON.stringify(next);
   return a.token !== next.token || a.apiUrl !== next.apiUrl || a.proxy !== next.proxy || a.poll !== next.poll || a.timezone !== next.timezone;
-}
-
-/** The poller's own GramIO bot (its long poll can be aborted) wired to our handlers. */
-function connectBot(
-  gateway: Gateway,
-  bots: BotClients,
-  registry: KeyRegistry,
-  config: BotConfig,
-  options: ConnectOptions,
-  onKeyIssued: () => void,
-  log: Logger,
-): PollerConnection {
-  const proxy = config.proxy ? gateway.deps.platform.proxyFetchOptions(config.proxy) : {};
-  // GramIO spreads fetchOptions into every fetch call, so the getter hands each
-  // getUpdates the signal of the long poll that is open at that moment.
-  const fetchOptions = {
-    ...proxy,
-    get signal() {
-      return options.signal() ?? null;
-    },
-  } as RequestInit;
-  const gramio = createGramioBot({ token: config.token, apiUrl: config.apiUrl, fetchOptions });
-  const api = createTelegramApi(gramio, { token: config.token, apiUrl: config.apiUrl, fetchOptions, timeoutMs: 15_000 });
-  const dispatch = registerHandlers(gramio, {
-    botId: config.id,
-    config: () => bots.get(config.id)?.config,
-    username: options.username,
-    registry,
-    reply: (chatId, text) => sendReply(bots, config.id, chatId, text, gateway.deps.clock.now, log),
-    log,
-    onKeyIssued,
-  });
-  return { api, dispatch };
-}
-
-/** Replies share the bot's rate limiter with notifications, so bursts never draw a 429. */
-async function sendReply(bots: BotClients, botId: string, chatId: number, text: string, now: () => number, log: Logger): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const client = bots.get(botId);
-    if (!client) return;
-    await client.limiter.acquire(chatId);
-    try {
-      await client.api.sendMessage({ chat_id: chatId, text });
-      return;
-    } catch (error) {
-      if (!(error instanceof TelegramApiError)) throw error;
-      if (error.errorCode === 429 && attempt < 5) {
-        client.limiter.pauseUntil(now() + (error.retryAfter ?? 1) * 1000);
-        continue;
-      }
-      if (error.errorCode >= 500 || error.errorCode === 429) throw error;
-      // 403 blocked, 400 chat not found: the person is gone; retrying cannot help.
-      log.warn("reply not delivered", { bot: botId, chat_id: chatId, error: error.message });
-      return;
-    }
-  }
 }
 
 function botsHealth(config: Config, running: ReadonlyMap<string, RunningBot>) {

@@ -25,7 +25,7 @@ export async function openDelivery(gateway: Gateway, bots: BotClients, keys: Key
   const outbox = await Outbox.open({ platform: deps.platform, clock: deps.clock, log: deps.log, dataDir: store.current.dataDir });
   const accepted = metrics.counter("tgsignal_notifications_accepted_total", "Notifications accepted, per recipient and bot.");
   const events = deliveryMetrics(metrics);
-  const worker = new DeliveryWorker({ outbox, bots, keys, clock: deps.clock, log: deps.log, events });
+  const worker = new DeliveryWorker({ outbox, bots, keys, clock: deps.clock, log: deps.log, events, backoff: bots.timing.sendBackoff });
   const notifier = new Notifier({
     outbox,
     worker,
@@ -84,9 +84,6 @@ function deliveryMetrics(metrics: MetricsRegistry): DeliveryEvents {
   const latency = metrics.histogram("tgsignal_delivery_latency_seconds", "From accept to the last part delivered, per bot.", [
     0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300,
   ]);
-  const waits = metrics.counter("tgsignal_rate_limit_waits_total", "Sends that waited for the bot's rate limiter.");
-  const waitSeconds = metrics.counter("tgsignal_rate_limit_wait_seconds_total", "Time sends spent waiting for the rate limiter.");
-  const tooMany = metrics.counter("tgsignal_telegram_429_total", "429 Too Many Requests answers from Telegram.");
   const retries = metrics.counter("tgsignal_delivery_retries_total", "Sends retried after a 5xx or network error.");
   const duplicates = metrics.counter("tgsignal_delivery_possible_duplicates_total", "Retries after a timeout or broken connection, where Telegram may have delivered the first try.");
   return {
@@ -95,11 +92,6 @@ function deliveryMetrics(metrics: MetricsRegistry): DeliveryEvents {
       latency.observe(ms / 1000, { bot });
     },
     failed: (bot, reason) => failed.inc({ bot, reason }),
-    waited(bot, ms) {
-      waits.inc({ bot });
-      waitSeconds.inc({ bot }, ms / 1000);
-    },
-    tooManyRequests: (bot) => tooMany.inc({ bot }),
     retried(bot, ambiguous) {
       retries.inc({ bot });
       if (ambiguous) duplicates.inc({ bot });

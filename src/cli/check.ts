@@ -33,13 +33,8 @@ export async function runCheck(ctx: CliContext, args: string[]): Promise<number>
 
 async function checkBot(ctx: CliContext, bot: BotConfig): Promise<{ ok: boolean; lines: string[] }> {
   const label = `${bot.id} (${bot.title})${bot.enabled ? "" : " [disabled]"}`;
-  const fetchOptions = bot.proxy ? ctx.platform.proxyFetchOptions(bot.proxy) : undefined;
-  const api = createTelegramApi(createGramioBot({ token: bot.token, apiUrl: bot.apiUrl, fetchOptions }), {
-    token: bot.token,
-    apiUrl: bot.apiUrl,
-    fetchOptions,
-    timeoutMs: 10_000,
-  });
+  const proxy = bot.proxy ? ctx.platform.proxyFetchOptions(bot.proxy) : undefined;
+  const api = createTelegramApi(createGramioBot({ token: bot.token, apiUrl: bot.apiUrl, proxy }), { clock: ctx.clock, timeoutMs: 10_000 });
   try {
     const me = await api.getMe();
     const lines = [`${label}: OK @${me.username ?? "?"} id ${me.id} "${me.first_name}" via ${bot.apiUrl}${bot.proxy ? " (proxy)" : ""}`];

@@ -1,39 +1,51 @@
 // Delivers queued recipients. One lane per (bot, chat) sends that chat's messages in
 // order; lanes run concurrently and share their bot's rate limiter, so a busy chat waits
-// for its own slots without stalling other chats. Failures follow policy.ts.
+// for its own slots without stalling other chats. Messages leave through the bot's send
+// path (telegram/bot-client.ts); #handle decides what its outcome means for the message.
 import type { KeyLookup } from "../keys/types.ts";
 import type { Clock } from "../lib/clock.ts";
 import { errorMessage } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
-import type { BotClient } from "../telegram/bot-clients.ts";
 import type { SendMessageParams } from "../telegram/api.ts";
+import { backoffDelay, type BackoffOptions } from "../telegram/timing.ts";
+import type { BotClient, SendOutcome } from "../telegram/bot-client.ts";
+import type { TelegramFailure } from "../telegram/outcome.ts";
 import type { Outbox } from "./outbox.ts";
-import { backoffDelay, classifyFailure, GIVE_UP_AFTER_MS, type FailureAction } from "./policy.ts";
 import { splitText } from "./split.ts";
 import type { NotificationState, RecipientState } from "./types.ts";
+
+/** Accepted notifications are retried for this long, then reported failed. */
+export const GIVE_UP_AFTER_MS = 24 * 60 * 60 * 1000;
 
 export interface DeliveryEvents {
   delivered(bot: string, latencyMs: number): void;
   failed(bot: string, reason: "blocked" | "rejected" | "expired"): void;
-  waited(bot: string, ms: number): void;
-  tooManyRequests(bot: string): void;
   retried(bot: string, ambiguous: boolean): void;
 }
+
+/** The part of a bot's client the worker uses. */
+export type DeliveryClient = Pick<BotClient, "config" | "limiter" | "send">;
 
 export interface DeliveryWorkerOptions {
   outbox: Outbox;
   /** The client for an enabled bot (undefined while the bot is disabled or removed). */
-  bots: { get(botId: string): BotClient | undefined };
+  bots: { get(botId: string): DeliveryClient | undefined };
   keys: KeyLookup;
   clock: Clock;
   log: Logger;
   events: DeliveryEvents;
+  /** How long a failing bot pauses (transport timing: 1 s doubling to 60 s). */
+  backoff: BackoffOptions;
+  random?: () => number;
 }
 
 interface Job {
   state: NotificationState;
   index: number;
 }
+
+/** How a message's delivery ended, when it did not go out. */
+type FailureAction = { kind: "blocked" | "fail" | "plain"; reason: string };
 
 type SendResult = { ok: true; messageId: number } | { ok: false; action: FailureAction } | { ok: false; stopped: true };
 
@@ -167,61 +179,56 @@ export class DeliveryWorker {
         if (!(await this.#sleep(5000))) return { ok: false, stopped: true };
         continue;
       }
+      let outcome: SendOutcome;
       try {
-        const waited = await client.limiter.acquire(recipient.chatId, signal);
-        if (waited > 0) this.options.events.waited(recipient.bot, waited);
-      } catch {
-        return { ok: false, stopped: true };
+        outcome = await client.send(sendParams(state, recipient, text, html), signal);
+      } catch (error) {
+        if (signal.aborted) return { ok: false, stopped: true };
+        throw error;
       }
-      const outcome = await this.#call(client, sendParams(state, recipient, text, html));
-      if (outcome.ok) return outcome;
-      const action = await this.#handle(client, recipient, outcome.error);
+      if (outcome.kind === "ok") {
+        this.botState(client.config.id).failures = 0;
+        return { ok: true, messageId: outcome.value.message_id };
+      }
+      const action = await this.#handle(client, recipient, outcome);
       if (action) return { ok: false, action };
     }
   }
 
-  async #call(client: BotClient, params: SendMessageParams): Promise<{ ok: true; messageId: number } | { ok: false; error: unknown }> {
-    try {
-      const message = await client.api.sendMessage(params);
-      const state = this.botState(client.config.id);
-      state.failures = 0;
-      return { ok: true, messageId: message.message_id };
-    } catch (error) {
-      return { ok: false, error };
-    }
-  }
-
-  /** Applies a failure's action; returns it when the send is over, undefined to try again. */
-  async #handle(client: BotClient, recipient: RecipientState, error: unknown): Promise<FailureAction | undefined> {
-    const action = classifyFailure(error);
+  /** Applies a failure; returns how the send ended, or undefined to try again. */
+  async #handle(client: DeliveryClient, recipient: RecipientState, failure: TelegramFailure): Promise<FailureAction | undefined> {
     const bot = client.config.id;
-    const now = this.options.clock.now();
     recipient.attempts++;
-    if (action.kind === "pause") {
-      this.options.events.tooManyRequests(bot);
-      client.limiter.pauseUntil(now + action.ms);
-      recipient.reason = action.reason;
-      return undefined;
+    switch (failure.kind) {
+      case "rate_limited": // the send path paused the bot for retry_after
+        recipient.reason = failure.reason;
+        return undefined;
+      case "retryable":
+      case "unauthorized": {
+        // A revoked token or a proxy's 401 is transient from the message's point of view.
+        recipient.reason = failure.reason;
+        const state = this.botState(bot);
+        state.failures++;
+        state.lastError = failure.reason;
+        this.options.events.retried(bot, failure.kind === "retryable" && failure.ambiguous);
+        // The bot (or Telegram) is failing, not this chat: back the whole bot off.
+        client.limiter.pauseUntil(this.options.clock.now() + backoffDelay(state.failures, this.options.backoff, this.options.random));
+        return undefined;
+      }
+      case "migrated":
+        this.options.log.info("group migrated to a supergroup; following it", { key: recipient.key, from: recipient.chatId, to: failure.chatId });
+        recipient.chatId = failure.chatId;
+        await this.options.keys.recordMigrated(recipient.key, failure.chatId).catch((error: unknown) =>
+          this.options.log.error("could not record a migrated key", { key: recipient.key, error: errorMessage(error) }),
+        );
+        return undefined;
+      case "blocked": // the person has to talk to the bot again: the key is recorded as blocked
+        return { kind: "blocked", reason: failure.reason };
+      case "parse_error": // our markup is bad, the text is deliverable
+        return { kind: "plain", reason: failure.reason };
+      default: // any other 4xx: the same request would fail again
+        return { kind: "fail", reason: failure.reason };
     }
-    if (action.kind === "retry") {
-      const state = this.botState(bot);
-      state.failures++;
-      state.lastError = action.reason;
-      recipient.reason = action.reason;
-      this.options.events.retried(bot, action.ambiguous);
-      // The bot (or Telegram) is failing, not this chat: back the whole bot off.
-      client.limiter.pauseUntil(now + backoffDelay(state.failures));
-      return undefined;
-    }
-    if (action.kind === "migrate") {
-      this.options.log.info("group migrated to a supergroup; following it", { key: recipient.key, from: recipient.chatId, to: action.chatId });
-      recipient.chatId = action.chatId;
-      await this.options.keys.recordMigrated(recipient.key, action.chatId).catch((failure: unknown) =>
-        this.options.log.error("could not record a migrated key", { key: recipient.key, error: errorMessage(failure) }),
-      );
-      return undefined;
-    }
-    return action;
   }
 
   async #sleep(ms: number): Promise<boolean> {

@@ -40,7 +40,7 @@ export class BotApiEmulator {
 
   constructor(options: BotApiEmulatorOptions = {}) {
     this.now = options.now ?? Date.now;
-    this.flood = options.limits === false ? undefined : new FloodControl(options.limits ?? {});
+    this.flood = options.limits === false ? undefined : new FloodControl(options.limits ?? {}, options.timeScale);
     this.longPollMaxMs = options.longPollMaxMs;
   }
 

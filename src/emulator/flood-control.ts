@@ -7,6 +7,7 @@ import type { RateLimitOptions } from "./types.ts";
  * - no more than 20 messages per minute to the same group.
  * Telegram answers an excess with 429 and `parameters.retry_after` in whole seconds.
  * Refused messages do not consume the budget (only accepted sends are recorded).
+ * `timeScale` shortens the second (0.1: 100 ms) for tests that run the gateway faster.
  */
 
 export const DEFAULT_LIMITS: Required<RateLimitOptions> = {
@@ -44,9 +45,11 @@ export class FloodControl {
   private readonly perBot = new Map<string, SlidingWindow>();
   private readonly perGroup = new Map<string, SlidingWindow>();
   private readonly perChat = new Map<string, Bucket>();
+  private readonly second: number;
 
-  constructor(limits: RateLimitOptions = {}) {
+  constructor(limits: RateLimitOptions = {}, timeScale = 1) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
+    this.second = 1000 * timeScale;
   }
 
   /** Seconds to wait before this send would be accepted, or 0 if it may go now. */
@@ -55,11 +58,11 @@ export class FloodControl {
     let waitMs = this.botWindow(botKey).retryAfterMs(now);
     const bucket = this.refill(chatKey, now);
     if (bucket.tokens < 1) {
-      waitMs = Math.max(waitMs, ((1 - bucket.tokens) / this.limits.perChatPerSecond) * 1000);
+      waitMs = Math.max(waitMs, ((1 - bucket.tokens) / this.limits.perChatPerSecond) * this.second);
     }
     // Negative ids are groups and supergroups (supergroups: -100...), which have the per-minute limit.
     if (chatId < 0) waitMs = Math.max(waitMs, this.groupWindow(chatKey).retryAfterMs(now));
-    return waitMs > 0 ? Math.max(1, Math.ceil(waitMs / 1000)) : 0;
+    return waitMs > 0 ? Math.max(1, Math.ceil(waitMs / this.second)) : 0;
   }
 
   record(botKey: string, chatId: number, now: number): void {
@@ -72,7 +75,7 @@ export class FloodControl {
   private botWindow(botKey: string): SlidingWindow {
     let window = this.perBot.get(botKey);
     if (!window) {
-      window = new SlidingWindow(this.limits.perBotPerSecond, 1000);
+      window = new SlidingWindow(this.limits.perBotPerSecond, this.second);
       this.perBot.set(botKey, window);
     }
     return window;
@@ -81,7 +84,7 @@ export class FloodControl {
   private groupWindow(chatKey: string): SlidingWindow {
     let window = this.perGroup.get(chatKey);
     if (!window) {
-      window = new SlidingWindow(this.limits.perGroupPerMinute, 60_000);
+      window = new SlidingWindow(this.limits.perGroupPerMinute, 60 * this.second);
       this.perGroup.set(chatKey, window);
     }
     return window;
@@ -96,7 +99,7 @@ export class FloodControl {
       this.perChat.set(chatKey, bucket);
     }
     const elapsed = Math.max(0, now - bucket.updatedAt);
-    bucket.tokens = Math.min(perChatBurst, bucket.tokens + (elapsed / 1000) * perChatPerSecond);
+    bucket.tokens = Math.min(perChatBurst, bucket.tokens + (elapsed / this.second) * perChatPerSecond);
     bucket.updatedAt = now;
     return bucket;
   }

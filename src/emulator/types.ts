@@ -93,6 +93,12 @@ export interface BotApiEmulatorOptions {
   now?: () => number;
   /** Flood limits to enforce; `false` disables enforcement. */
   limits?: RateLimitOptions | false;
+  /**
+   * How long the fake's second lasts, as a fraction of a real one (default 1). Tests run
+   * the gateway's transport faster (TGSIGNAL_TIME_SCALE) and pass the same scale here, so
+   * flood windows and the retry_after of a flood 429 count in the same short seconds.
+   */
+  timeScale?: number;
   /** Upper bound for a getUpdates long poll, whatever `timeout` the client asked for. */
   longPollMaxMs?: number;
 }

@@ -1,11 +1,14 @@
-// The narrow Telegram port: just the Bot API calls tgsignal makes. The adapter uses
-// GramIO; tests use the fake Bot API server (integration) or test/fakes/fake-telegram.ts.
-// Errors become TelegramApiError / NetworkError with tokens redacted.
-import { Bot, TelegramError, type TelegramUpdate, type TelegramUser, type TelegramWebhookInfo } from "gramio";
+// The narrow Telegram port: just the Bot API calls tgsignal makes, each with a deadline
+// that aborts its request. The adapter uses GramIO; unit tests hand in fakes of
+// TelegramApi, integration tests point api_url at the fake Bot API. Errors become
+// TelegramApiError / NetworkError with tokens redacted.
+import { AsyncLocalStorage } from "node:async_hooks";
+import { Bot, TelegramError, type GetUpdatesParams, type TelegramUpdate, type TelegramUser, type TelegramWebhookInfo } from "gramio";
+import type { Clock } from "../lib/clock.ts";
 import { NetworkError, TelegramApiError } from "../lib/errors.ts";
 import { redactor } from "../lib/redact.ts";
 
-export type { TelegramUpdate, TelegramUser, TelegramWebhookInfo };
+export type { GetUpdatesParams, TelegramUpdate, TelegramUser, TelegramWebhookInfo };
 
 export interface SendMessageParams {
   chat_id: number;
@@ -21,80 +24,96 @@ export interface SentMessage {
   chat: { id: number };
 }
 
-export interface GetUpdatesParams {
-  offset?: number;
-  limit?: number;
-  /** Long-poll seconds. */
-  timeout?: number;
-  allowed_updates?: string[];
+export interface CallOptions {
+  /** Aborts the request (a poller's window ending, shutdown); the deadline applies as well. */
+  signal?: AbortSignal;
 }
 
 export interface TelegramApi {
-  getMe(): Promise<TelegramUser>;
-  getWebhookInfo(): Promise<TelegramWebhookInfo>;
+  getMe(options?: CallOptions): Promise<TelegramUser>;
+  getWebhookInfo(options?: CallOptions): Promise<TelegramWebhookInfo>;
   /** The text people see in an empty chat with the bot (BotFather's /setdescription). */
-  getMyDescription(): Promise<{ description: string }>;
-  getUpdates(params: GetUpdatesParams): Promise<TelegramUpdate[]>;
-  sendMessage(params: SendMessageParams): Promise<SentMessage>;
+  getMyDescription(options?: CallOptions): Promise<{ description: string }>;
+  /** Its deadline is the long-poll `timeout` plus a margin. */
+  getUpdates(params: GetUpdatesParams, options?: CallOptions): Promise<TelegramUpdate[]>;
+  sendMessage(params: SendMessageParams, options?: CallOptions): Promise<SentMessage>;
 }
 
-export interface GramioApiOptions {
+export interface GramioBotOptions {
   token: string;
   /** Bot API server root, e.g. https://api.telegram.org */
   apiUrl: string;
-  /** Extra fetch options (a proxy from the platform, an abort signal for pollers). */
-  fetchOptions?: RequestInit;
+  /** fetch() options from the platform that route requests through a proxy. */
+  proxy?: RequestInit;
+}
+
+export interface TelegramApiOptions {
+  clock: Clock;
+  /** Deadline of a call, after which its request is aborted. */
+  timeoutMs: number;
+  /** getUpdates waits its long-poll timeout plus this. */
+  pollMarginMs?: number;
   /** Called after each call with the method and outcome (metrics). */
   onCall?: (method: string, outcome: string, ms: number) => void;
-  /** Per-call deadline; getUpdates adds its long-poll timeout on top. */
-  timeoutMs?: number;
 }
 
-/** Builds the GramIO bot used both for calls and for dispatching updates to handlers. */
-export function createGramioBot(options: GramioApiOptions): Bot {
-  return new Bot({
-    token: options.token,
-    api: { baseURL: `${options.apiUrl}/bot`, fetchOptions: options.fetchOptions as never },
-    plugins: { format: false },
-  });
+/**
+ * GramIO 0.10 takes no fetch options per call: `api.fetchOptions` belongs to the bot and
+ * is spread into the init of every request it makes. So the bot's fetchOptions carry a
+ * `signal` getter that answers with the signal of the call being made, kept in an
+ * AsyncLocalStorage for that call's async context. This is the one place that relies on
+ * it; test/telegram/api.test.ts shows a timed-out request aborted at the server.
+ */
+const callSignal = new AsyncLocalStorage<AbortSignal>();
+
+/** The GramIO bot used both for calls and for dispatching updates to handlers. */
+export function createGramioBot(options: GramioBotOptions): Bot {
+  const fetchOptions: RequestInit = {
+    ...options.proxy,
+    get signal() {
+      return callSignal.getStore() ?? null;
+    },
+  };
+  return new Bot({ token: options.token, api: { baseURL: `${options.apiUrl}/bot`, fetchOptions }, plugins: { format: false } });
 }
 
-export function createTelegramApi(bot: Bot, options: GramioApiOptions): TelegramApi {
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const call = async <T>(method: string, run: () => Promise<T>, extraMs = 0): Promise<T> => {
+export function createTelegramApi(bot: Bot, options: TelegramApiOptions): TelegramApi {
+  const call = async <T>(method: string, timeoutMs: number, caller: CallOptions | undefined, run: () => Promise<T>): Promise<T> => {
     const started = performance.now();
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new AbortController();
+    const timer = new AbortController();
+    options.clock.sleep(timeoutMs, timer.signal).then(() => deadline.abort(), () => {});
+    const signal = caller?.signal ? AbortSignal.any([caller.signal, deadline.signal]) : deadline.signal;
     try {
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new NetworkError(method, `no answer within ${(timeoutMs + extraMs) / 1000}s`)), timeoutMs + extraMs);
-      });
-      const result = await Promise.race([run(), deadline]);
+      const result = await callSignal.run(signal, run);
       options.onCall?.(method, "ok", performance.now() - started);
       return result;
     } catch (error) {
-      const mapped = mapError(method, error);
+      const mapped = deadline.signal.aborted
+        ? new NetworkError(method, `no answer within ${timeoutMs / 1000}s; the request was aborted`)
+        : mapError(method, error);
       options.onCall?.(method, mapped instanceof TelegramApiError ? String(mapped.errorCode) : "network", performance.now() - started);
       throw mapped;
     } finally {
-      clearTimeout(timer);
+      timer.abort();
     }
   };
+  const { timeoutMs } = options;
   return {
-    getMe: () => call("getMe", () => bot.api.getMe()),
-    getWebhookInfo: () => call("getWebhookInfo", () => bot.api.getWebhookInfo()),
-    getMyDescription: () => call("getMyDescription", () => bot.api.getMyDescription({})),
-    getUpdates: (params) =>
-      call("getUpdates", () => bot.api.getUpdates(params as never) as Promise<TelegramUpdate[]>, (params.timeout ?? 0) * 1000),
-    sendMessage: (params) => call("sendMessage", () => bot.api.sendMessage(params) as Promise<SentMessage>),
+    getMe: (caller) => call("getMe", timeoutMs, caller, () => bot.api.getMe()),
+    getWebhookInfo: (caller) => call("getWebhookInfo", timeoutMs, caller, () => bot.api.getWebhookInfo()),
+    getMyDescription: (caller) => call("getMyDescription", timeoutMs, caller, () => bot.api.getMyDescription({})),
+    getUpdates: (params, caller) =>
+      call("getUpdates", (params.timeout ?? 0) * 1000 + (options.pollMarginMs ?? timeoutMs), caller, () => bot.api.getUpdates(params)),
+    sendMessage: (params, caller) => call("sendMessage", timeoutMs, caller, () => bot.api.sendMessage(params)),
   };
 }
 
 /** Telegram's answer or the network's failure, as our error family, tokens redacted. */
-export function mapError(method: string, error: unknown): Error {
+function mapError(method: string, error: unknown): Error {
   if (error instanceof TelegramApiError || error instanceof NetworkError) return error;
   if (error instanceof TelegramError) {
-    const payload = error.payload as { retry_after?: number; migrate_to_chat_id?: number } | undefined;
-    return new TelegramApiError(method, error.code, redactor.redact(error.message), payload?.retry_after, payload?.migrate_to_chat_id);
+    return new TelegramApiError(method, error.code, redactor.redact(error.message), error.payload?.retry_after, error.payload?.migrate_to_chat_id);
   }
   const message = error instanceof Error ? error.message : String(error);
   // A non-JSON answer (an HTML 502 page from a proxy) surfaces as a JSON parse error.

@@ -3,18 +3,19 @@
 import { afterEach, beforeEach, expect, test } from "bun:test";
 import type { BotConfig } from "../../src/config/types.ts";
 import { Outbox } from "../../src/delivery/outbox.ts";
-import { RateLimiter } from "../../src/delivery/rate-limit.ts";
 import { DeliveryWorker, type DeliveryEvents } from "../../src/delivery/worker.ts";
 import type { KeyLookup } from "../../src/keys/types.ts";
 import { TelegramApiError } from "../../src/lib/errors.ts";
 import { createMemoryLogger } from "../../src/lib/log.ts";
-import type { SendMessageParams, SentMessage, TelegramApi } from "../../src/telegram/api.ts";
-import type { BotClient } from "../../src/telegram/bot-clients.ts";
+import { createGramioBot, type SendMessageParams, type SentMessage, type TelegramApi } from "../../src/telegram/api.ts";
+import { BotClient } from "../../src/telegram/bot-client.ts";
+import { RateLimiter } from "../../src/telegram/rate-limit.ts";
+import { TELEGRAM_TIMING } from "../../src/telegram/timing.ts";
 import { FakeClock } from "../fakes/fake-clock.ts";
 import { notification, recipient, spyPlatform, tempDir, type SpyPlatform } from "./outbox-fixtures.ts";
 
 const UNLIMITED = { perSecond: 1e6, perChatPerSecond: 1e6, perChatBurst: 1000, perGroupPerMinute: 1e6 };
-const noEvents: DeliveryEvents = { delivered() {}, failed() {}, waited() {}, tooManyRequests() {}, retried() {} };
+const noEvents: DeliveryEvents = { delivered() {}, failed() {}, retried() {} };
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let platform: SpyPlatform;
@@ -36,9 +37,10 @@ afterEach(async () => {
   await tmp.remove();
 });
 
-/** A bot whose sendMessage answers with `answer(params)` (throw to fail); records every call. */
-function fakeBot(answer: (params: SendMessageParams, call: number) => void): { client: BotClient; calls: SendMessageParams[] } {
+/** A bot whose sendMessage answers with `answer(params)` (throw to fail); records every call and when it came. */
+function fakeBot(answer: (params: SendMessageParams, call: number) => void, limits = UNLIMITED): { client: BotClient; calls: SendMessageParams[]; times: number[] } {
   const calls: SendMessageParams[] = [];
+  const times: number[] = [];
   const api: TelegramApi = {
     getMe: () => Promise.reject(new Error("not used")),
     getWebhookInfo: () => Promise.reject(new Error("not used")),
@@ -46,26 +48,30 @@ function fakeBot(answer: (params: SendMessageParams, call: number) => void): { c
     getUpdates: () => Promise.reject(new Error("not used")),
     async sendMessage(params): Promise<SentMessage> {
       calls.push(params);
+      times.push(clock.now());
       answer(params, calls.length);
       return { message_id: calls.length, chat: { id: params.chat_id } };
     },
   };
-  return { client: { config: { id: "main" } as BotConfig, api, limiter: new RateLimiter(clock, UNLIMITED) }, calls };
+  const bot = createGramioBot({ token: "1:test", apiUrl: "http://127.0.0.1:9" });
+  const client = new BotClient({ id: "main" } as BotConfig, { bot, api, limiter: new RateLimiter(clock, limits), clock, secondMs: 1000 });
+  return { client, calls, times };
 }
 
 const keys: KeyLookup = { lookup: () => undefined, recordBlocked: async () => {}, recordMigrated: async () => {} };
 
 function startWorker(client: BotClient): DeliveryWorker {
-  worker = new DeliveryWorker({ outbox, bots: { get: () => client }, keys, clock, log, events: noEvents });
+  worker = new DeliveryWorker({ outbox, bots: { get: () => client }, keys, clock, log, events: noEvents, backoff: TELEGRAM_TIMING.sendBackoff, random: () => 1 });
   return worker;
 }
 
-async function until(predicate: () => boolean, ms = 2000): Promise<void> {
-  const deadline = Date.now() + ms;
+/** Moves the fake clock in `stepMs` steps until `predicate` holds (real time only for file writes). */
+async function until(predicate: () => boolean, stepMs = 10): Promise<void> {
+  const deadline = Date.now() + 5000;
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error("timed out");
-    await clock.advance(10);
-    await Bun.sleep(2);
+    await clock.advance(stepMs);
+    await Bun.sleep(1);
   }
 }
 
@@ -87,4 +93,39 @@ test("a failure whose outbox record cannot be written does not drop the chat's l
   expect(first.recipients[0]!.status).toBe("failed");
   expect(second.recipients[0]!.status).toBe("delivered");
   expect(calls.map((call) => call.text)).toEqual(["first", "second"]);
+});
+
+test("a 5xx keeps the message and backs the whole bot off, doubling, on the clock; the chat's order holds", async () => {
+  const first = notification(clock.now(), { parts: ["first"], recipients: [recipient("ivanov", 5001)] });
+  const second = notification(clock.now(), { parts: ["second"], recipients: [recipient("ivanov", 5001)] });
+  await outbox.accept(first);
+  await outbox.accept(second);
+  const { client, calls, times } = fakeBot((_, call) => {
+    if (call <= 2) throw new TelegramApiError("sendMessage", 502, "Bad Gateway");
+  });
+  const w = startWorker(client);
+  w.enqueue(first);
+  w.enqueue(second);
+  await until(() => second.recipients[0]!.status !== "queued", 50);
+  expect(calls.map((call) => call.text)).toEqual(["first", "first", "first", "second"]);
+  // Backoff 1 s, then 2 s (random = 1: the full step).
+  expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(1000);
+  expect(times[1]! - times[0]!).toBeLessThan(1100);
+  expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(2000);
+  expect(times[2]! - times[1]!).toBeLessThan(2100);
+  expect(first.recipients[0]).toMatchObject({ status: "delivered", attempts: 2 });
+  expect(w.botState("main")).toMatchObject({ failures: 0, lastError: "502 Bad Gateway" });
+});
+
+test("a 429 pauses the bot for retry_after, then the same message goes out", async () => {
+  const only = notification(clock.now(), { parts: ["after the pause"], recipients: [recipient("ivanov", 5001)] });
+  await outbox.accept(only);
+  const { client, times } = fakeBot((_, call) => {
+    if (call === 1) throw new TelegramApiError("sendMessage", 429, "Too Many Requests: retry after 3", 3);
+  }, TELEGRAM_TIMING.limits);
+  startWorker(client).enqueue(only);
+  await until(() => only.recipients[0]!.status !== "queued", 50);
+  expect(only.recipients[0]).toMatchObject({ status: "delivered", attempts: 1 });
+  expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(3000);
+  expect(times[1]! - times[0]!).toBeLessThan(3100);
 });

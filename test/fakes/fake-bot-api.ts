@@ -6,6 +6,16 @@ export interface FakeBotApiOptions extends BotApiEmulatorOptions {
   bots?: BotInit[];
 }
 
+/** One request as the server saw it: when it came, and whether the client gave up on it. */
+export interface SeenRequest {
+  method: string;
+  token: string;
+  /** Date.now() when it arrived. */
+  at: number;
+  /** The client closed the connection before the answer (an aborted fetch). */
+  aborted: boolean;
+}
+
 export interface FakeBotApi {
   /** Server root, e.g. http://127.0.0.1:PORT: what the config's `api_url` takes. */
   url: string;
@@ -14,21 +24,37 @@ export interface FakeBotApi {
   /** GramIO's `api.baseURL` (GramIO builds `${baseURL}${token}/${method}`). */
   baseURL: string;
   emulator: BotApiEmulator;
+  /** Every request so far, oldest first, optionally of one method (and token). */
+  requests(method?: string, token?: string): SeenRequest[];
   close(): Promise<void>;
 }
+
+const BOT_API_PATH = /^\/bot([^/]+)\/([^/]+)\/?$/;
 
 /** Serves a BotApiEmulator on a random loopback port with Bun.serve. */
 export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<FakeBotApi> {
   const { bots = [], ...emulatorOptions } = options;
   const emulator = new BotApiEmulator(emulatorOptions);
   for (const bot of bots) emulator.addBot(bot);
+  const seen: SeenRequest[] = [];
   const server = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
     // Long polls hold a request open for up to `timeout` seconds; Bun's default idle
     // timeout (10 s) would cut them, so it is disabled.
     idleTimeout: 0,
-    fetch: emulator.fetch,
+    async fetch(req) {
+      const [, token = "", method = ""] = BOT_API_PATH.exec(new URL(req.url).pathname) ?? [];
+      const request: SeenRequest = { method: decodeURIComponent(method), token: decodeURIComponent(token), at: Date.now(), aborted: false };
+      seen.push(request);
+      const onAbort = () => (request.aborted = true);
+      req.signal.addEventListener("abort", onAbort, { once: true });
+      try {
+        return await emulator.fetch(req);
+      } finally {
+        req.signal.removeEventListener("abort", onAbort);
+      }
+    },
   });
   const url = `http://127.0.0.1:${server.port}`;
   return {
@@ -36,6 +62,7 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
     apiUrl: () => url,
     baseURL: `${url}/bot`,
     emulator,
+    requests: (method, token) => seen.filter((r) => (method === undefined || r.method === method) && (token === undefined || r.token === token)),
     close: async () => {
       await server.stop(true);
     },

@@ -176,16 +176,36 @@ describe("per-client rate limit", () => {
   });
 
   test("refused requests do not drain the bucket further, and clients have separate buckets", async () => {
+    const OTHER = "other-limited-token-0123456789";
+    const config = load(yaml`
+      clients:
+        limited:
+          token: ${LIMITED}
+          rate_limit: { per_second: 0.5, burst: 2 }
+        other:
+          token: ${OTHER}
+          rate_limit: { per_second: 0.5, burst: 2 }
+        erp:
+          token: ${ERP}
+      bots:
+        main:
+          token: "${BOT_TOKEN}"
+    `);
     const clock = new FakeClock();
     const auth = new Authenticator(clock);
-    const limited = auth.authenticate(request(`Bearer ${LIMITED}`), "192.0.2.10", WITH_CLIENTS);
-    auth.charge(limited, WITH_CLIENTS);
-    auth.charge(limited, WITH_CLIENTS);
-    for (let i = 0; i < 10; i++) rejection(() => auth.charge(limited, WITH_CLIENTS));
+    const limited = auth.authenticate(request(`Bearer ${LIMITED}`), "192.0.2.10", config);
+    const other = auth.authenticate(request(`Bearer ${OTHER}`), "192.0.2.10", config);
+    auth.charge(limited, config);
+    auth.charge(limited, config);
+    for (let i = 0; i < 10; i++) rejection(() => auth.charge(limited, config));
+    // The other client with the same limit still has its whole burst: the buckets are separate.
+    expect(() => auth.charge(other, config)).not.toThrow();
+    expect(() => auth.charge(other, config)).not.toThrow();
+    expect(rejection(() => auth.charge(other, config)).status).toBe(429);
     await clock.advance(2_000);
-    expect(() => auth.charge(limited, WITH_CLIENTS)).not.toThrow();
+    expect(() => auth.charge(limited, config)).not.toThrow();
     // erp has no rate_limit: never charged.
-    const erp = auth.authenticate(request(`Bearer ${ERP}`), "192.0.2.10", WITH_CLIENTS);
-    for (let i = 0; i < 100; i++) auth.charge(erp, WITH_CLIENTS);
+    const erp = auth.authenticate(request(`Bearer ${ERP}`), "192.0.2.10", config);
+    for (let i = 0; i < 100; i++) expect(() => auth.charge(erp, config)).not.toThrow();
   });
 });

@@ -8,7 +8,7 @@ import type { Gateway } from "../../src/app.ts";
 import { createMemoryLogger } from "../../src/lib/log.ts";
 import { bunPlatform } from "../../src/platform/bun.ts";
 import { startFakeBotApi, type FakeBotApi } from "../fakes/fake-bot-api.ts";
-import { bootGateway } from "./boot-gateway.ts";
+import { bootGateway, TIME_SCALE, timeScaleEnv } from "./boot-gateway.ts";
 import { BUN_COMMAND, runCommand } from "./serve-process.ts";
 
 export const TOKEN = "111111:AAAAAAAAAAAAAAAAAAAAAAAAAAAA";
@@ -46,8 +46,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(bots: BotYaml[] = [{ id: "main", token: TOKEN }], users = ""): Promise<Harness> {
-  const api = await startFakeBotApi({ bots: [BOT, BOT_B] });
+export interface HarnessOptions {
+  /** Telegram's second as a fraction of a real one, for the gateway and the fake alike. */
+  timeScale?: number;
+}
+
+export async function createHarness(bots: BotYaml[] = [{ id: "main", token: TOKEN }], users = "", options: HarnessOptions = {}): Promise<Harness> {
+  const timeScale = options.timeScale ?? TIME_SCALE;
+  const api = await startFakeBotApi({ bots: [BOT, BOT_B], timeScale });
   const dir = await mkdtemp(join(tmpdir(), "tgsignal-inbound-"));
   const configFile = join(dir, "config.yaml");
   await writeFile(configFile, configYaml(api.url, bots, users));
@@ -58,7 +64,7 @@ export async function createHarness(bots: BotYaml[] = [{ id: "main", token: TOKE
     configFile,
     log,
     async start() {
-      const gateway = await bootGateway(configFile, { platform: bunPlatform, log });
+      const gateway = await bootGateway(configFile, { platform: bunPlatform, log, timeScale });
       harness.gateway = gateway;
       return gateway;
     },
@@ -108,7 +114,7 @@ export function keyIn(text: string): string {
 export const MAIN_TS = resolve(import.meta.dir, "../../src/main.ts");
 
 export function spawnServe(configFile: string): ReturnType<typeof Bun.spawn> {
-  return runCommand(BUN_COMMAND, ["serve", "-c", configFile], { TGSIGNAL_LOG: "info" });
+  return runCommand(BUN_COMMAND, ["serve", "-c", configFile], { TGSIGNAL_LOG: "info", ...timeScaleEnv() });
 }
 
 /** Waits until `predicate` holds, polling every 10 ms. */

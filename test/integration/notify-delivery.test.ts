@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { TIME_SCALE } from "./boot-gateway.ts";
 import { jsonOf, PEOPLE, startNotifyHarness, TOKEN, type NotifyHarness } from "./notify-harness.ts";
 
 let h: NotifyHarness | undefined;
@@ -17,11 +18,12 @@ const keyLog = async (harness: NotifyHarness) =>
 describe("delivery policy", () => {
   test("429: the bot pauses for retry_after and the message is delivered, not dropped", async () => {
     h = await startNotifyHarness();
-    h.api.emulator.failNext(TOKEN, "sendMessage", { error_code: 429, description: "Too Many Requests: retry after 1", retry_after: 1 });
-    const started = Date.now();
+    h.api.emulator.failNext(TOKEN, "sendMessage", { error_code: 429, description: "Too Many Requests: retry after 2", retry_after: 2 });
     const res = await h.post("/notify", { to: "sidorov", text: "after the pause" });
     expect(res.status).toBe(200);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    // Telegram's second lasts TIME_SCALE × 1000 ms here: the retry came retry_after of them later.
+    const [limited, retried] = h.api.requests("sendMessage");
+    expect(retried!.at - limited!.at).toBeGreaterThanOrEqual(2 * 1000 * TIME_SCALE);
     expect((await jsonOf(res)).recipients[0].attempts).toBe(1);
     expect(await (await fetch(h.url + "/metrics")).text()).toContain('tgsignal_telegram_429_total{bot="main"} 1');
   });
@@ -31,7 +33,7 @@ describe("delivery policy", () => {
     h.api.emulator.setOutage(TOKEN, { status: 502 });
     const ids: string[] = [];
     for (const text of ["one", "two", "three"]) {
-      const res = await h.post("/notify", { to: "petrov", text, wait: 0.3 });
+      const res = await h.post("/notify", { to: "petrov", text, wait: 0.1 });
       expect(res.status).toBe(202);
       ids.push((await jsonOf(res)).id);
     }

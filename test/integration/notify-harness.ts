@@ -10,7 +10,7 @@ import { bunPlatform } from "../../src/platform/bun.ts";
 import type { Platform, Server } from "../../src/platform/platform.ts";
 import { startFakeBotApi, type FakeBotApi } from "../fakes/fake-bot-api.ts";
 import type { RateLimitOptions } from "../../src/emulator/types.ts";
-import { bootGateway } from "./boot-gateway.ts";
+import { bootGateway, TIME_SCALE } from "./boot-gateway.ts";
 
 export const TOKEN = "111111:AAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 export const TOKEN_B = "222222:BBBBBBBBBBBBBBBBBBBBBBBBBBBB";
@@ -120,6 +120,7 @@ export async function startNotifyHarness(options: HarnessOptions = {}): Promise<
       { token: TOKEN_B, id: 222222, username: "other_bot", first_name: "Other" },
     ],
     limits: options.limits,
+    timeScale: TIME_SCALE,
   });
   for (const person of Object.values(PEOPLE)) {
     const token = person.bot === "main" ? TOKEN : TOKEN_B;

@@ -1,7 +1,10 @@
 // The polling error policy end to end: 401 stops the bot until its config changes,
 // 409 backs off with a clear message, 429 waits retry_after, 5xx backs off and recovers.
-// A failing bot never affects the other bot or the HTTP endpoint.
+// A failing bot never affects the other bot or the HTTP endpoint. Telegram's second lasts
+// TIME_SCALE × 1000 ms here, for the gateway and the fake alike; waits are read from the
+// times the fake saw each getUpdates arrive.
 import { afterEach, expect, test } from "bun:test";
+import { TIME_SCALE } from "./boot-gateway.ts";
 import { ask, BOT, configYaml, createHarness, keyIn, TOKEN, TOKEN_B, waitFor, type Harness } from "./inbound-harness.ts";
 
 let harness: Harness | undefined;
@@ -10,9 +13,10 @@ afterEach(async () => {
   harness = undefined;
 });
 
+const SECOND = 1000 * TIME_SCALE;
 type BotHealth = { state: string; last_error: { kind: string; message: string } | null; last_success_at: string | null };
 const botHealth = (h: Harness, id = "main") => (h.gateway!.health.report({}).bots as Record<string, BotHealth>)[id]!;
-const getUpdatesCalls = (h: Harness) => h.api.emulator.stats().calls.getUpdates ?? 0;
+const polls = (h: Harness, token = TOKEN) => h.api.requests("getUpdates", token);
 const twoBots = [{ id: "main", token: TOKEN }, { id: "second", token: TOKEN_B }];
 
 test("401: polling stops, the bot is unhealthy, the other bot answers; a config change restarts it", async () => {
@@ -26,11 +30,14 @@ test("401: polling stops, the bot is unhealthy, the other bot answers; a config 
   expect(JSON.stringify(health)).not.toContain(TOKEN);
   expect(botHealth(harness).last_error?.message).toContain("@BotFather");
   expect(gateway.metrics.render()).toContain('tgsignal_poll_errors_total{bot="main",kind="unauthorized"} 1');
-  const calls = getUpdatesCalls(harness);
+  const stoppedAt = polls(harness).length;
   keyIn(await ask(harness.api, "/key", { token: TOKEN_B }));
-  await Bun.sleep(1200);
-  // Only the healthy bot kept polling (about one call per second).
-  expect(getUpdatesCalls(harness) - calls).toBeLessThan(5);
+  // Once the healthy bot listens again, it polls anew at each tick: a whole tick passes
+  // with no poll of the stopped bot.
+  await waitFor(() => harness!.api.emulator.isPolling(TOKEN_B), 3000, "the healthy bot listening");
+  const second = polls(harness, TOKEN_B).length;
+  await waitFor(() => polls(harness!, TOKEN_B).length >= second + 2, 5000, "two ticks of the healthy bot");
+  expect(polls(harness).length).toBe(stoppedAt);
   expect(botHealth(harness).state).toBe("unauthorized");
   // The admin fixes the config: a working token (here another bot: the emulator starts a
   // fresh update sequence, and the saved offset of the old bot must not apply to it).
@@ -43,15 +50,21 @@ test("401: polling stops, the bot is unhealthy, the other bot answers; a config 
   expect(response.status).toBe(200);
 }, 15_000);
 
-test("409: 'webhook set or another instance' is reported, polling backs off and resumes", async () => {
+test("409: 'webhook set or another instance' is reported, polling backs off (from 5 s) and resumes", async () => {
   harness = await createHarness();
   await harness.start();
   await waitFor(() => harness!.api.emulator.isPolling(TOKEN), 3000, "polling");
   harness.api.emulator.failNext(TOKEN, "getUpdates", { error_code: 409, description: "Conflict: terminated by other getUpdates request", times: 1 });
+  // A message ends the open long poll; the next getUpdates draws the 409.
+  keyIn(await ask(harness.api, "/key"));
   await waitFor(() => botHealth(harness!).last_error?.kind === "conflict", 3000, "conflict");
+  const conflictAt = polls(harness).length - 1;
   expect(harness.log.lines.some((line) => line.includes("a webhook is set or another instance polls this bot"))).toBe(true);
   expect(botHealth(harness).state).toBe("backoff");
-  keyIn(await ask(harness.api, "/key", { timeoutMs: 20_000 }));
+  keyIn(await ask(harness.api, "/key", { from: { id: 5002, first_name: "Petr" }, timeoutMs: 20_000 }));
+  // Equal jitter: at least half of the 5 s step before the next poll.
+  const [failed, next] = polls(harness).slice(conflictAt, conflictAt + 2);
+  expect(next!.at - failed!.at).toBeGreaterThanOrEqual(2.5 * SECOND);
 }, 30_000);
 
 test("429: the poller waits retry_after before the next getUpdates", async () => {
@@ -59,30 +72,31 @@ test("429: the poller waits retry_after before the next getUpdates", async () =>
   await harness.start();
   await waitFor(() => harness!.api.emulator.isPolling(TOKEN), 3000, "polling");
   harness.api.emulator.failNext(TOKEN, "getUpdates", { error_code: 429, description: "Too Many Requests: retry after 2", retry_after: 2 });
-  // The open long poll ends with the window; the next call draws the 429.
+  // A message ends the open long poll; the next getUpdates draws the 429.
+  keyIn(await ask(harness.api, "/key"));
   await waitFor(() => botHealth(harness!).last_error?.kind === "rate_limited", 3000, "rate limited");
-  const failedAt = Date.now();
-  const calls = getUpdatesCalls(harness);
-  await Bun.sleep(1500);
-  expect(getUpdatesCalls(harness)).toBe(calls);
-  const reply = await ask(harness.api, "/key", { timeoutMs: 5000 });
-  keyIn(reply);
-  expect(Date.now() - failedAt).toBeGreaterThanOrEqual(1900);
+  const limitedAt = polls(harness).length - 1;
+  keyIn(await ask(harness.api, "/key", { from: { id: 5002, first_name: "Petr" }, timeoutMs: 5000 }));
+  const [limited, next] = polls(harness).slice(limitedAt, limitedAt + 2);
+  expect(next!.at - limited!.at).toBeGreaterThanOrEqual(2 * SECOND);
+  // The gateway did run on the short second (it says so, since it must never against Telegram).
+  expect(harness.log.lines.some((line) => line.includes("TGSIGNAL_TIME_SCALE") && line.includes(`scale=${TIME_SCALE}`))).toBe(true);
   expect(harness.gateway!.metrics.render()).toContain('tgsignal_poll_errors_total{bot="main",kind="rate_limited"} 1');
 }, 15_000);
 
-test("5xx outage: capped backoff, the other bot unaffected, recovery answers the waiting request", async () => {
+test("5xx outage: a backoff that doubles, the other bot unaffected, recovery answers the waiting request", async () => {
   harness = await createHarness(twoBots);
   await harness.start();
   await waitFor(() => harness!.api.emulator.isPolling(TOKEN), 3000, "polling");
   harness.api.emulator.setOutage(TOKEN, { status: 502 });
   await waitFor(() => botHealth(harness!).last_error?.kind === "server", 3000, "server error");
+  const outageAt = polls(harness).length - 1;
   harness.api.emulator.userWrites({ token: TOKEN, from: { id: 5001, first_name: "Ivan" }, text: "/key" });
   keyIn(await ask(harness.api, "/key", { token: TOKEN_B }));
-  const calls = getUpdatesCalls(harness);
-  await Bun.sleep(2500);
-  // Backoff: 0.5–1 s, then 1–2 s, ... — far fewer calls than the healthy bot's one per window.
-  expect(getUpdatesCalls(harness) - calls).toBeLessThan(7);
+  await waitFor(() => polls(harness!).length >= outageAt + 3, 5000, "three failed polls");
+  // Backoff 0.5–1 s, then 1–2 s (in Telegram's seconds): each wait at least half its step.
+  const times = polls(harness).slice(outageAt, outageAt + 3).map((request) => request.at);
+  [1, 2].forEach((step, i) => expect(times[i + 1]! - times[i]!).toBeGreaterThanOrEqual((step / 2) * SECOND));
   harness.api.emulator.setOutage(TOKEN, null);
   const reply = await harness.api.emulator.waitForSent((m) => m.token === TOKEN && m.chat_id === 5001, 8000);
   keyIn(reply.text);

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import type { BotConfig } from "../../src/config/types.ts";
 import { MetricsRegistry } from "../../src/lib/metrics.ts";
 import { bunPlatform } from "../../src/platform/bun.ts";
+import type { BotClient } from "../../src/telegram/bot-client.ts";
 import { BotClients } from "../../src/telegram/bot-clients.ts";
-import type { TelegramApi } from "../../src/telegram/api.ts";
+import { transportTiming } from "../../src/telegram/timing.ts";
 import { load } from "../config/helpers.ts";
 import { FakeClock } from "../fakes/fake-clock.ts";
 
@@ -11,34 +11,49 @@ const config = (main: string, extra = "") =>
   load(`bots:\n  main: { token: "${main}" }\n  other: { token: "2:other" ${extra} }\n`);
 
 describe("BotClients", () => {
-  test("follows the config: rebuilds a client on a token change, keeps its rate limiter, drops disabled bots", () => {
-    const built: string[] = [];
-    const clients = new BotClients({
-      platform: bunPlatform,
-      clock: new FakeClock(),
-      metrics: new MetricsRegistry(),
-      createApi: (bot: BotConfig) => {
-        built.push(`${bot.id}:${bot.token}`);
-        return {} as TelegramApi;
-      },
-    });
+  test("follows the config: a new client (and GramIO bot) on a token change keeps the rate limiter; disabled bots are dropped", () => {
+    const clients = new BotClients({ platform: bunPlatform, clock: new FakeClock(), metrics: new MetricsRegistry() });
     clients.apply(config("1:first"));
     const first = clients.get("main")!;
-    expect(built).toEqual(["main:1:first", "other:2:other"]);
+    const other = clients.get("other")!;
 
     clients.apply(config("1:first", ", title: Renamed"));
-    expect(built).toHaveLength(2); // nothing about the connection changed
-    expect(clients.get("other")!.config.title).toBe("Renamed");
+    // Nothing about the connection changed: the same client, with the new config.
+    expect(clients.get("other")).toBe(other);
+    expect(other.config.title).toBe("Renamed");
+    expect(clients.get("main")).toBe(first);
 
     clients.apply(config("1:second"));
     const second = clients.get("main")!;
-    expect(built.at(-1)).toBe("main:1:second");
-    expect(second.api).not.toBe(first.api);
+    expect(second).not.toBe(first);
+    expect(second.bot).not.toBe(first.bot);
+    expect(second.config.token).toBe("1:second");
     // Telegram's limits follow the bot, not the token: the limiter carries over.
     expect(second.limiter).toBe(first.limiter);
 
     clients.apply(config("1:second", ", enabled: false"));
     expect(clients.get("other")).toBeUndefined();
     expect(clients.all().map((client) => client.config.id)).toEqual(["main"]);
+  });
+
+  test("onClient sets up every client once: those there now and each one built later", () => {
+    const clients = new BotClients({ platform: bunPlatform, clock: new FakeClock(), metrics: new MetricsRegistry() });
+    clients.apply(config("1:first"));
+    const setUp: BotClient[] = [];
+    clients.onClient((client) => setUp.push(client));
+    expect(setUp.map((client) => client.config.id)).toEqual(["main", "other"]);
+    clients.apply(config("1:first", ", title: Renamed"));
+    expect(setUp).toHaveLength(2);
+    clients.apply(config("1:second"));
+    expect(setUp.at(-1)).toBe(clients.get("main")!);
+    expect(setUp).toHaveLength(3);
+  });
+
+  test("a scaled timing reaches the limiters", () => {
+    const timing = transportTiming(0.1);
+    const clients = new BotClients({ platform: bunPlatform, clock: new FakeClock(), metrics: new MetricsRegistry(), timing });
+    clients.apply(config("1:first"));
+    expect(clients.timing).toBe(timing);
+    expect(clients.get("main")!.limiter.limits).toBe(timing.limits);
   });
 });

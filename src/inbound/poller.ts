@@ -4,23 +4,20 @@
 // `protect: true` makes croner skip a tick while the previous one still runs.
 import { Cron } from "croner";
 import { join } from "node:path";
-import { readFile } from "node:fs/promises";
 import type { Clock } from "../lib/clock.ts";
 import { errorMessage } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Platform } from "../platform/platform.ts";
-import type { TelegramApi, TelegramUpdate } from "./api.ts";
-import { decidePollAction, type PollErrorKind } from "./error-policy.ts";
+import type { CallOptions, GetUpdatesParams, TelegramUpdate, TelegramUser } from "../telegram/api.ts";
+import { classifyFailure } from "../telegram/outcome.ts";
+import { decidePollAction, type PollErrorKind, type PollTiming } from "./poll-policy.ts";
 
-export interface PollerConnection {
-  api: Pick<TelegramApi, "getMe" | "getUpdates">;
+/** What the poller needs of the bot's client (telegram/bot-client.ts). */
+export interface PollerClient {
+  getMe(options: CallOptions): Promise<TelegramUser>;
+  getUpdates(params: GetUpdatesParams, options: CallOptions): Promise<TelegramUpdate[]>;
+  /** Runs the update's handlers; rejects when one failed (the batch is then not confirmed). */
   dispatch(update: TelegramUpdate): Promise<void>;
-}
-
-export interface ConnectOptions {
-  /** The open long poll's abort signal (read at each request). */
-  signal(): AbortSignal | undefined;
-  username(): string | undefined;
 }
 
 export interface PollerOptions {
@@ -32,7 +29,8 @@ export interface PollerOptions {
   platform: Platform;
   clock: Clock;
   log: Logger;
-  connect(options: ConnectOptions): PollerConnection;
+  client: PollerClient;
+  timing: PollTiming;
   random?: () => number;
   onSuccess?(atMs: number): void;
   onError?(kind: PollErrorKind): void;
@@ -51,14 +49,12 @@ export interface PollerStatus {
 export const WINDOW_MARGIN_MS = 150;
 /** Telegram holds a long poll for at most 50 s. */
 const MAX_POLL_SECONDS = 50;
-const ALLOWED_UPDATES = ["message", "my_chat_member"];
+const ALLOWED_UPDATES: GetUpdatesParams["allowed_updates"] = ["message", "my_chat_member"];
 
 export class Poller {
   #job: Cron | undefined;
-  #connection: PollerConnection;
   #offset: number | undefined;
   #offsetLoaded = false;
-  #username: string | undefined;
   /** Updates of the unconfirmed batch already handled (a batch is at most 100 updates). */
   readonly #handled = new Set<number>();
   #failures = 0;
@@ -67,9 +63,7 @@ export class Poller {
   #running: Promise<void> | undefined;
   readonly status: PollerStatus = { state: "idle", username: null, lastSuccessAt: null, lastError: null };
 
-  constructor(private readonly options: PollerOptions) {
-    this.#connection = options.connect({ signal: () => this.#request?.signal, username: () => this.#username });
-  }
+  constructor(private readonly options: PollerOptions) {}
 
   get offsetFile(): string {
     return join(this.options.dataDir, "offsets", `${this.options.botId}.json`);
@@ -114,7 +108,7 @@ export class Poller {
   async runWindow(windowEnd: number): Promise<void> {
     try {
       if (!this.#offsetLoaded) await this.#loadOffset();
-      if (this.#username === undefined) await this.#fetchUsername();
+      if (this.status.username === null) await this.#fetchUsername();
       while (!this.#stop.signal.aborted && this.options.clock.now() < windowEnd) {
         if (!(await this.#pollOnce(windowEnd))) break;
       }
@@ -135,11 +129,14 @@ export class Poller {
     void clock.sleep(remaining, deadline.signal).then(() => request.abort(), () => {});
     this.status.state = "polling";
     try {
-      const updates = await this.#connection.api.getUpdates({
-        offset: this.#offset,
-        timeout: Math.min(MAX_POLL_SECONDS, Math.max(0, Math.ceil(remaining / 1000))),
-        allowed_updates: ALLOWED_UPDATES,
-      });
+      const updates = await this.options.client.getUpdates(
+        {
+          offset: this.#offset,
+          timeout: Math.min(MAX_POLL_SECONDS, Math.max(0, Math.ceil(remaining / 1000))),
+          allowed_updates: ALLOWED_UPDATES,
+        },
+        { signal: request.signal },
+      );
       deadline.abort();
       this.#markSuccess();
       if (updates.length > 0) await this.#handleBatch(updates);
@@ -161,13 +158,15 @@ export class Poller {
     const byChat = new Map<number, TelegramUpdate[]>();
     for (const update of updates) {
       const chat = chatOf(update);
-      byChat.set(chat, [...(byChat.get(chat) ?? []), update]);
+      const queue = byChat.get(chat);
+      if (queue) queue.push(update);
+      else byChat.set(chat, [update]);
     }
     const results = await Promise.allSettled(
       [...byChat.values()].map(async (chatUpdates) => {
         for (const update of chatUpdates) {
           if (this.#handled.has(update.update_id)) continue;
-          await this.#connection.dispatch(update);
+          await this.options.client.dispatch(update);
           this.#handled.add(update.update_id);
         }
       }),
@@ -188,7 +187,7 @@ export class Poller {
   }
 
   async #onError(error: unknown): Promise<boolean> {
-    const action = decidePollAction(error, ++this.#failures, this.options.random);
+    const action = decidePollAction(classifyFailure(error), ++this.#failures, this.options.timing, this.options.random);
     this.status.lastError = { kind: action.kind, message: action.message, at: this.options.clock.now() };
     this.options.onError?.(action.kind);
     if (action.action === "stop") {
@@ -218,11 +217,11 @@ export class Poller {
   }
 
   async #fetchUsername(): Promise<void> {
-    // Abortable like a long poll, so stop() never waits out the call's timeout.
-    this.#request = new AbortController();
+    // Abortable like a long poll, so stop() never waits out the call's deadline.
+    const request = new AbortController();
+    this.#request = request;
     try {
-      const me = await this.#connection.api.getMe();
-      this.#username = me.username;
+      const me = await this.options.client.getMe({ signal: request.signal });
       this.status.username = me.username ?? null;
     } catch {
       // getUpdates reports the same problem through the error policy.
@@ -235,7 +234,7 @@ export class Poller {
   async #loadOffset(): Promise<void> {
     this.#offsetLoaded = true;
     try {
-      const saved = JSON.parse(await readFile(this.offsetFile, "utf8")) as { telegram_bot_id?: number; offset?: number };
+      const saved = JSON.parse(await this.options.platform.readTextFile(this.offsetFile)) as { telegram_bot_id?: number; offset?: number };
       if (saved.telegram_bot_id === telegramBotId(this.options.token) && typeof saved.offset === "number") this.#offset = saved.offset;
     } catch {
       // No offset yet: Telegram returns everything still queued.

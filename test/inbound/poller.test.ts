@@ -6,8 +6,9 @@ import { TelegramApiError } from "../../src/lib/errors.ts";
 import { createMemoryLogger } from "../../src/lib/log.ts";
 import { bunPlatform } from "../../src/platform/bun.ts";
 import type { GetUpdatesParams, TelegramUpdate } from "../../src/telegram/api.ts";
+import { TELEGRAM_TIMING } from "../../src/telegram/timing.ts";
 import { Cron } from "croner";
-import { Poller, pollWindowEnd, WINDOW_MARGIN_MS, type ConnectOptions } from "../../src/telegram/poller.ts";
+import { Poller, pollWindowEnd, WINDOW_MARGIN_MS, type PollerOptions } from "../../src/inbound/poller.ts";
 import { FakeClock } from "../fakes/fake-clock.ts";
 
 let dir: string;
@@ -28,8 +29,7 @@ function setup(
   const clock = new FakeClock(schedule.start);
   const calls: GetUpdatesParams[] = [];
   const handled: number[] = [];
-  let connect!: ConnectOptions;
-  const poller = new Poller({
+  const options: PollerOptions = {
     botId: "main",
     token: "123:abc",
     pattern: schedule.pattern ?? "* * * * *",
@@ -39,29 +39,24 @@ function setup(
     clock,
     log: createMemoryLogger(),
     random: () => 1,
-    connect(options) {
-      connect = options;
-      return {
-        api: {
-          getMe: async () => ({ id: 123, is_bot: true, first_name: "Bot", username: "signal_bot" }),
-          async getUpdates(params) {
-            calls.push(params);
-            const step = script.shift();
-            if (step instanceof Error) throw step;
-            if (step) return step;
-            // An empty script is a long poll that lasts until the poller aborts it.
-            const signal = connect.signal()!;
-            return new Promise((_, reject) => signal.addEventListener("abort", () => reject(new Error("aborted"))));
-          },
-        },
-        dispatch: async (u) => {
-          await dispatch(u);
-          handled.push(u.update_id);
-        },
-      };
+    timing: TELEGRAM_TIMING,
+    client: {
+      getMe: async () => ({ id: 123, is_bot: true, first_name: "Bot", username: "signal_bot" }),
+      async getUpdates(params, { signal }) {
+        calls.push(params);
+        const step = script.shift();
+        if (step instanceof Error) throw step;
+        if (step) return step;
+        // An empty script is a long poll that lasts until the poller aborts it.
+        return new Promise((_, reject) => signal?.addEventListener("abort", () => reject(new Error("aborted"))));
+      },
+      dispatch: async (u) => {
+        await dispatch(u);
+        handled.push(u.update_id);
+      },
     },
-  });
-  return { clock, poller, calls, handled };
+  };
+  return { clock, poller: new Poller(options), calls, handled, options };
 }
 
 /** A dispatch that throws a 502 the first time `fails(u)` holds, then succeeds. */
@@ -75,12 +70,21 @@ function failOnce(fails: (u: TelegramUpdate) => boolean = () => true) {
   };
 }
 
+/** Waits in real time (offset files are real I/O) until `done` holds. */
+async function settled(done: () => boolean): Promise<void> {
+  for (let i = 0; !done(); i++) {
+    if (i > 1000) throw new Error("the poller never got there");
+    await Bun.sleep(2);
+  }
+}
+
 /** Runs a 5 s window whose first batch fails: the retry comes after the 1 s backoff. */
-async function runWindowWithRetry({ clock, poller }: { clock: FakeClock; poller: Poller }): Promise<void> {
+async function runWindowWithRetry({ clock, poller, calls }: { clock: FakeClock; poller: Poller; calls: unknown[] }): Promise<void> {
   const window = poller.runWindow(clock.now() + 5000);
-  await Bun.sleep(20);
+  await settled(() => poller.status.state === "backoff");
   await clock.advance(1000);
-  await Bun.sleep(20);
+  // The retried batch is confirmed, then a long poll waits for the window's end.
+  await settled(() => calls.length === 3);
   await clock.advance(4000);
   await window;
 }
@@ -88,8 +92,7 @@ async function runWindowWithRetry({ clock, poller }: { clock: FakeClock; poller:
 test("long-polls until the window ends, confirming each batch by offset and persisting it", async () => {
   const { clock, poller, calls, handled } = setup([[update(10), update(11, 2)], [update(12)]]);
   const window = poller.runWindow(clock.now() + 59_850);
-  await clock.advance(0);
-  await Bun.sleep(20);
+  await settled(() => calls.length === 3);
   await clock.advance(59_850);
   await window;
   expect(handled).toEqual([10, 11, 12]);
@@ -110,13 +113,11 @@ test("a failed batch is not confirmed: the same updates come again", async () =>
 test("429 waits retry_after on the injected clock; 401 stops the poller for good", async () => {
   const { clock, poller, calls } = setup([new TelegramApiError("getUpdates", 429, "Too Many Requests", 3), new TelegramApiError("getUpdates", 401, "Unauthorized")]);
   const window = poller.runWindow(clock.now() + 50_000);
-  await Bun.sleep(20);
+  await settled(() => poller.status.state === "backoff");
   expect(calls).toHaveLength(1);
-  expect(poller.status.state).toBe("backoff");
   await clock.advance(2900);
   expect(calls).toHaveLength(1);
   await clock.advance(400);
-  await Bun.sleep(20);
   await window;
   expect(calls).toHaveLength(2);
   expect(poller.status.state).toBe("unauthorized");
@@ -126,8 +127,7 @@ test("429 waits retry_after on the injected clock; 401 stops the poller for good
 test("stop aborts the open long poll and ends the window", async () => {
   const { clock, poller, calls } = setup([]);
   const window = poller.runWindow(clock.now() + 50_000);
-  await Bun.sleep(20);
-  expect(calls).toHaveLength(1);
+  await settled(() => calls.length === 1);
   await poller.stop();
   await window;
   expect(poller.status.state).toBe("stopped");
@@ -147,8 +147,12 @@ test("a window lasts until the next tick, but never past the pattern's step: `* 
 
 test("stop does not wait for a getMe that hangs (Telegram unreachable): it is aborted like a long poll", async () => {
   const clock = new FakeClock();
-  let connect!: ConnectOptions;
-  const hanging = new Poller({
+  let hanging = 0;
+  const hang = (_: unknown, { signal }: { signal?: AbortSignal } = {}) => {
+    hanging++;
+    return new Promise<never>((_, reject) => signal?.addEventListener("abort", () => reject(new Error("aborted"))));
+  };
+  const poller = new Poller({
     botId: "main",
     token: "123:abc",
     pattern: "* * * * *",
@@ -157,29 +161,48 @@ test("stop does not wait for a getMe that hangs (Telegram unreachable): it is ab
     platform: bunPlatform,
     clock,
     log: createMemoryLogger(),
-    connect(options) {
-      connect = options;
-      const hang = () => {
-        const signal = connect.signal();
-        return new Promise<never>((_, reject) => signal?.addEventListener("abort", () => reject(new Error("aborted"))));
-      };
-      return { api: { getMe: hang, getUpdates: hang }, dispatch: async () => {} };
-    },
+    timing: TELEGRAM_TIMING,
+    client: { getMe: (options) => hang(undefined, options), getUpdates: hang, dispatch: async () => {} },
   });
-  const window = hanging.runWindow(clock.now() + 50_000);
-  await Bun.sleep(20);
-  const stopped = await Promise.race([hanging.stop().then(() => "stopped"), Bun.sleep(500).then(() => "still waiting")]);
-  expect(stopped).toBe("stopped");
+  const window = poller.runWindow(clock.now() + 50_000);
+  await settled(() => hanging === 1);
+  // Nothing moves the fake clock: only aborting the hanging call lets stop() return.
+  await poller.stop();
   await window;
-  expect(hanging.status.state).toBe("stopped");
+  expect(poller.status.state).toBe("stopped");
+});
+
+test("the saved offset is read back through the platform, but only for the same Telegram bot", async () => {
+  const first = setup([[update(41)]]);
+  const window = first.poller.runWindow(first.clock.now() + 1000);
+  await settled(() => first.calls.length === 2);
+  await first.clock.advance(1000);
+  await window;
+  const again = setup([]);
+  const reads: string[] = [];
+  const platform = { ...bunPlatform, readTextFile: (path: string) => (reads.push(path), bunPlatform.readTextFile(path)) };
+  const resumed = new Poller({ ...again.options, platform });
+  const next = resumed.runWindow(again.clock.now() + 1000);
+  await settled(() => again.calls.length === 1);
+  await resumed.stop();
+  await next;
+  expect(reads).toEqual([first.poller.offsetFile]);
+  expect(again.calls[0]!.offset).toBe(42);
+  // The same bot id in the config with another bot's token: update ids start over.
+  const other = setup([]);
+  const fresh = new Poller({ ...other.options, token: "999:other" });
+  const run = fresh.runWindow(other.clock.now() + 1000);
+  await settled(() => other.calls.length === 1);
+  await fresh.stop();
+  await run;
+  expect(other.calls[0]!.offset).toBeUndefined();
 });
 
 test("started inside a window (start-up, config change), the bot listens at once, not from the next tick", async () => {
   // Wednesday 10:00:30 UTC: inside the 10:00 window, which ends just before 10:01.
   const inside = setup([], undefined, { start: Date.UTC(2026, 10, 25, 10, 0, 30), pattern: "* 8-20 * * 1-5", timezone: "UTC" });
   inside.poller.start();
-  await Bun.sleep(20);
-  expect(inside.calls).toHaveLength(1);
+  await settled(() => inside.calls.length === 1);
   expect(inside.calls[0]!.timeout).toBe(30);
   await inside.poller.stop();
   // 21:30: the last window (20:59) is over, so the bot stays quiet until 08:00.

@@ -1,60 +1,42 @@
 // The conversation: /start, /key and key phrases, /stop, help; plus the service updates
 // that change a key (the person blocked the bot, a group became a supergroup). Updates
-// are dispatched by GramIO's handlers; the decisions live in intent.ts.
-import type { Bot } from "gramio";
+// are dispatched by GramIO's handlers on the bot's one GramIO instance; the decisions
+// live in intent.ts; replies leave through the bot's send path, like notifications.
 import type { BotConfig } from "../config/types.ts";
 import type { KeyRegistry } from "../keys/registry.ts";
 import type { ChatType } from "../keys/types.ts";
 import type { Logger } from "../lib/log.ts";
-import type { TelegramUpdate } from "./api.ts";
-import { classifyMessage, decideAccess, type Intent } from "./intent.ts";
+import type { TelegramUpdate } from "../telegram/api.ts";
+import type { BotClient } from "../telegram/bot-client.ts";
 import { DEFAULT_TEXTS, pickLanguage, renderText, type Language, type TextName, type TextVars } from "../config/texts.ts";
+import { classifyMessage, decideAccess, type Intent } from "./intent.ts";
 
-export interface HandlerDeps {
-  botId: string;
-  /** The bot's current config (texts, access, phrases apply live); undefined once removed. */
-  config(): BotConfig | undefined;
-  /** Our @username without "@", once getMe has answered. */
-  username(): string | undefined;
+export interface ConversationDeps {
   registry: KeyRegistry;
-  /** Sends a reply through the bot's rate limiter. */
-  reply(chatId: number, text: string): Promise<void>;
   log: Logger;
-  onKeyIssued?(): void;
+  onKeyIssued?(botId: string): void;
 }
+
+/** The part of the bot's client the conversation uses. */
+export type ConversationClient = Pick<BotClient, "config" | "username" | "send">;
 
 type Message = NonNullable<TelegramUpdate["message"]>;
-type Update = TelegramUpdate;
+type MemberUpdate = NonNullable<TelegramUpdate["my_chat_member"]>;
 
-/** Registers our handlers on `bot`; the result dispatches one update and rethrows handler failures. */
-export function registerHandlers(bot: Bot, deps: HandlerDeps): (update: Update) => Promise<void> {
-  const failures = new WeakMap<object, unknown>();
-  const guard = (run: (update: Update) => Promise<void>) => async (context: { update?: Update }) => {
-    const update = context.update;
-    if (!update) return;
-    try {
-      await run(update);
-    } catch (error) {
-      failures.set(update, error);
-    }
-  };
-  bot.on("message", guard((update) => handleMessage(deps, update.message!)));
-  bot.on("migrate_to_chat_id", guard((update) => handleMigration(deps, update.message!)));
-  bot.on("my_chat_member", guard((update) => handleMemberChange(deps, update)));
-  return async (update) => {
-    // GramIO throws for update kinds it has no context for; those are not ours to handle.
-    await bot.updates.handleUpdate(update).catch((error: unknown) => deps.log.debug("update not handled", { error }));
-    if (failures.has(update)) throw failures.get(update);
-  };
+/** Registers the conversation on the client's GramIO bot (once per client). */
+export function registerHandlers(client: BotClient, deps: ConversationDeps): void {
+  client.bot.on("message", ({ update }) => update?.message && handleMessage(client, deps, update.message));
+  client.bot.on("migrate_to_chat_id", ({ update }) => update?.message && handleMigration(client, deps, update.message));
+  client.bot.on("my_chat_member", ({ update }) => update?.my_chat_member && handleMemberChange(client, deps, update.my_chat_member));
 }
 
-export async function handleMessage(deps: HandlerDeps, message: Message): Promise<void> {
-  const config = deps.config();
+export async function handleMessage(client: ConversationClient, deps: ConversationDeps, message: Message): Promise<void> {
+  const { config } = client;
   const from = message.from;
-  if (!config || !from || from.is_bot || typeof message.text !== "string") return;
+  if (!from || from.is_bot || typeof message.text !== "string") return;
   const chatType = message.chat.type as ChatType;
   if (chatType === "channel") return;
-  const classified = classifyMessage(message.text, deps.username(), config.keyPhrases);
+  const classified = classifyMessage(message.text, client.username, config.keyPhrases);
   if (!classified) return;
   const inGroup = chatType !== "private";
   // In groups only commands and key phrases get an answer: chatter is not for us.
@@ -63,12 +45,12 @@ export async function handleMessage(deps: HandlerDeps, message: Message): Promis
   const language = pickLanguage(config.language, from.language_code);
   const name = inGroup ? (message.chat.title ?? from.first_name) : from.first_name;
   const say = (text: TextName, vars: TextVars = {}) =>
-    deps.reply(message.chat.id, renderReply(config, language, text, { name, bot: deps.username() ?? config.id, ...vars }));
+    reply(client, deps.log, message.chat.id, renderReply(config, language, text, { name, bot: client.username ?? config.id, ...vars }));
   await runIntent(deps, config, message, classified.intent, classified.args, say, name);
 }
 
 async function runIntent(
-  deps: HandlerDeps,
+  deps: ConversationDeps,
   config: BotConfig,
   message: Message,
   intent: Intent,
@@ -99,20 +81,21 @@ async function runIntent(
     name: message.chat.type === "private" ? fullName(from) : name,
   });
   if (isNew) {
-    deps.onKeyIssued?.();
+    deps.onKeyIssued?.(config.id);
     deps.log.info("key issued", { bot: config.id, chat_id: chatId, key: record.key, username: from.username });
   }
   return say("key_issued", { key: record.key });
 }
 
 /** A group became a supergroup: Telegram posts migrate_to_chat_id in the old chat. */
-export async function handleMigration(deps: HandlerDeps, message: Message): Promise<void> {
+export async function handleMigration(client: ConversationClient, deps: ConversationDeps, message: Message): Promise<void> {
   const newChatId = message.migrate_to_chat_id;
+  const botId = client.config.id;
   if (newChatId === undefined) return;
-  const record = deps.registry.keyForChat(deps.botId, message.chat.id);
+  const record = deps.registry.keyForChat(botId, message.chat.id);
   if (!record) return;
   await deps.registry.recordMigrated(record.key, newChatId);
-  deps.log.info("group key follows the chat's migration", { bot: deps.botId, key: record.key, from: message.chat.id, to: newChatId });
+  deps.log.info("group key follows the chat's migration", { bot: botId, key: record.key, from: message.chat.id, to: newChatId });
 }
 
 /**
@@ -121,30 +104,49 @@ export async function handleMigration(deps: HandlerDeps, message: Message): Prom
  * my_chat_member update with status "member", and the person expects notifications to
  * resume without asking for a key again.
  */
-export async function handleMemberChange(deps: HandlerDeps, update: Update): Promise<void> {
-  const change = update.my_chat_member;
-  if (!change) return;
+export async function handleMemberChange(client: ConversationClient, deps: ConversationDeps, change: MemberUpdate): Promise<void> {
+  const botId = client.config.id;
   const status = change.new_chat_member.status;
-  if (status === "member" || status === "administrator") return reactivateKey(deps, change);
+  if (status === "member" || status === "administrator") return reactivateKey(botId, deps, change);
   if (status !== "kicked" && status !== "left") return;
-  const record = deps.registry.keyForChat(deps.botId, change.chat.id);
+  const record = deps.registry.keyForChat(botId, change.chat.id);
   if (!record || record.status !== "active") return;
   const reason = change.chat.type === "private" ? "the person blocked the bot" : "the bot was removed from the group";
   await deps.registry.recordBlocked(record.key, reason);
-  deps.log.info("key blocked", { bot: deps.botId, key: record.key, reason });
+  deps.log.info("key blocked", { bot: botId, key: record.key, reason });
 }
 
-async function reactivateKey(deps: HandlerDeps, change: NonNullable<Update["my_chat_member"]>): Promise<void> {
-  const record = deps.registry.keyForChat(deps.botId, change.chat.id);
+async function reactivateKey(botId: string, deps: ConversationDeps, change: MemberUpdate): Promise<void> {
+  const record = deps.registry.keyForChat(botId, change.chat.id);
   if (record?.status !== "blocked") return;
   await deps.registry.issueKey({
-    bot: deps.botId,
+    bot: botId,
     chatId: change.chat.id,
     chatType: change.chat.type as ChatType,
     username: record.username,
     name: record.name,
   });
-  deps.log.info("key reactivated: the bot was unblocked", { bot: deps.botId, key: record.key, chat_id: change.chat.id });
+  deps.log.info("key reactivated: the bot was unblocked", { bot: botId, key: record.key, chat_id: change.chat.id });
+}
+
+/** A reply that keeps drawing 429s gives up after this many tries (the batch comes again). */
+const REPLY_ATTEMPTS = 5;
+
+/**
+ * A reply takes the notifications' send path (the bot's limiter, 429 pauses). A failure
+ * that may heal (5xx, network, a 429 that keeps coming) is thrown: the batch is not
+ * confirmed and Telegram hands the update over again. One that cannot (403 blocked,
+ * 400 chat not found) is logged: the person is gone, and retrying cannot help.
+ */
+async function reply(client: ConversationClient, log: Logger, chatId: number, text: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await client.send({ chat_id: chatId, text });
+    if (outcome.kind === "ok") return;
+    if (outcome.kind === "rate_limited" && attempt < REPLY_ATTEMPTS) continue;
+    if (outcome.kind === "rate_limited" || outcome.kind === "retryable") throw outcome.error;
+    log.warn("reply not delivered", { bot: client.config.id, chat_id: chatId, error: outcome.reason });
+    return;
+  }
 }
 
 export function renderReply(config: BotConfig, language: Language, text: TextName, vars: TextVars): string {

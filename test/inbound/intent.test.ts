@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { DEFAULTS } from "../../src/config/types.ts";
 import { normalizePhrase } from "../../src/config/checks.ts";
-import { classifyMessage, decideAccess } from "../../src/telegram/intent.ts";
+import { classifyMessage, decideAccess } from "../../src/inbound/intent.ts";
 
 const phrases = DEFAULTS.keyPhrases.map(normalizePhrase);
 const classify = (text: string, username: string | undefined = "signal_bot") => classifyMessage(text, username, phrases);

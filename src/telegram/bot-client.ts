@@ -1,0 +1,110 @@
+// One configured bot's way to Telegram: its one GramIO bot (calls and update dispatch),
+// calls with deadlines, the bot's rate limiter, and the send path that notifications and
+// replies to people share.
+import type { Bot } from "gramio";
+import type { BotConfig } from "../config/types.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { CallOptions, GetUpdatesParams, SendMessageParams, SentMessage, TelegramApi, TelegramUpdate, TelegramUser } from "./api.ts";
+import { classifyFailure, type TelegramOutcome } from "./outcome.ts";
+import type { RateLimiter } from "./rate-limit.ts";
+
+export type SendOutcome = TelegramOutcome<SentMessage>;
+
+export interface BotClientEvents {
+  /** A send waited this long for the rate limiter. */
+  waited(ms: number): void;
+  /** Telegram answered 429. */
+  rateLimited(): void;
+}
+
+export interface BotClientParts {
+  /** The GramIO bot behind `api`; handlers are registered on it with `bot.on`. */
+  bot: Bot;
+  api: TelegramApi;
+  limiter: RateLimiter;
+  clock: Clock;
+  /** How long Telegram's second lasts (retry_after counts in it). */
+  secondMs: number;
+  events?: BotClientEvents;
+}
+
+export class BotClient {
+  /** Replaced on reloads that keep the connection: texts, access and phrases apply live. */
+  config: BotConfig;
+  readonly bot: Bot;
+  readonly api: TelegramApi;
+  readonly limiter: RateLimiter;
+  /** Our @username without "@", once getMe has answered (commands in groups name it). */
+  username: string | undefined;
+  readonly #parts: BotClientParts;
+  /** Updates being dispatched, by update id, and what their handlers threw. */
+  readonly #dispatching = new Map<number, { error?: unknown; failed: boolean }>();
+
+  constructor(config: BotConfig, parts: BotClientParts) {
+    this.config = config;
+    this.bot = parts.bot;
+    this.api = parts.api;
+    this.limiter = parts.limiter;
+    this.#parts = parts;
+    // GramIO catches what a handler throws and hands it to the onError hooks with the
+    // update's context; filed under the update id, it makes dispatch() reject.
+    parts.bot.onError(({ context, error }) => {
+      const outcome = context.updateId === undefined ? undefined : this.#dispatching.get(context.updateId);
+      if (!outcome) return;
+      outcome.failed = true;
+      outcome.error = error;
+    });
+  }
+
+  /** getMe, remembering our username. */
+  async getMe(options?: CallOptions): Promise<TelegramUser> {
+    const me = await this.api.getMe(options);
+    this.username = me.username;
+    return me;
+  }
+
+  getUpdates(params: GetUpdatesParams, options?: CallOptions): Promise<TelegramUpdate[]> {
+    return this.api.getUpdates(params, options);
+  }
+
+  /**
+   * The one way a message leaves: a slot from the bot's rate limiter, the call, and its
+   * outcome classified. A 429 pauses the whole bot for retry_after (Telegram's limits
+   * are per bot), whichever send drew it. `signal` stops the wait for a slot (the
+   * promise rejects with its reason); a request already on the wire is not aborted, since
+   * it may have reached Telegram and only its answer can tell.
+   */
+  async send(params: SendMessageParams, signal?: AbortSignal): Promise<SendOutcome> {
+    const { clock, events, secondMs } = this.#parts;
+    const waited = await this.limiter.acquire(params.chat_id, signal);
+    if (waited > 0) events?.waited(waited);
+    try {
+      return { kind: "ok", value: await this.api.sendMessage(params) };
+    } catch (error) {
+      const failure = classifyFailure(error);
+      if (failure.kind === "rate_limited") {
+        events?.rateLimited();
+        this.limiter.pauseUntil(clock.now() + failure.retryAfterSeconds * secondMs);
+      }
+      return failure;
+    }
+  }
+
+  /**
+   * Runs the handlers registered on `bot` for one update, rejecting with a handler's
+   * failure (the poller then does not confirm the batch). An update id is dispatched
+   * once at a time: a batch holds each id once, and a retried batch follows the failed one.
+   */
+  async dispatch(update: TelegramUpdate): Promise<void> {
+    const outcome: { error?: unknown; failed: boolean } = { failed: false };
+    this.#dispatching.set(update.update_id, outcome);
+    try {
+      await this.bot.updates.handleUpdate(update);
+    } catch {
+      // GramIO throws for update kinds it has no context for; those are not ours to handle.
+    } finally {
+      this.#dispatching.delete(update.update_id);
+    }
+    if (outcome.failed) throw outcome.error;
+  }
+}

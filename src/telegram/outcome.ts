@@ -1,0 +1,54 @@
+// What a failed Bot API call means, decided once for every caller: the poller, the
+// delivery worker and replies to people each turn the class into their own action.
+// Telegram facts behind the classes:
+// - 429 carries parameters.retry_after (seconds); Telegram's limits are per bot;
+// - 401 is a revoked token, 404 a malformed one (the URL names no bot);
+// - 409 on getUpdates: a webhook is set, or another instance polls the same bot;
+// - 400 with parameters.migrate_to_chat_id: the group became a supergroup with a new id;
+// - 403 "bot was blocked by the user" / "kicked" / "user is deactivated" and 400 "chat not
+//   found" do not heal by retrying: the person has to talk to the bot again;
+// - 400 "can't parse entities": our markup is bad, the text itself is deliverable;
+// - 5xx and network failures are transient. A network failure may hide a request that
+//   reached Telegram (a timeout, a reset after sending): retrying it may duplicate.
+import { NetworkError, TelegramApiError } from "../lib/errors.ts";
+import { redactor } from "../lib/redact.ts";
+
+export type TelegramFailure =
+  | { kind: "rate_limited"; retryAfterSeconds: number; reason: string; error: unknown }
+  | { kind: "unauthorized"; reason: string; error: unknown }
+  | { kind: "conflict"; reason: string; error: unknown }
+  | { kind: "migrated"; chatId: number; reason: string; error: unknown }
+  | { kind: "blocked"; reason: string; error: unknown }
+  | { kind: "parse_error"; reason: string; error: unknown }
+  /** 5xx or network; `ambiguous` when the request may have reached Telegram. */
+  | { kind: "retryable"; source: "server" | "network"; ambiguous: boolean; reason: string; error: unknown }
+  /** Any other 4xx (thread not found, text too long, ...): the same request fails again. */
+  | { kind: "bad_request"; reason: string; error: unknown };
+
+export type TelegramOutcome<T> = { kind: "ok"; value: T } | TelegramFailure;
+
+const BLOCKED = [/bot was blocked by the user/i, /bot was kicked/i, /user is deactivated/i, /chat not found/i, /bot is not a member/i, /have no rights to send/i];
+
+/** Without a retry_after, Telegram's usual pause. */
+const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
+export function classifyFailure(error: unknown): TelegramFailure {
+  if (error instanceof TelegramApiError) return classifyTelegram(error);
+  if (error instanceof NetworkError) return { kind: "retryable", source: "network", ambiguous: true, reason: error.message, error };
+  // Not from the transport (a bug, a fake): retry, but never echo a token it may carry.
+  const message = redactor.redact(error instanceof Error ? error.message : String(error));
+  return { kind: "retryable", source: "network", ambiguous: false, reason: `unexpected error: ${message}`, error };
+}
+
+function classifyTelegram(error: TelegramApiError): TelegramFailure {
+  const { errorCode: code, description } = error;
+  const reason = `${code} ${description}`;
+  if (code === 429) return { kind: "rate_limited", retryAfterSeconds: Math.max(1, error.retryAfter ?? DEFAULT_RETRY_AFTER_SECONDS), reason, error };
+  if (code === 401 || code === 404) return { kind: "unauthorized", reason, error };
+  if (code === 409) return { kind: "conflict", reason, error };
+  if (error.migrateToChatId !== undefined) return { kind: "migrated", chatId: error.migrateToChatId, reason, error };
+  if (code === 403 || (code === 400 && BLOCKED.some((pattern) => pattern.test(description)))) return { kind: "blocked", reason, error };
+  if (code === 400 && /can't parse entities/i.test(description)) return { kind: "parse_error", reason, error };
+  if (code >= 500) return { kind: "retryable", source: "server", ambiguous: false, reason, error };
+  return { kind: "bad_request", reason, error };
+}
