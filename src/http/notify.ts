@@ -34,7 +34,7 @@ export function addNotifyRoutes(options: NotifyRoutesOptions): void {
 
 async function handleNotify(options: NotifyRoutesOptions, req: Request, ctx: RequestContext, to: string | undefined): Promise<Response> {
   const config = options.store.current;
-  const caller = options.auth.authenticate(req, ctx.remoteAddr, config);
+  const caller = options.auth.authenticate(req, ctx, config);
   options.auth.charge(caller, config);
   const fields = await readFields(req, ctx, config.bodyLimit, to);
   const { input, wait } = parseNotifyFields(fields);
@@ -121,7 +121,7 @@ function readIdempotencyKey(req: Request): string | undefined {
 
 async function handleStatus(options: NotifyRoutesOptions, req: Request, ctx: RequestContext): Promise<Response> {
   const config = options.store.current;
-  const caller = options.auth.authenticate(req, ctx.remoteAddr, config);
+  const caller = options.auth.authenticate(req, ctx, config);
   const state = options.outbox.get(ctx.params.id ?? "");
   // Clients see only their own notifications; another client's id looks unknown.
   if (!state || state.client !== caller.id)
