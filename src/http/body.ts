@@ -66,7 +66,8 @@ export async function parseBody(req: Request, bytes: Uint8Array, textField?: str
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
-function decodeUtf8(bytes: Uint8Array): string {
+/** The bytes as text, or 400 bad_body: U+FFFD in place of bad bytes would change the text silently. */
+export function decodeUtf8(bytes: Uint8Array): string {
   try {
     return UTF8.decode(bytes);
   } catch {
@@ -117,32 +118,13 @@ function parseUrlEncoded(text: string, where: "body" | "query string"): Fields {
   return fields;
 }
 
+/** Strict on UTF-8, lenient on a "%" without two hex digits after it ("disk 100% full"), as URLSearchParams is. */
 function decodeComponent(text: string, where: "body" | "query string"): string {
-  const spaced = text.includes("+") ? text.replaceAll("+", " ") : text;
-  if (!spaced.includes("%")) return spaced;
-  const bytes = new TextEncoder().encode(spaced);
-  let length = 0;
-  for (let i = 0; i < bytes.length; i++, length++) {
-    const high = hexValue(bytes[i + 1]);
-    const low = hexValue(bytes[i + 2]);
-    // A "%" not followed by two hex digits stays as it is ("disk 100% full").
-    if (bytes[i] === 0x25 && high >= 0 && low >= 0) {
-      bytes[length] = high * 16 + low;
-      i += 2;
-    } else bytes[length] = bytes[i]!;
-  }
   try {
-    return UTF8.decode(bytes.subarray(0, length));
+    return decodeURIComponent(text.replaceAll("+", " ").replace(/%(?![0-9a-f]{2})/gi, "%25"));
   } catch {
     throw httpError(where === "body" ? "bad_body" : "bad_field", `the ${where} is not valid UTF-8: a %-escape encodes bytes that are not UTF-8 text`);
   }
-}
-
-function hexValue(byte: number | undefined): number {
-  if (byte === undefined) return -1;
-  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
-  const lower = byte | 0x20;
-  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
 }
 
 /** Appends in place: copying the list per repeat would make `to=a&to=b&…` quadratic. */

@@ -9,7 +9,7 @@ import { overallStatus, type NotificationState, type RecipientStatus } from "../
 import { errorMessage } from "../lib/errors.ts";
 import { renderTemplate } from "../templates/webhooks.ts";
 import type { Authenticator } from "./auth.ts";
-import { parseBody, queryFields, readBodyLimited, type Fields } from "./body.ts";
+import { decodeUtf8, parseBody, queryFields, readBodyLimited, type Fields } from "./body.ts";
 import { httpError } from "./errors.ts";
 import { checkFields, checkKnownFields, checkValue, mergeFields, normalizeFields } from "./fields.ts";
 import type { RequestContext, Router } from "./router.ts";
@@ -104,7 +104,7 @@ async function readTemplateFields(req: Request, ctx: RequestContext, limit: numb
   const bytes = await readBodyLimited(req, limit);
   let rendered;
   try {
-    rendered = renderTemplate(name, JSON.parse(new TextDecoder().decode(bytes)));
+    rendered = renderTemplate(name, JSON.parse(decodeUtf8(bytes)));
   } catch (error) {
     const problem = error instanceof SyntaxError ? "the body is not valid JSON; send the webhook's own JSON" : errorMessage(error);
     throw httpError("bad_body", `template=${name}: ${problem}`);

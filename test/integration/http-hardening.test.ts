@@ -83,6 +83,9 @@ describe("with clients", () => {
     await expectRefused(h, raw, 400, "bad_body");
     await expectRefused(h, await h.post("/notify", undefined, { headers, raw: "to=ivanov&text=caf%E9" }), 400, "bad_body");
     await expectRefused(h, await h.post("/notify/ivanov?text=caf%E9", undefined, { raw: "" }), 400, "bad_field");
+    const webhook = new Uint8Array([...new TextEncoder().encode('{"alerts":[{"labels":{"alertname":"caf'), 0xe9, ...new TextEncoder().encode('"}}]}')]);
+    const template = await fetch(`${h.url}/notify/ivanov?template=alertmanager`, { method: "POST", headers: { Authorization: `Bearer ${ERP_TOKEN}`, "Content-Type": "application/json" }, body: webhook });
+    expect(await expectRefused(h, template, 400, "bad_body")).toContain("not valid UTF-8");
   });
 
   test("HTML that would go out as 22 plain-text messages after a parse error is 413 text_too_long", async () => {
