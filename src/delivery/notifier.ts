@@ -111,7 +111,7 @@ export class Notifier {
       const how = parts.length > MAX_PARTS ? "" : " if Telegram refused its HTML and it were resent as plain text, where every tag counts";
       throw new RequestError(
         "text_too_long",
-        `the text would go out as ${messages} or more messages per recipient${how}; the limit is ${MAX_PARTS} messages (about ${MAX_PARTS * 4}k characters) per notification; send a summary, or split it into several notifications`,
+        `the text would go out as at least ${messages} messages per recipient${how}; the limit is ${MAX_PARTS} messages (about ${MAX_PARTS * 4}k characters) per notification; send a summary, or split it into several notifications`,
       );
     }
     const state: NotificationState = { id: newId(now), at: now, client: caller.id, silent: input.silent, parts, partCount: parts.length, recipients };
