@@ -91,7 +91,7 @@ function authenticateLocal(req: Request, ctx: Pick<RequestContext, "url" | "remo
 }
 
 /** A URL hostname (already normalised by URL parsing: lower case, "127.1" → "127.0.0.1"). */
-export function isLoopbackHost(hostname: string): boolean {
+function isLoopbackHost(hostname: string): boolean {
   return hostname === "localhost" || hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 

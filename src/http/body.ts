@@ -51,7 +51,7 @@ export async function parseBody(req: Request, bytes: Uint8Array, textField?: str
   // UTF-8 is refused here rather than read with U+FFFD in place of the bad bytes.
   if (type === "application/x-www-form-urlencoded") return { kind: "form", fields: parseUrlEncoded(decodeUtf8(bytes), "body") };
   if (type === "multipart/form-data") {
-    decodeUtf8(bytes);
+    decodeUtf8(bytes); // only checked: the parts are decoded below
     const form = await new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { "content-type": req.headers.get("content-type")! } }).formData().catch(() => {
       throw httpError("bad_body", "the form body could not be decoded");
     });

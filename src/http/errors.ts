@@ -43,7 +43,7 @@ export const ERRORS = {
   bad_template: entry(400, "unknown template; the message lists them", "#alertmanager-and-grafana"),
   bad_idempotency_key: entry(400, "Idempotency-Key is too long, or has spaces or characters outside printable ASCII; a UUID will do"),
   unauthorized: entry(401, 'missing or unknown bearer token; send "Authorization: Bearer <client token>"'),
-  forbidden: entry(403, "no clients are configured, so only local programs are accepted (a loopback address, a localhost Host, no Origin header as browsers send); add a client with a token under clients:", "#config-reference"),
+  forbidden: entry(403, "no clients are configured, so only local programs are accepted (a loopback address, a localhost Host, no Origin header as browsers send); add a client with a token under clients:", "#http-api"),
   forbidden_recipient: entry(403, "a recipient is outside the client's allow list (for such a client, so is a name that does not exist); notify someone in it, or widen clients.<id>.allow", "#config-reference"),
   not_found: entry(404, "no such endpoint, or no such notification for this client (ids are kept 24 h after delivery)"),
   method_not_allowed: entry(405, "this method is not allowed here; see the Allow header"),
