@@ -104,17 +104,36 @@ export class Notifier {
       clientId: caller.id,
     });
     for (const recipient of recipients) if (recipient.status === "failed") recipient.doneAt = now;
-    const parts = splitText(formatMessage(input));
+    const parts = splitText(formatMessage(input), { maxParts: MAX_PARTS + 1 });
     if (parts.length === 0) throw new RequestError("empty_text", "text is empty once formatting is applied; send some visible text");
-    if (parts.length > MAX_PARTS)
+    const messages = parts.length > MAX_PARTS ? parts.length : worstCaseMessages(parts);
+    if (messages > MAX_PARTS) {
+      const how = parts.length > MAX_PARTS ? "" : " if Telegram refused its HTML and it were resent as plain text, where every tag counts";
       throw new RequestError(
         "text_too_long",
-        `the text would go out as ${parts.length} messages per recipient; the limit is ${MAX_PARTS} messages (about ${MAX_PARTS * 4}k characters) per notification; send a summary, or split it into several notifications`,
+        `the text would go out as at least ${messages} messages per recipient${how}; the limit is ${MAX_PARTS} messages (about ${MAX_PARTS * 4}k characters) per notification; send a summary, or split it into several notifications`,
       );
+    }
     const state: NotificationState = { id: newId(now), at: now, client: caller.id, silent: input.silent, parts, partCount: parts.length, recipients };
     if (input.topic !== undefined) state.topic = input.topic;
     return state;
   }
+}
+
+/**
+ * The most messages one recipient can get: a part whose HTML Telegram refuses is resent as
+ * plain text, split again (the worker's fallback, DeliveryWorker #sendPlain: splitText in
+ * plain mode, where tags and entities count as text). So 1 MiB of tags that shows 4,000
+ * characters is one part but 256 plain messages. Counting stops past MAX_PARTS: a hostile
+ * text is never split whole.
+ */
+function worstCaseMessages(parts: readonly string[]): number {
+  let count = 0;
+  for (const part of parts) {
+    count += splitText(part, { mode: "plain", maxParts: MAX_PARTS + 1 - count }).length;
+    if (count > MAX_PARTS) break;
+  }
+  return count;
 }
 
 /** Time-ordered and unguessable: base36 milliseconds + 40 random bits. */

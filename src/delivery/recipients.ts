@@ -4,7 +4,7 @@
 // codes are in the HTTP error registry, src/http/errors.ts).
 import type { Config } from "../config/types.ts";
 import type { KeyLookup } from "../keys/types.ts";
-import { didYouMean } from "../lib/did-you-mean.ts";
+import { closest, didYouMean } from "../lib/did-you-mean.ts";
 import { showValue } from "../lib/schema-messages.ts";
 import { RequestError } from "../lib/errors.ts";
 import type { RecipientState } from "./types.ts";
@@ -24,8 +24,7 @@ export interface ResolveOptions {
 export function resolveRecipients(options: ResolveOptions): RecipientState[] {
   const { config } = options;
   if (options.bot !== undefined) checkBot(config, options.bot);
-  const users = expandNames(config, options.names);
-  checkAllowed(config, options, users);
+  const users = expandNames(config, options);
   const recipients: RecipientState[] = [];
   const seen = new Set<string>();
   const problems: string[] = [];
@@ -44,7 +43,7 @@ export function resolveRecipients(options: ResolveOptions): RecipientState[] {
 
 function checkBot(config: Config, bot: string): void {
   const found = config.bots.get(bot);
-  if (!found) throw new RequestError("unknown_bot", `unknown bot "${bot}"${didYouMean(bot, config.bots.keys())}`);
+  if (!found) throw new RequestError("unknown_bot", `unknown bot ${showValue(bot)}${didYouMean(bot, config.bots.keys())}`);
   if (!found.enabled) throw new RequestError("bot_disabled", `bot "${bot}" is disabled in the config (enabled: false)`);
 }
 
@@ -58,35 +57,57 @@ function listSome(items: readonly string[], separator: string): string {
   return items.slice(0, LISTED).join(separator) + more;
 }
 
-/** Users reached by the names, in first-seen order; unknown names are one error. */
-function expandNames(config: Config, names: readonly string[]): string[] {
+/** The users a scoped client may notify (its allow list, groups flattened), and the names it may use. */
+interface Scope {
+  readonly allow: ReadonlySet<string>;
+  readonly users: ReadonlySet<string>;
+}
+
+function scopeOf(config: Config, allow: readonly string[] | null): Scope | undefined {
+  if (allow === null) return undefined;
   const users = new Set<string>();
-  const unknown: string[] = [];
-  const candidates = () => [...config.users.keys(), ...config.groups.keys()];
-  for (const name of names) {
-    const group = config.groups.get(name);
-    const reached = config.users.has(name) ? [name] : group?.users;
-    if (!reached) {
-      unknown.push(`unknown recipient ${showValue(name)}${unknown.length < SUGGESTIONS ? didYouMean(name, candidates()) : ""}`);
+  for (const name of allow) for (const user of config.groups.get(name)?.users ?? [name]) users.add(user);
+  return { allow: new Set(allow), users };
+}
+
+/** A name in its allow list, or one whose every user is (a member, a group of members). */
+function inScope(scope: Scope, name: string, reached: readonly string[]): boolean {
+  return scope.allow.has(name) || (reached.length > 0 && reached.every((user) => scope.users.has(user)));
+}
+
+/**
+ * Users reached by the names, in first-seen order; names that reach nobody are one error.
+ * A scoped client sees only its scope: a name outside it is refused the same way whether
+ * or not it exists, and suggestions come from inside it, so neither reveals other names.
+ */
+function expandNames(config: Config, options: ResolveOptions): string[] {
+  const scope = scopeOf(config, options.allow);
+  const users = new Set<string>();
+  const refused: string[] = [];
+  for (const name of options.names) {
+    const reached = config.users.has(name) ? [name] : config.groups.get(name)?.users;
+    if (!reached || (scope && !inScope(scope, name, reached))) {
+      refused.push(name);
       continue;
     }
     if (reached.length === 0) throw new RequestError("empty_group", `group "${name}" has no members`);
     for (const user of reached) users.add(user);
   }
-  if (unknown.length > 0) throw new RequestError("unknown_recipient", `${listSome(unknown, "; ")}; recipients are the users and groups in the config`);
+  if (refused.length > 0) throw refusalOf(config, options, scope, refused);
   return [...users];
 }
 
-function checkAllowed(config: Config, options: ResolveOptions, users: readonly string[]): void {
-  if (options.allow === null) return;
-  const allowed = new Set<string>();
-  for (const name of options.allow) for (const user of config.groups.get(name)?.users ?? [name]) allowed.add(user);
-  const denied = users.filter((user) => !allowed.has(user));
-  if (denied.length === 0) return;
-  throw new RequestError(
-    "forbidden_recipient",
-    `client "${options.clientId}" may not notify ${listSome(denied.map((user) => `"${user}"`), ", ")}; its allow list is [${options.allow.join(", ")}]`,
-  );
+function refusalOf(config: Config, options: ResolveOptions, scope: Scope | undefined, names: readonly string[]): RequestError {
+  if (!scope) {
+    const candidates = () => [...config.users.keys(), ...config.groups.keys()];
+    const listed = names.map((name, index) => `unknown recipient ${showValue(name)}${index < SUGGESTIONS ? didYouMean(name, candidates()) : ""}`);
+    return new RequestError("unknown_recipient", `${listSome(listed, "; ")}; recipients are the users and groups in the config`);
+  }
+  const listed = names.map((name, index) => {
+    const match = index < SUGGESTIONS ? closest(name, [...scope.allow, ...scope.users]) : undefined;
+    return match === undefined ? showValue(name) : `${showValue(name)} (did you mean "${match}"?)`;
+  });
+  return new RequestError("forbidden_recipient", `client "${options.clientId}" may not notify ${listSome(listed, ", ")}; its allow list is [${[...scope.allow].join(", ")}]`);
 }
 
 function recipientsOf(options: ResolveOptions, user: string, problems: string[]): RecipientState[] {

@@ -1,5 +1,5 @@
 // Who is calling: a client from `clients` by bearer token, or (with no clients configured)
-// a loopback caller. Tokens are compared in constant time: both sides are hashed to the
+// a local program. Tokens are compared in constant time: both sides are hashed to the
 // same length first, so neither the length nor a matching prefix leaks through timing,
 // and every configured client is compared (no early exit on a match).
 import { createHash, timingSafeEqual } from "node:crypto";
@@ -7,6 +7,7 @@ import type { ClientConfig, Config } from "../config/types.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Caller } from "../delivery/notifier.ts";
 import { httpError } from "./errors.ts";
+import type { RequestContext } from "./router.ts";
 
 /** The caller id used when no clients are configured (loopback only). */
 export const LOCAL_CALLER = "local";
@@ -25,11 +26,8 @@ export class Authenticator {
   constructor(private readonly clock: Clock) {}
 
   /** The caller, or an unauthorized/forbidden RequestError. */
-  authenticate(req: Request, remoteAddr: string, config: Config): Caller {
-    if (config.clients.size === 0) {
-      if (isLoopback(remoteAddr)) return { id: LOCAL_CALLER, allow: null };
-      throw httpError("forbidden", "no clients are configured, so only loopback callers are accepted; add a client with a token under clients:");
-    }
+  authenticate(req: Request, ctx: Pick<RequestContext, "url" | "remoteAddr">, config: Config): Caller {
+    if (config.clients.size === 0) return authenticateLocal(req, ctx);
     const header = req.headers.get("authorization") ?? "";
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) {
@@ -76,6 +74,25 @@ export class Authenticator {
     for (const { client, hash } of hashes) if (timingSafeEqual(hash, presented) && !found) found = client;
     return found;
   }
+}
+
+/**
+ * Without clients anything local may call, so a web page must not: a browser on this host
+ * reaches loopback too, by a cross-origin form POST (it sends Origin) or by DNS rebinding
+ * (a foreign name resolved to 127.0.0.1: the Host is that name). Programs send neither.
+ */
+function authenticateLocal(req: Request, ctx: Pick<RequestContext, "url" | "remoteAddr">): Caller {
+  const fix = "add a client with a token under clients:";
+  if (!isLoopback(ctx.remoteAddr)) throw httpError("forbidden", `no clients are configured, so only loopback callers are accepted; ${fix}`);
+  if (req.headers.has("origin")) throw httpError("forbidden", `no clients are configured, so requests from web pages (with an Origin header) are refused; ${fix}`);
+  if (!isLoopbackHost(ctx.url.hostname))
+    throw httpError("forbidden", `no clients are configured, so the Host must be localhost, a 127.x.x.x address or [::1] (other names may be DNS rebinding); ${fix}`);
+  return { id: LOCAL_CALLER, allow: null };
+}
+
+/** A URL hostname (already normalised by URL parsing: lower case, "127.1" → "127.0.0.1"). */
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 export function isLoopback(address: string): boolean {

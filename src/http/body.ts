@@ -14,7 +14,9 @@ export async function readBodyLimited(req: Request, limit: number): Promise<Uint
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch((error: unknown) => {
+      throw incomplete(error);
+    });
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
@@ -24,6 +26,11 @@ export async function readBodyLimited(req: Request, limit: number): Promise<Uint
     chunks.push(value);
   }
   return chunks.length === 1 ? chunks[0]! : new Uint8Array(await new Blob(chunks as Uint8Array<ArrayBuffer>[]).arrayBuffer());
+}
+
+/** A body that stops part-way (on Bun, "The connection was closed." when the client hangs up) is the caller's doing. */
+function incomplete(error: unknown) {
+  return httpError("body_incomplete", `the body ended before it was complete (${errorMessage(error) || "the stream failed"}); the client may have disconnected`);
 }
 
 function tooLarge(limit: number) {
@@ -39,24 +46,30 @@ export type BodyKind = "json" | "form" | "text" | "empty";
 export async function parseBody(req: Request, bytes: Uint8Array, textField?: string): Promise<{ kind: BodyKind; fields: Fields }> {
   const type = (req.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (bytes.byteLength === 0) return { kind: "empty", fields: {} };
-  const text = () => new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  if (type === "application/json" || type.endsWith("+json") || (type === "" && textField === undefined)) return { kind: "json", fields: parseJson(decodeUtf8(text)) };
-  if (type === "application/x-www-form-urlencoded" || type === "multipart/form-data") {
+  if (type === "application/json" || type.endsWith("+json") || (type === "" && textField === undefined)) return { kind: "json", fields: parseJson(decodeUtf8(bytes)) };
+  // Form fields can only be text (a file part is refused), so a whole form that is not
+  // UTF-8 is refused here rather than read with U+FFFD in place of the bad bytes.
+  if (type === "application/x-www-form-urlencoded") return { kind: "form", fields: parseUrlEncoded(decodeUtf8(bytes), "body") };
+  if (type === "multipart/form-data") {
+    decodeUtf8(bytes); // only checked: the parts are decoded below
     const form = await new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { "content-type": req.headers.get("content-type")! } }).formData().catch(() => {
       throw httpError("bad_body", "the form body could not be decoded");
     });
     return { kind: "form", fields: formFields(form) };
   }
-  if ((type === "text/plain" || type === "") && textField !== undefined) return { kind: "text", fields: { [textField]: decodeUtf8(text) } };
+  if ((type === "text/plain" || type === "") && textField !== undefined) return { kind: "text", fields: { [textField]: decodeUtf8(bytes) } };
   throw httpError(
     "unsupported_media_type",
     `Content-Type "${type}" is not supported; send application/json, application/x-www-form-urlencoded${textField ? " or text/plain" : ""}`,
   );
 }
 
-function decodeUtf8(decode: () => string): string {
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The bytes as text, or 400 bad_body: U+FFFD in place of bad bytes would change the text silently. */
+export function decodeUtf8(bytes: Uint8Array): string {
   try {
-    return decode();
+    return UTF8.decode(bytes);
   } catch {
     throw httpError("bad_body", "the body is not valid UTF-8");
   }
@@ -86,9 +99,32 @@ function formFields(form: { entries(): Iterable<[string, unknown]> }): Fields {
 
 /** Query parameters as fields, repeated ones as arrays. */
 export function queryFields(url: URL): Fields {
+  return parseUrlEncoded(url.search.slice(1), "query string");
+}
+
+/**
+ * application/x-www-form-urlencoded as the URL standard parses it (URLSearchParams), except
+ * that %-escapes which do not decode as UTF-8 are refused instead of becoming U+FFFD.
+ * Repeated names become arrays.
+ */
+function parseUrlEncoded(text: string, where: "body" | "query string"): Fields {
   const fields: Fields = {};
-  for (const [name, value] of url.searchParams) addField(fields, name, value);
+  for (const pair of text.split("&")) {
+    if (pair === "") continue;
+    const eq = pair.indexOf("=");
+    const name = eq < 0 ? pair : pair.slice(0, eq);
+    addField(fields, decodeComponent(name, where), eq < 0 ? "" : decodeComponent(pair.slice(eq + 1), where));
+  }
   return fields;
+}
+
+/** Strict on UTF-8, lenient on a "%" without two hex digits after it ("disk 100% full"), as URLSearchParams is. */
+function decodeComponent(text: string, where: "body" | "query string"): string {
+  try {
+    return decodeURIComponent(text.replaceAll("+", " ").replace(/%(?![0-9a-f]{2})/gi, "%25"));
+  } catch {
+    throw httpError(where === "body" ? "bad_body" : "bad_field", `the ${where} is not valid UTF-8: a %-escape encodes bytes that are not UTF-8 text`);
+  }
 }
 
 /** Appends in place: copying the list per repeat would make `to=a&to=b&…` quadratic. */

@@ -3,10 +3,13 @@
 // only a code (src/lib/errors.ts); this is the one place that gives them a status and
 // renders them as {"error":{"code","message"}}. /openapi.json and README's Errors table
 // list the same entries.
+// Messages echo what the caller sent (a field, a name) as it was sent: masking known
+// secrets in them would answer "***" exactly when a guess equals a token or passphrase,
+// an oracle. Only bot-token-shaped text is masked, which depends on the text alone.
 import { MAX_PARTS } from "../delivery/notifier.ts";
 import { RequestError, StorageFullError } from "../lib/errors.ts";
 import type { Logger } from "../lib/log.ts";
-import { redactor } from "../lib/redact.ts";
+import { maskBotTokens } from "../lib/redact.ts";
 
 export interface ErrorEntry {
   readonly status: number;
@@ -18,8 +21,10 @@ export interface ErrorEntry {
 const entry = (status: number, message: string, doc = "#errors"): ErrorEntry => ({ status, message, doc });
 
 export const ERRORS = {
+  bad_host: entry(400, "the request has no valid Host header (HTTP/1.0 without Host, or a port over 65535); send Host: <host>:<port>"),
   bad_json: entry(400, 'the body is not valid JSON; send an object such as {"to":"ivanov","text":"hello"}'),
   bad_body: entry(400, "the body could not be decoded (not UTF-8, a broken form, or not the JSON a template expects)"),
+  body_incomplete: entry(400, "the body ended before it was complete: the client disconnected, or sent less than its Content-Length"),
   bad_field: entry(400, "a field has the wrong type or value (the message names it), or a form part is a file; send text fields"),
   unknown_field: entry(400, "unknown field (the message suggests the closest one); see the fields under HTTP API, or GET /openapi.json", "#http-api"),
   duplicate_field: entry(400, "a field is given twice (path, query string and body together); give it once"),
@@ -38,12 +43,12 @@ export const ERRORS = {
   bad_template: entry(400, "unknown template; the message lists them", "#alertmanager-and-grafana"),
   bad_idempotency_key: entry(400, "Idempotency-Key is too long, or has spaces or characters outside printable ASCII; a UUID will do"),
   unauthorized: entry(401, 'missing or unknown bearer token; send "Authorization: Bearer <client token>"'),
-  forbidden: entry(403, "no clients are configured, so only loopback callers are accepted; add a client with a token under clients:", "#config-reference"),
-  forbidden_recipient: entry(403, "a recipient is outside the client's allow list; notify someone in it, or widen clients.<id>.allow", "#config-reference"),
+  forbidden: entry(403, "no clients are configured, so only local programs are accepted (a loopback address, a localhost Host, no Origin header as browsers send); add a client with a token under clients:", "#http-api"),
+  forbidden_recipient: entry(403, "a recipient is outside the client's allow list (for such a client, so is a name that does not exist); notify someone in it, or widen clients.<id>.allow", "#config-reference"),
   not_found: entry(404, "no such endpoint, or no such notification for this client (ids are kept 24 h after delivery)"),
   method_not_allowed: entry(405, "this method is not allowed here; see the Allow header"),
   body_too_large: entry(413, "the body is larger than body_limit; send a shorter text or raise body_limit"),
-  text_too_long: entry(413, `the text would go out as more than ${MAX_PARTS} messages per recipient; send a summary, or split it into several notifications`, "#http-api"),
+  text_too_long: entry(413, `the text would go out as more than ${MAX_PARTS} messages per recipient (also counted: the plain-text resend if Telegram refuses its HTML); send a summary, or split it into several notifications`, "#http-api"),
   unsupported_media_type: entry(415, "unsupported Content-Type; send application/json, application/x-www-form-urlencoded, multipart/form-data, or text/plain to /notify/{to}"),
   recipient_unreachable: entry(422, "a recipient's key is not in the key log (the person sends /key, the admin puts that key in users), its bot is disabled or gone, or it has no key on the requested bot", "#keys"),
   bot_disabled: entry(422, "the requested bot is disabled in the config (enabled: false); enable it, or leave out bot"),
@@ -66,15 +71,22 @@ export function httpError(code: ErrorCode, message: string = ERRORS[code].messag
 }
 
 export function errorResponse(code: ErrorCode, message: string = ERRORS[code].message, headers: Record<string, string> = {}): Response {
-  return Response.json({ error: { code, message: redactor.redact(message) } }, { status: ERRORS[code].status, headers });
+  return Response.json({ error: { code, message: maskBotTokens(message) } }, { status: ERRORS[code].status, headers });
 }
 
-/** Request errors as their registry entry says; anything else is logged and answered 500. */
+/**
+ * Request errors as their registry entry says (logged at debug: the caller's mistake, not
+ * the gateway's); anything else is logged and answered 500.
+ */
 export function renderError(error: unknown, log: Logger): Response {
-  if (error instanceof RequestError && isErrorCode(error.code)) return errorResponse(error.code, error.message, error.headers);
+  if (error instanceof RequestError && isErrorCode(error.code)) {
+    log.debug("request refused", { code: error.code, reason: error.message });
+    return errorResponse(error.code, error.message, error.headers);
+  }
   // The detailed message names the data file: it belongs in the log, not the response.
   if (error instanceof StorageFullError) return log.error("storage full", { error: error.message }), errorResponse("storage_full");
   const what = error instanceof RequestError ? `error code "${error.code}" is not in the registry` : "unexpected error while handling a request";
-  log.error(what, { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  // `||`: some errors (a DOMException) have an empty stack.
+  log.error(what, { error: error instanceof Error ? error.stack || error.message : String(error) });
   return errorResponse("internal");
 }

@@ -9,7 +9,7 @@ import { overallStatus, type NotificationState, type RecipientStatus } from "../
 import { errorMessage } from "../lib/errors.ts";
 import { renderTemplate } from "../templates/webhooks.ts";
 import type { Authenticator } from "./auth.ts";
-import { parseBody, queryFields, readBodyLimited, type Fields } from "./body.ts";
+import { decodeUtf8, parseBody, queryFields, readBodyLimited, type Fields } from "./body.ts";
 import { httpError } from "./errors.ts";
 import { checkFields, checkKnownFields, checkValue, mergeFields, normalizeFields } from "./fields.ts";
 import type { RequestContext, Router } from "./router.ts";
@@ -34,7 +34,7 @@ export function addNotifyRoutes(options: NotifyRoutesOptions): void {
 
 async function handleNotify(options: NotifyRoutesOptions, req: Request, ctx: RequestContext, to: string | undefined): Promise<Response> {
   const config = options.store.current;
-  const caller = options.auth.authenticate(req, ctx.remoteAddr, config);
+  const caller = options.auth.authenticate(req, ctx, config);
   options.auth.charge(caller, config);
   const fields = await readFields(req, ctx, config.bodyLimit, to);
   const { input, wait } = parseNotifyFields(fields);
@@ -104,7 +104,7 @@ async function readTemplateFields(req: Request, ctx: RequestContext, limit: numb
   const bytes = await readBodyLimited(req, limit);
   let rendered;
   try {
-    rendered = renderTemplate(name, JSON.parse(new TextDecoder().decode(bytes)));
+    rendered = renderTemplate(name, JSON.parse(decodeUtf8(bytes)));
   } catch (error) {
     const problem = error instanceof SyntaxError ? "the body is not valid JSON; send the webhook's own JSON" : errorMessage(error);
     throw httpError("bad_body", `template=${name}: ${problem}`);
@@ -121,7 +121,7 @@ function readIdempotencyKey(req: Request): string | undefined {
 
 async function handleStatus(options: NotifyRoutesOptions, req: Request, ctx: RequestContext): Promise<Response> {
   const config = options.store.current;
-  const caller = options.auth.authenticate(req, ctx.remoteAddr, config);
+  const caller = options.auth.authenticate(req, ctx, config);
   const state = options.outbox.get(ctx.params.id ?? "");
   // Clients see only their own notifications; another client's id looks unknown.
   if (!state || state.client !== caller.id)

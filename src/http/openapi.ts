@@ -99,7 +99,7 @@ export function buildOpenApi(): Record<string, unknown> {
           parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }, ...queryParameters(StatusQuery)],
           responses: {
             "200": { description: "the notification", content: json(NotificationSchema) },
-            ...errorResponses(["bad_wait", "unauthorized", "forbidden", "not_found", "internal"]),
+            ...errorResponses(["bad_host", "bad_field", "bad_wait", "unauthorized", "forbidden", "not_found", "internal"]),
           },
         },
       },

@@ -1,5 +1,5 @@
 // A tiny web-standard router: (Request) => Promise<Response>, testable without sockets.
-import { errorResponse, renderError } from "./errors.ts";
+import { errorResponse, httpError, renderError } from "./errors.ts";
 import type { Logger } from "../lib/log.ts";
 
 export interface RequestContext {
@@ -29,7 +29,8 @@ export class Router {
   }
 
   readonly handle = async (req: Request, info: { remoteAddr: string } = { remoteAddr: "" }): Promise<Response> => {
-    const url = new URL(req.url);
+    const url = parseUrl(req);
+    if (!url) return renderError(httpError("bad_host"), this.log);
     const parts = url.pathname.split("/").filter(Boolean);
     const allowed = new Set<string>();
     for (const route of this.#routes) {
@@ -45,12 +46,26 @@ export class Router {
         return renderError(error, this.log);
       }
     }
+    // Neither answer echoes the method or the path: nothing of an unauthenticated
+    // request's own text comes back, so no answer can depend on what a guess equals.
     if (allowed.size > 0) {
       const allow = [...allowed].join(", ");
-      return errorResponse("method_not_allowed", `${req.method} is not allowed here; use ${allow}`, { Allow: allow });
+      return errorResponse("method_not_allowed", `this method is not allowed here; use ${allow}`, { Allow: allow });
     }
-    return errorResponse("not_found", `no such endpoint: ${req.method} ${url.pathname}; see GET /openapi.json`);
+    return errorResponse("not_found", "no such endpoint; the endpoints are listed at GET /openapi.json");
   };
+}
+
+/**
+ * Servers build `req.url` from the Host header: HTTP/1.0 without Host gives a bare path on
+ * Bun, and `Host: x:99999` a port URL parsing refuses. Either is the caller's error.
+ */
+function parseUrl(req: Request): URL | undefined {
+  try {
+    return new URL(req.url);
+  } catch {
+    return undefined;
+  }
 }
 
 function match(segments: string[], parts: string[]): Record<string, string> | undefined {

@@ -29,8 +29,17 @@ export class Redactor {
       );
       text = text.replace(this.#pattern, MASK);
     }
-    return text.replace(BOT_TOKEN_SHAPE, MASK);
+    return maskBotTokens(text);
   }
+}
+
+/**
+ * Masks only what is shaped like a bot token. The result depends on the text alone, not
+ * on which secrets are configured, so it is safe on text that echoes a caller's input:
+ * `redact` there would answer "***" exactly when a guess equals a secret (an oracle).
+ */
+export function maskBotTokens(text: string): string {
+  return text.replace(BOT_TOKEN_SHAPE, MASK);
 }
 
 function escapeRegExp(text: string): string {

@@ -1,8 +1,10 @@
 // The notifier over the real outbox (temp dir) with a stub worker and a fake clock: when
 // an answer may be given (durability first) and how long a request waits.
-import { afterEach, beforeEach, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { Config } from "../../src/config/types.ts";
-import { Notifier } from "../../src/delivery/notifier.ts";
+import { MAX_PARTS, Notifier } from "../../src/delivery/notifier.ts";
+import { splitText, TELEGRAM_TEXT_LIMIT } from "../../src/delivery/split.ts";
+import { RequestError } from "../../src/lib/errors.ts";
 import { Outbox } from "../../src/delivery/outbox.ts";
 import type { DeliveryWorker } from "../../src/delivery/worker.ts";
 import type { KeyLookup } from "../../src/keys/types.ts";
@@ -121,4 +123,37 @@ test("waiting with an already aborted signal (shutting down) answers at once", a
   const draining = new AbortController();
   draining.abort();
   expect(await settledSoon(n.waitSettled(state, 10_000, draining.signal))).toBe(true);
+});
+
+describe("the 20-message cap counts the plain-text resend", () => {
+  const refusalOf = async (text: string) => {
+    const error = await notifier()
+      .submit({ ...input, text, format: "html" }, caller)
+      .then(() => undefined, (caught: unknown) => caught);
+    return error instanceof RequestError ? { code: error.code, message: error.message } : error;
+  };
+
+  // Tags are free in HTML (one part) but text in the worker's plain-text resend.
+  const markup = (visible: number, tags: number) => "<b></b>".repeat(tags) + "x".repeat(visible);
+
+  test("HTML that is one part but 22 plain-text messages is refused before anything is stored", async () => {
+    const text = markup(100, 12_800); // ~90 KB
+    expect(splitText(text)).toHaveLength(1);
+    const refusal = await refusalOf(text);
+    expect(refusal).toMatchObject({ code: "text_too_long", message: expect.stringContaining("resent as plain text") });
+    expect(outbox.pending()).toHaveLength(0);
+    expect(enqueued).toBe(0);
+  });
+
+  test(`HTML whose plain-text resend is exactly ${MAX_PARTS} messages is accepted; one character more is not`, async () => {
+    const text = markup(720, 11_600); // 7 × 11,600 + 720 = 20 × 4096
+    expect(text.length).toBe(MAX_PARTS * TELEGRAM_TEXT_LIMIT);
+    const { state } = await notifier().submit({ ...input, text, format: "html" }, caller);
+    expect(state.partCount).toBe(1);
+    expect(await refusalOf(text + "x")).toMatchObject({ code: "text_too_long" });
+  });
+
+  test("1 MiB texts, all markup or all words, are refused", async () => {
+    for (const text of [markup(10, 150_000), "x ".repeat(512 * 1024)]) expect(await refusalOf(text)).toMatchObject({ code: "text_too_long" });
+  });
 });

@@ -60,6 +60,35 @@ describe("messages about many names stay short", () => {
     expect({ code, message }).toEqual({ code: "forbidden_recipient", message: 'client "erp" may not notify "sidorov"; its allow list is [ops]' });
   });
 
+  test("a scoped client: many names outside its scope, listed as given, suggestions only from inside it", () => {
+    const { code, message } = refusal(() => resolve(["petrof", "sidorof", "ops", ...many], ["ops"]));
+    expect(code).toBe("forbidden_recipient");
+    expect(message).toStartWith('client "erp" may not notify "petrof" (did you mean "petrov"?), "sidorof", "ivanof0"');
+    expect(message).not.toContain("sidorov");
+    expect(message).toContain(", and 99992 more; its allow list is [ops]");
+    expect(message.length).toBeLessThan(1000);
+  });
+
+  test("a group outside the scope is refused by its name, without naming its members", () => {
+    const scoped = load(yaml`
+      bots:
+        main: { token: "${BOT_TOKEN}" }
+      users:
+        ivanov: 48213977
+        sidorov: 60011223
+      groups:
+        ops: [ivanov]
+        night: [ivanov, sidorov]
+        day: [ivanov]
+        empty: []
+    `);
+    const resolveScoped = (names: string[]) => resolveRecipients({ config: scoped, keys, names, allow: ["ops"], clientId: "ci" });
+    expect(refusal(() => resolveScoped(["night"])).message).toBe('client "ci" may not notify "night"; its allow list is [ops]');
+    // A group of members it may notify is within scope; an empty one outside the allow list is not.
+    expect(resolveScoped(["day"]).map((recipient) => recipient.user)).toEqual(["ivanov"]);
+    expect(refusal(() => resolveScoped(["empty"])).code).toBe("forbidden_recipient");
+  });
+
   test("a key the key log does not know is named", () => {
     expect(refusal(() => resolve(["sidorov"]))).toEqual({
       code: "recipient_unreachable",

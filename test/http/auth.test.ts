@@ -1,5 +1,5 @@
 // The Authenticator on its own: bearer tokens (constant-time, every client compared),
-// the loopback-only rule without clients, `allow` scoping, per-client token buckets.
+// the local-only rule without clients (loopback peer, localhost Host, no Origin), `allow` scoping, per-client token buckets.
 import { describe, expect, test } from "bun:test";
 import { resolveRecipients } from "../../src/delivery/recipients.ts";
 import { Authenticator, isLoopback, LOCAL_CALLER } from "../../src/http/auth.ts";
@@ -44,8 +44,11 @@ const NO_CLIENTS = load(yaml`
     ivanov: 48213977
 `);
 
-const request = (authorization?: string) =>
-  new Request("http://gateway/notify", { method: "POST", headers: authorization === undefined ? {} : { Authorization: authorization } });
+const request = (authorization?: string, headers: Record<string, string> = {}) =>
+  new Request("http://gateway/notify", { method: "POST", headers: authorization === undefined ? headers : { ...headers, Authorization: authorization } });
+
+/** Where a request came from: the peer's address, and the URL the server built from its Host. */
+const from = (remoteAddr: string, host = "127.0.0.1:8787") => ({ remoteAddr, url: new URL(`http://${host}/notify`) });
 
 /** The RequestError `fn` throws (fails the test if it does not throw one), with the status it is answered with. */
 function rejection(fn: () => unknown): RequestError & { status: number } {
@@ -60,7 +63,7 @@ function rejection(fn: () => unknown): RequestError & { status: number } {
 
 describe("bearer tokens", () => {
   const auth = new Authenticator(new FakeClock());
-  const authenticate = (header?: string, config: Config = WITH_CLIENTS) => auth.authenticate(request(header), "192.0.2.10", config);
+  const authenticate = (header?: string, config: Config = WITH_CLIENTS) => auth.authenticate(request(header), from("192.0.2.10"), config);
 
   test("the right token identifies its client, whatever the scheme's case and trailing space", () => {
     expect(authenticate(`Bearer ${ERP}`)).toEqual({ id: "erp", allow: null });
@@ -109,11 +112,11 @@ describe("no clients configured: loopback only", () => {
   const auth = new Authenticator(new FakeClock());
 
   test.each(["127.0.0.1", "127.3.2.1", "::1", "::ffff:127.0.0.1"])("%s is accepted as the local caller", (address) => {
-    expect(auth.authenticate(request(), address, NO_CLIENTS)).toEqual({ id: LOCAL_CALLER, allow: null });
+    expect(auth.authenticate(request(), from(address), NO_CLIENTS)).toEqual({ id: LOCAL_CALLER, allow: null });
   });
 
   test.each(["192.0.2.10", "::ffff:192.0.2.10", "10.0.0.1", "2001:db8::1", "", "128.0.0.1", "::ffff:10.127.0.1"])("%p is refused with 403", (address) => {
-    const error = rejection(() => auth.authenticate(request(`Bearer ${ERP}`), address, NO_CLIENTS));
+    const error = rejection(() => auth.authenticate(request(`Bearer ${ERP}`), from(address), NO_CLIENTS));
     expect({ status: error.status, code: error.code }).toEqual({ status: 403, code: "forbidden" });
     expect(error.message).toContain("clients:");
   });
@@ -124,7 +127,33 @@ describe("no clients configured: loopback only", () => {
   });
 
   test("with clients configured, a loopback caller still needs a token", () => {
-    expect(rejection(() => auth.authenticate(request(), "127.0.0.1", WITH_CLIENTS)).status).toBe(401);
+    expect(rejection(() => auth.authenticate(request(), from("127.0.0.1"), WITH_CLIENTS)).status).toBe(401);
+  });
+
+  // A browser on this host reaches loopback too: a cross-origin form POST carries Origin,
+  // DNS rebinding carries the attacker's name as Host. Local programs send neither.
+  test.each(["localhost:8787", "LOCALHOST", "127.0.0.1", "127.1:80", "127.9.8.7:8787", "[::1]:8787", "[0:0::1]"])("Host %s is local", (host) => {
+    expect(auth.authenticate(request(), from("127.0.0.1", host), NO_CLIENTS).id).toBe(LOCAL_CALLER);
+  });
+
+  test.each(["evil.example", "localhost.evil.example:8787", "127.0.0.1.nip.io", "[::2]", "0.0.0.0:8787", "192.168.1.5", "localhost.", "[::ffff:127.0.0.1]"])(
+    "Host %s is refused with 403, whatever the peer",
+    (host) => {
+      const error = rejection(() => auth.authenticate(request(), from("127.0.0.1", host), NO_CLIENTS));
+      expect({ status: error.status, code: error.code }).toEqual({ status: 403, code: "forbidden" });
+      expect(error.message).toContain("DNS rebinding");
+      expect(error.message).not.toContain(host);
+    },
+  );
+
+  test.each(["https://evil.example", "http://127.0.0.1:8787", "null"])("Origin %s (a web page) is refused with 403", (origin) => {
+    const error = rejection(() => auth.authenticate(request(undefined, { Origin: origin }), from("127.0.0.1"), NO_CLIENTS));
+    expect({ status: error.status, code: error.code }).toEqual({ status: 403, code: "forbidden" });
+    expect(error.message).toContain("Origin");
+  });
+
+  test("with clients configured, the token decides: Origin and Host do not matter", () => {
+    expect(auth.authenticate(request(`Bearer ${ERP}`, { Origin: "https://app.example" }), from("192.0.2.10", "gateway.example"), WITH_CLIENTS).id).toBe("erp");
   });
 });
 
@@ -136,12 +165,12 @@ describe("allow scoping", () => {
     recordMigrated: async () => {},
   };
   const resolveFor = (token: string, names: string[]) => {
-    const caller = auth.authenticate(request(`Bearer ${token}`), "192.0.2.10", WITH_CLIENTS);
+    const caller = auth.authenticate(request(`Bearer ${token}`), from("192.0.2.10"), WITH_CLIENTS);
     return resolveRecipients({ config: WITH_CLIENTS, keys, names, allow: caller.allow, clientId: caller.id });
   };
 
   test("the caller carries its client's allow list", () => {
-    expect(auth.authenticate(request(`Bearer ${CI}`), "192.0.2.10", WITH_CLIENTS).allow).toEqual(["ops"]);
+    expect(auth.authenticate(request(`Bearer ${CI}`), from("192.0.2.10"), WITH_CLIENTS).allow).toEqual(["ops"]);
   });
 
   test("a scoped client reaches its group and its members, and nobody else (403)", () => {
@@ -153,6 +182,28 @@ describe("allow scoping", () => {
     expect(error.message).not.toContain('"ivanov"');
   });
 
+  test("outside its scope, a name that exists and one that does not are refused alike; suggestions come from the scope", () => {
+    const answer = (names: string[]) => {
+      const error = rejection(() => resolveFor(CI, names));
+      return { status: error.status, code: error.code, message: error.message };
+    };
+    // "sidorov" exists, "sidorow" does not: the same answer, but for the name itself.
+    expect(answer(["sidorov"])).toEqual({ status: 403, code: "forbidden_recipient", message: 'client "ci" may not notify "sidorov"; its allow list is [ops]' });
+    expect(answer(["sidorow"])).toEqual({ status: 403, code: "forbidden_recipient", message: 'client "ci" may not notify "sidorow"; its allow list is [ops]' });
+    // A typo of a name inside the scope is suggested; one of a name outside it is not.
+    expect(answer(["petrof"]).message).toBe('client "ci" may not notify "petrof" (did you mean "petrov"?); its allow list is [ops]');
+    expect(answer(["sidorof"]).message).not.toContain("sidorov");
+  });
+
+  test("an unscoped client gets suggestions from every name", () => {
+    const error = rejection(() => resolveFor(ERP, ["sidorof"]));
+    expect({ status: error.status, code: error.code, message: error.message }).toEqual({
+      status: 400,
+      code: "unknown_recipient",
+      message: 'unknown recipient "sidorof"; did you mean "sidorov"?; recipients are the users and groups in the config',
+    });
+  });
+
   test("an unscoped client reaches everyone", () => {
     expect(resolveFor(ERP, ["sidorov"]).map((recipient) => recipient.user)).toEqual(["sidorov"]);
   });
@@ -162,7 +213,7 @@ describe("per-client rate limit", () => {
   test("burst, then 429 with Retry-After until the bucket refills by the clock", async () => {
     const clock = new FakeClock();
     const auth = new Authenticator(clock);
-    const limited = auth.authenticate(request(`Bearer ${LIMITED}`), "192.0.2.10", WITH_CLIENTS);
+    const limited = auth.authenticate(request(`Bearer ${LIMITED}`), from("192.0.2.10"), WITH_CLIENTS);
     auth.charge(limited, WITH_CLIENTS);
     auth.charge(limited, WITH_CLIENTS);
     const error = rejection(() => auth.charge(limited, WITH_CLIENTS));
@@ -193,8 +244,8 @@ describe("per-client rate limit", () => {
     `);
     const clock = new FakeClock();
     const auth = new Authenticator(clock);
-    const limited = auth.authenticate(request(`Bearer ${LIMITED}`), "192.0.2.10", config);
-    const other = auth.authenticate(request(`Bearer ${OTHER}`), "192.0.2.10", config);
+    const limited = auth.authenticate(request(`Bearer ${LIMITED}`), from("192.0.2.10"), config);
+    const other = auth.authenticate(request(`Bearer ${OTHER}`), from("192.0.2.10"), config);
     auth.charge(limited, config);
     auth.charge(limited, config);
     for (let i = 0; i < 10; i++) rejection(() => auth.charge(limited, config));
@@ -205,7 +256,7 @@ describe("per-client rate limit", () => {
     await clock.advance(2_000);
     expect(() => auth.charge(limited, config)).not.toThrow();
     // erp has no rate_limit: never charged.
-    const erp = auth.authenticate(request(`Bearer ${ERP}`), "192.0.2.10", config);
+    const erp = auth.authenticate(request(`Bearer ${ERP}`), from("192.0.2.10"), config);
     for (let i = 0; i < 100; i++) expect(() => auth.charge(erp, config)).not.toThrow();
   });
 });

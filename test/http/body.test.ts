@@ -34,6 +34,20 @@ describe("readBodyLimited", () => {
     expect(state.pulled).toBeLessThan(20);
   });
 
+  test("a body that breaks off (the client hung up) is body_incomplete with the reason", async () => {
+    let sent = false;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent) return controller.error(new DOMException("The connection was closed.", "AbortError"));
+        sent = true;
+        controller.enqueue(new Uint8Array(10));
+      },
+    });
+    const error = await rejection(readBodyLimited(new Request("http://x/", { method: "POST", body }), 100));
+    expect(error.code).toBe("body_incomplete");
+    expect(error.message).toContain("The connection was closed.");
+  });
+
   test("a declared Content-Length over the limit is refused unread", async () => {
     const request = new Request("http://x/", { method: "POST", body: "x".repeat(100), headers: { "content-length": "100" } });
     expect((await rejection(readBodyLimited(request, 10))).code).toBe("body_too_large");
@@ -49,6 +63,36 @@ describe("parseBody", () => {
     expect(await parse("application/x-www-form-urlencoded", "to=a&to=b&text=hi")).toEqual({ kind: "form", fields: { to: ["a", "b"], text: "hi" } });
     expect(await parse("text/plain", "hello", "text")).toEqual({ kind: "text", fields: { text: "hello" } });
     expect(queryFields(new URL("http://x/?to=a&to=b&to=c"))).toEqual({ to: ["a", "b", "c"] });
+  });
+
+  test("forms decode as URLSearchParams does: + is a space, %-escapes are UTF-8, a stray % stays", async () => {
+    const body = "text=disk+100%+full&to=%D0%B8%D0%B2%D0%B0%D0%BD%D0%BE%D0%B2&to=b%2Cc&title&=x&&a%zz=%4";
+    const { fields } = await parse("application/x-www-form-urlencoded", body);
+    const pairs = Object.entries(fields).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((item) => [name, item]));
+    expect(pairs.sort()).toEqual([...new URLSearchParams(body)].sort());
+    expect(fields).toEqual({ text: "disk 100% full", to: ["иванов", "b,c"], title: "", "": "x", "a%zz": "%4" });
+  });
+
+  // Like JSON: a form is text, and U+FFFD in place of bad bytes would be a silent change.
+  test("a form or query string that is not UTF-8 is refused, raw or %-escaped", async () => {
+    const form = (bytes: Uint8Array, type = "application/x-www-form-urlencoded") =>
+      parseBody(new Request("http://x/", { method: "POST", headers: { "content-type": type } }), bytes);
+    const ascii = (text: string) => new TextEncoder().encode(text);
+    expect((await rejection(form(new Uint8Array([...ascii("to=a&text="), 0xff, 0xfe])))).code).toBe("bad_body");
+    expect((await rejection(parse("application/x-www-form-urlencoded", "to=a&text=%FF%FE"))).code).toBe("bad_body");
+    expect((await rejection(parse("application/x-www-form-urlencoded", "to=a&%C3=x"))).code).toBe("bad_body");
+    const boundary = "b0undary";
+    const multipart = [...ascii(`--${boundary}\r\nContent-Disposition: form-data; name="text"\r\n\r\n`), 0xc3, 0x28, ...ascii(`\r\n--${boundary}--\r\n`)];
+    expect((await rejection(form(new Uint8Array(multipart), `multipart/form-data; boundary=${boundary}`))).code).toBe("bad_body");
+    let error: unknown;
+    try {
+      queryFields(new URL("http://x/notify/ops?text=%E2%82"));
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error instanceof RequestError && error.code).toBe("bad_field");
+    // A real U+FFFD, sent as such, is text like any other.
+    expect(queryFields(new URL("http://x/?text=%EF%BF%BD"))).toEqual({ text: "\uFFFD" });
   });
 
   test("bad JSON, a JSON list, invalid UTF-8 and unknown types are refused with their codes", async () => {

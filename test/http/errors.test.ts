@@ -69,10 +69,31 @@ describe("rendering", () => {
     expect(log.lines.filter((line) => line.includes("no_such_code"))).toHaveLength(1);
   });
 
-  test("messages are redacted: a token in a message never reaches the caller", async () => {
+  test("a bot token in a message never reaches the caller, configured or not", async () => {
     const token = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
-    redactor.add(token);
     const res = renderError(httpError("bad_field", `bad value ${token}`), createMemoryLogger());
     expect((await body(res)).error.message).toBe("bad value ***");
+  });
+
+  // Masking registered secrets in a message that echoes the caller's input would answer
+  // "***" exactly when a guess equals a secret: an oracle. An echo stays as it was sent.
+  test("an echoed guess is answered the same whether or not it equals a secret", async () => {
+    const secret = "client-token-0123456789abcdef";
+    redactor.add(secret);
+    const echo = async (guess: string) => (await body(renderError(httpError("unknown_recipient", `unknown recipient "${guess}"`), createMemoryLogger()))).error.message;
+    expect(await echo(secret)).toBe(`unknown recipient "${secret}"`);
+    expect(await echo("client-token-0123456789abcdeX")).toBe('unknown recipient "client-token-0123456789abcdeX"');
+  });
+
+  test("refusals are logged at debug with their reason; errors with an empty stack still say what failed", async () => {
+    const log = createMemoryLogger("debug");
+    renderError(httpError("body_incomplete", "the body ended before it was complete (The connection was closed.)"), log);
+    expect(log.lines).toHaveLength(1);
+    expect(log.lines[0]).toContain("DEBUG request refused code=body_incomplete");
+    expect(log.lines[0]).toContain("The connection was closed.");
+    // Bun's DOMException has an empty stack: `stack ?? message` logged nothing.
+    renderError(new DOMException("The connection was closed.", "AbortError"), log);
+    expect(log.lines[1]).toContain("ERROR unexpected error while handling a request");
+    expect(log.lines[1]).toContain("The connection was closed.");
   });
 });
