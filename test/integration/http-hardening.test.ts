@@ -44,7 +44,8 @@ async function serveRouter(h: NotifyHarness): Promise<{ server: Server; handled:
   };
 }
 
-const problems = (h: NotifyHarness) => h.log.lines.filter((line) => / (ERROR|WARN) /.test(line));
+// The harness runs on a shorter Telegram second and says so once; that warning is expected.
+const problems = (h: NotifyHarness) => h.log.lines.filter((line) => / (ERROR|WARN) /.test(line) && !line.includes("TGSIGNAL_TIME_SCALE"));
 
 describe("with clients", () => {
   let h: NotifyHarness;
