@@ -5,8 +5,8 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createGateway } from "../../src/app.ts";
-import { addComponents } from "../../src/components.ts";
+import { createGateway } from "../../src/gateway/app.ts";
+import { addComponents } from "../../src/gateway/components.ts";
 import { loadConfigFile } from "../../src/config/load.ts";
 import { systemClock } from "../../src/lib/clock.ts";
 import { createMemoryLogger } from "../../src/lib/log.ts";

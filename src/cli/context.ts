@@ -1,6 +1,6 @@
 // What every subcommand gets: the platform, a logger, the clock, and helpers to find
 // and load the config the way the docs describe (-c, $TGSIGNAL_CONFIG, ./config.yaml).
-import type { Deps } from "../app.ts";
+import type { Deps } from "../gateway/app.ts";
 import { loadConfigFile } from "../config/load.ts";
 import { ConfigError, formatIssue, RequestError, StateError, UsageError } from "../lib/errors.ts";
 import type { Config } from "../config/types.ts";

@@ -3,14 +3,14 @@
 // When a running `tgsignal serve` owns the data dir, two writers on one outbox and one
 // rate limiter per bot would break both, so send hands the message to that server over
 // HTTP instead (its listen address and a client token come from the same config).
-import { createGateway } from "../app.ts";
+import { createGateway } from "../gateway/app.ts";
 import type { Config } from "../config/types.ts";
 import { Kind } from "@sinclair/typebox";
 import { errorMessage, StateError, UsageError } from "../lib/errors.ts";
 import { lockDataDir } from "../platform/lock.ts";
 import { KeyRegistry } from "../keys/registry.ts";
 import { BotClients } from "../telegram/bot-clients.ts";
-import { openDelivery } from "../outbound.ts";
+import { openDelivery } from "../gateway/outbound.ts";
 import { overallStatus, type RecipientStatus } from "../delivery/types.ts";
 import { describeNotification, parseNotifyFields, type ParsedNotify } from "../http/notify.ts";
 import { NotifyRequest } from "../http/schemas.ts";

@@ -1,12 +1,12 @@
 // `tgsignal serve`: load and watch the config, own the data dir, serve HTTP, and shut
 // down cleanly on SIGTERM/SIGINT (in-flight requests finish, components flush).
-import { createGateway, type Gateway } from "../app.ts";
+import { createGateway, type Gateway } from "../gateway/app.ts";
 import { watchConfig } from "../config/watch.ts";
 import type { Config } from "../config/types.ts";
 import { StateError, UsageError, formatIssue } from "../lib/errors.ts";
 import { lockDataDir } from "../platform/lock.ts";
 import type { Server, SignalName } from "../platform/platform.ts";
-import { addComponents } from "../components.ts";
+import { addComponents } from "../gateway/components.ts";
 import { VERSION } from "../version.ts";
 import { CONFIG_OPTION, parseCommandArgs } from "./args.ts";
 import { configPath, EXIT, loadConfig, loadConfigOrReport, type CliContext } from "./context.ts";

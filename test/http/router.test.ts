@@ -8,7 +8,7 @@ import { hangUpMidBody, parseAnswer, rawRequest } from "./raw-http.ts";
 import { MetricsRegistry } from "../../src/lib/metrics.ts";
 import { RequestError } from "../../src/lib/errors.ts";
 import { createMemoryLogger } from "../../src/lib/log.ts";
-import { createGateway } from "../../src/app.ts";
+import { createGateway } from "../../src/gateway/app.ts";
 import { systemClock } from "../../src/lib/clock.ts";
 import { bunPlatform } from "../../src/platform/bun.ts";
 import { load } from "../config/helpers.ts";

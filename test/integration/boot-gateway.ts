@@ -3,8 +3,8 @@
 // adds what it needs. The config is reloaded from the same file, with an empty env.
 // Telegram's timing runs TIME_SCALE times as fast (rate limits, backoff, retry_after);
 // the fake Bot API gets the same scale, so its flood limits and 429s keep step.
-import { createGateway, type Gateway } from "../../src/app.ts";
-import { addComponents } from "../../src/components.ts";
+import { createGateway, type Gateway } from "../../src/gateway/app.ts";
+import { addComponents } from "../../src/gateway/components.ts";
 import { loadConfigFile } from "../../src/config/load.ts";
 import { systemClock } from "../../src/lib/clock.ts";
 import type { Logger } from "../../src/lib/log.ts";

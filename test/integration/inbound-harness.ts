@@ -4,7 +4,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { Gateway } from "../../src/app.ts";
+import type { Gateway } from "../../src/gateway/app.ts";
 import { createMemoryLogger } from "../../src/lib/log.ts";
 import { bunPlatform } from "../../src/platform/bun.ts";
 import { startFakeBotApi, type FakeBotApi } from "../fakes/fake-bot-api.ts";

@@ -1,16 +1,16 @@
 // The composition root of the gateway: config store, HTTP router, metrics, health and
 // the components later layers add (bots, key registry, outbox, delivery). `serve` wires
 // this to a real server; tests call `gateway.router.handle` directly.
-import type { Clock } from "./lib/clock.ts";
-import type { Logger } from "./lib/log.ts";
-import type { Platform } from "./platform/platform.ts";
-import { ConfigStore } from "./config/store.ts";
-import type { Config } from "./config/types.ts";
-import { MetricsRegistry } from "./lib/metrics.ts";
-import { HealthRegistry } from "./lib/health.ts";
-import { Router } from "./http/router.ts";
-import { VERSION } from "./version.ts";
-import { redactor } from "./lib/redact.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { Logger } from "../lib/log.ts";
+import type { Platform } from "../platform/platform.ts";
+import { ConfigStore } from "../config/store.ts";
+import type { Config } from "../config/types.ts";
+import { MetricsRegistry } from "../lib/metrics.ts";
+import { HealthRegistry } from "../lib/health.ts";
+import { Router } from "../http/router.ts";
+import { VERSION } from "../version.ts";
+import { redactor } from "../lib/redact.ts";
 
 /** The outside world, handed in once. Tests pass fakes. */
 export interface Deps {

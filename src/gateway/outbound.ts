@@ -2,16 +2,16 @@
 // health. Started after the inbound layer (keys must be loaded to resolve recipients),
 // stopped before it: sends in flight finish and the outbox is flushed.
 import type { Component, Gateway } from "./app.ts";
-import type { KeyLookup } from "./keys/types.ts";
-import type { Clock } from "./lib/clock.ts";
-import type { BotClients } from "./telegram/bot-clients.ts";
-import type { MetricsRegistry } from "./lib/metrics.ts";
-import { Authenticator } from "./http/auth.ts";
-import { addNotifyRoutes } from "./http/notify.ts";
-import { buildOpenApi } from "./http/openapi.ts";
-import { Notifier } from "./delivery/notifier.ts";
-import { Outbox } from "./delivery/outbox.ts";
-import { DeliveryWorker, type DeliveryEvents } from "./delivery/worker.ts";
+import type { KeyLookup } from "../keys/types.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { BotClients } from "../telegram/bot-clients.ts";
+import type { MetricsRegistry } from "../lib/metrics.ts";
+import { Authenticator } from "../http/auth.ts";
+import { addNotifyRoutes } from "../http/notify.ts";
+import { buildOpenApi } from "../http/openapi.ts";
+import { Notifier } from "../delivery/notifier.ts";
+import { Outbox } from "../delivery/outbox.ts";
+import { DeliveryWorker, type DeliveryEvents } from "../delivery/worker.ts";
 
 export interface Outbound {
   notifier: Notifier;

@@ -4,14 +4,14 @@
 // and language are read live by the handlers. A bot stopped by a 401 stays stopped
 // until its config changes.
 import type { Gateway } from "./app.ts";
-import type { BotConfig, Config } from "./config/types.ts";
-import { KeyRegistry } from "./keys/registry.ts";
-import type { KeyLookup } from "./keys/types.ts";
-import type { Logger } from "./lib/log.ts";
-import type { BotClient } from "./telegram/bot-client.ts";
-import type { BotClients } from "./telegram/bot-clients.ts";
-import { registerHandlers } from "./inbound/handlers.ts";
-import { Poller } from "./inbound/poller.ts";
+import type { BotConfig, Config } from "../config/types.ts";
+import { KeyRegistry } from "../keys/registry.ts";
+import type { KeyLookup } from "../keys/types.ts";
+import type { Logger } from "../lib/log.ts";
+import type { BotClient } from "../telegram/bot-client.ts";
+import type { BotClients } from "../telegram/bot-clients.ts";
+import { registerHandlers } from "../inbound/handlers.ts";
+import { Poller } from "../inbound/poller.ts";
 
 interface RunningBot {
   config: BotConfig;

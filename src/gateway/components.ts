@@ -3,8 +3,8 @@
 import type { Gateway } from "./app.ts";
 import { addInbound } from "./inbound.ts";
 import { addOutbound } from "./outbound.ts";
-import { BotClients } from "./telegram/bot-clients.ts";
-import { transportTiming, type TransportTiming } from "./telegram/timing.ts";
+import { BotClients } from "../telegram/bot-clients.ts";
+import { transportTiming, type TransportTiming } from "../telegram/timing.ts";
 
 export async function addComponents(gateway: Gateway): Promise<void> {
   const { deps, store, metrics } = gateway;
