@@ -6,9 +6,9 @@ import type { KeyLookup } from "../keys/types.ts";
 import type { Clock } from "../lib/clock.ts";
 import { RequestError } from "../lib/errors.ts";
 import { formatMessage, type Format } from "./format.ts";
-import type { Outbox } from "./outbox.ts";
+import type { OutboxStore } from "./outbox.ts";
 import { resolveRecipients } from "./recipients.ts";
-import { splitText } from "./split.ts";
+import { plainFallbackParts, splitText } from "./split.ts";
 import { isSettled, type NotificationState } from "./types.ts";
 import type { DeliveryWorker } from "./worker.ts";
 
@@ -36,7 +36,7 @@ export interface Caller {
 }
 
 export interface NotifierOptions {
-  outbox: Outbox;
+  outbox: OutboxStore;
   worker: DeliveryWorker;
   keys: KeyLookup;
   config: () => Config;
@@ -130,7 +130,7 @@ export class Notifier {
 function worstCaseMessages(parts: readonly string[]): number {
   let count = 0;
   for (const part of parts) {
-    count += splitText(part, { mode: "plain", maxParts: MAX_PARTS + 1 - count }).length;
+    count += plainFallbackParts(part, MAX_PARTS + 1 - count).length;
     if (count > MAX_PARTS) break;
   }
   return count;

@@ -42,6 +42,15 @@ interface Cut {
 const TAG = /<\/?([a-zA-Z][\w-]*)(?:\s[^<>]*)?>/y;
 const CHAR_REF = /&(?:#x[0-9a-fA-F]{1,6}|#\d{1,7}|lt|gt|amp|quot);/y;
 
+/**
+ * A part Telegram could not parse ("can't parse entities") is resent once as plain text,
+ * its markup as written. The worker sends these and the notifier counts them at accept
+ * (the 20-message cap), so both call this one function.
+ */
+export function plainFallbackParts(part: string, maxParts?: number): string[] {
+  return splitText(part, { mode: "plain", maxParts });
+}
+
 /** Splits `text` into parts of at most `limit` visible UTF-16 units, in order. Linear in the text. */
 export function splitText(text: string, options: SplitOptions = {}): string[] {
   const limit = options.limit ?? TELEGRAM_TEXT_LIMIT;

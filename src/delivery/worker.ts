@@ -10,8 +10,8 @@ import type { SendMessageParams } from "../telegram/api.ts";
 import { backoffDelay, type BackoffOptions } from "../telegram/timing.ts";
 import type { BotClient, SendOutcome } from "../telegram/bot-client.ts";
 import type { TelegramFailure } from "../telegram/outcome.ts";
-import type { Outbox } from "./outbox.ts";
-import { splitText } from "./split.ts";
+import type { OutboxStore } from "./outbox.ts";
+import { plainFallbackParts } from "./split.ts";
 import type { NotificationState, RecipientState } from "./types.ts";
 
 /** Accepted notifications are retried for this long, then reported failed. */
@@ -27,7 +27,7 @@ export interface DeliveryEvents {
 export type DeliveryClient = Pick<BotClient, "config" | "limiter" | "send">;
 
 export interface DeliveryWorkerOptions {
-  outbox: Outbox;
+  outbox: OutboxStore;
   /** The client for an enabled bot (undefined while the bot is disabled or removed). */
   bots: { get(botId: string): DeliveryClient | undefined };
   keys: KeyLookup;
@@ -124,7 +124,7 @@ export class DeliveryWorker {
   async #sendPlain(state: NotificationState, index: number, part: number, reason: string): Promise<boolean> {
     const recipient = state.recipients[index]!;
     const ids: number[] = [];
-    for (const piece of splitText(state.parts[part] ?? "", { mode: "plain" })) {
+    for (const piece of plainFallbackParts(state.parts[part] ?? "")) {
       const result = await this.#send(state, recipient, piece, false);
       if ("stopped" in result) return false;
       if (!result.ok) {

@@ -6,7 +6,7 @@
 import type { Gateway } from "./app.ts";
 import type { BotConfig, Config } from "../config/types.ts";
 import { KeyRegistry } from "../keys/registry.ts";
-import type { KeyLookup } from "../keys/types.ts";
+import type { KeyLookup, KeyStore } from "../keys/types.ts";
 import type { Logger } from "../lib/log.ts";
 import type { BotClient } from "../telegram/bot-client.ts";
 import type { BotClients } from "../telegram/bot-clients.ts";
@@ -115,7 +115,7 @@ function botsHealth(config: Config, running: ReadonlyMap<string, RunningBot>) {
 }
 
 /** DESIGN: a key the log does not know is a warning (the log may live on another host). */
-function warnUnknownKeys(log: Logger, config: Config, registry: KeyRegistry): void {
+function warnUnknownKeys(log: Logger, config: Config, registry: KeyStore): void {
   for (const [key, user] of config.keyOwners) {
     const record = registry.lookup(key);
     if (!record) log.warn(`users.${user}: key ${key} is not in keys.log (issued on another host, or mistyped?); sending to it will fail`);

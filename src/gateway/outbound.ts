@@ -10,12 +10,12 @@ import { Authenticator } from "../http/auth.ts";
 import { addNotifyRoutes } from "../http/notify.ts";
 import { buildOpenApi } from "../http/openapi.ts";
 import { Notifier } from "../delivery/notifier.ts";
-import { Outbox } from "../delivery/outbox.ts";
+import { Outbox, type OutboxStore } from "../delivery/outbox.ts";
 import { DeliveryWorker, type DeliveryEvents } from "../delivery/worker.ts";
 
 export interface Outbound {
   notifier: Notifier;
-  outbox: Outbox;
+  outbox: OutboxStore;
   worker: DeliveryWorker;
 }
 

@@ -4,7 +4,7 @@
 // resolve every recipient, and only then append to the outbox and deliver.
 import type { ConfigStore } from "../config/store.ts";
 import type { Notifier, NotifyInput } from "../delivery/notifier.ts";
-import type { Outbox } from "../delivery/outbox.ts";
+import type { OutboxStore } from "../delivery/outbox.ts";
 import { overallStatus, type NotificationState, type RecipientStatus } from "../delivery/types.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { renderTemplate } from "../templates/webhooks.ts";
@@ -19,7 +19,7 @@ export interface NotifyRoutesOptions {
   router: Router;
   store: ConfigStore;
   notifier: Notifier;
-  outbox: Outbox;
+  outbox: OutboxStore;
   auth: Authenticator;
   /** Aborted on shutdown: waiting requests answer at once with what they have. */
   draining: AbortSignal;

@@ -3,7 +3,7 @@
 // are dispatched by GramIO's handlers on the bot's one GramIO instance; the decisions
 // live in intent.ts; replies leave through the bot's send path, like notifications.
 import type { BotConfig } from "../config/types.ts";
-import type { KeyRegistry } from "../keys/registry.ts";
+import type { KeyStore } from "../keys/types.ts";
 import type { ChatType } from "../keys/types.ts";
 import type { Logger } from "../lib/log.ts";
 import type { TelegramUpdate } from "../telegram/api.ts";
@@ -12,7 +12,7 @@ import { DEFAULT_TEXTS, pickLanguage, renderText, type Language, type TextName, 
 import { classifyMessage, decideAccess, type Intent } from "./intent.ts";
 
 export interface ConversationDeps {
-  registry: KeyRegistry;
+  registry: KeyStore;
   log: Logger;
   onKeyIssued?(botId: string): void;
 }

@@ -6,7 +6,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { Bot, TelegramError, type GetUpdatesParams, type TelegramUpdate, type TelegramUser, type TelegramWebhookInfo } from "gramio";
 import type { Clock } from "../lib/clock.ts";
 import { NetworkError, TelegramApiError } from "../lib/errors.ts";
-import { redactor } from "../lib/redact.ts";
+import { maskBotTokens, redactor } from "../lib/redact.ts";
 
 export type { GetUpdatesParams, TelegramUpdate, TelegramUser, TelegramWebhookInfo };
 
@@ -109,11 +109,16 @@ export function createTelegramApi(bot: Bot, options: TelegramApiOptions): Telegr
   };
 }
 
-/** Telegram's answer or the network's failure, as our error family, tokens redacted. */
+/**
+ * Telegram's answer or the network's failure, as our error family, tokens redacted.
+ * Telegram's descriptions quote the text we sent (`Unsupported start tag "..."`), and they
+ * reach GET /messages: masking configured secrets there would tell a caller whether its
+ * text equals one (an oracle), so only bot-token shapes are masked in them.
+ */
 function mapError(method: string, error: unknown): Error {
   if (error instanceof TelegramApiError || error instanceof NetworkError) return error;
   if (error instanceof TelegramError) {
-    return new TelegramApiError(method, error.code, redactor.redact(error.message), error.payload?.retry_after, error.payload?.migrate_to_chat_id);
+    return new TelegramApiError(method, error.code, maskBotTokens(error.message), error.payload?.retry_after, error.payload?.migrate_to_chat_id);
   }
   const message = error instanceof Error ? error.message : String(error);
   // A non-JSON answer (an HTML 502 page from a proxy) surfaces as a JSON parse error.
