@@ -33,8 +33,8 @@ let tmp: Awaited<ReturnType<typeof tempDir>>;
 let clock: FakeClock;
 let outbox: Outbox;
 let enqueued: number;
-/** While set, fsyncs wait for it to settle (resolve: the sync succeeds, reject: EIO). */
-let syncGate: { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void } | undefined;
+/** While set, fsyncs wait for it to settle (resolve: the sync succeeds, reject: EIO); `reached` resolves when one does. */
+let syncGate: { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void; reached: Promise<void>; reach: () => void } | undefined;
 
 const gatedPlatform: Platform = {
   ...bunPlatform,
@@ -44,7 +44,9 @@ const gatedPlatform: Platform = {
       write: (data) => file.write(data),
       async sync() {
         await file.sync();
-        if (syncGate) await syncGate.promise;
+        if (!syncGate) return;
+        syncGate.reach();
+        await syncGate.promise;
       },
       close: () => file.close(),
     };
@@ -56,7 +58,9 @@ function gateSyncs(): NonNullable<typeof syncGate> {
   let reject!: (error: Error) => void;
   const promise = new Promise<void>((yes, no) => ((resolve = yes), (reject = no)));
   promise.catch(() => {});
-  syncGate = { promise, resolve, reject };
+  let reach!: () => void;
+  const reached = new Promise<void>((yes) => (reach = yes));
+  syncGate = { promise, resolve, reject, reached, reach };
   return syncGate;
 }
 
@@ -79,13 +83,15 @@ afterEach(async () => {
   await tmp.remove();
 });
 
-const settledSoon = async (promise: Promise<unknown>): Promise<boolean> => {
+/** Whether `promise` settled by the time the first write reached its (held) fsync, and a few turns after. */
+const settledBeforeSync = async (promise: Promise<unknown>): Promise<boolean> => {
   let settled = false;
   promise.then(
     () => (settled = true),
     () => (settled = true),
   );
-  await Bun.sleep(20);
+  await syncGate!.reached;
+  for (let turn = 0; turn < 3; turn++) await new Promise((next) => setImmediate(next));
   return settled;
 };
 
@@ -96,7 +102,7 @@ test("a retry with the same Idempotency-Key is not answered before the first req
   first.catch(() => {});
   const retry = n.submit(input, caller, "k-1");
   retry.catch(() => {});
-  expect(await settledSoon(retry)).toBe(false);
+  expect(await settledBeforeSync(retry)).toBe(false);
   // The fsync fails: the first request is told so, and so is the retry (nothing will deliver it).
   gate.reject(Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO" }));
   await expect(first).rejects.toThrow("EIO");
@@ -109,7 +115,7 @@ test("a retry with the same Idempotency-Key while the first is being written ans
   const gate = gateSyncs();
   const first = n.submit(input, caller, "k-1");
   const retry = n.submit(input, caller, "k-1");
-  expect(await settledSoon(retry)).toBe(false);
+  expect(await settledBeforeSync(retry)).toBe(false);
   gate.resolve();
   const [a, b] = await Promise.all([first, retry]);
   expect(b.state).toBe(a.state);
@@ -122,7 +128,7 @@ test("waiting with an already aborted signal (shutting down) answers at once", a
   const { state } = await n.submit(input, caller);
   const draining = new AbortController();
   draining.abort();
-  expect(await settledSoon(n.waitSettled(state, 10_000, draining.signal))).toBe(true);
+  expect(await settledBeforeSync(n.waitSettled(state, 10_000, draining.signal))).toBe(true);
 });
 
 describe("the 20-message cap counts the plain-text resend", () => {

@@ -64,10 +64,9 @@ describe("getUpdates: long polling", () => {
   });
 
   test("a long poll with nothing to deliver returns [] after the timeout (capped by longPollMaxMs)", async () => {
+    // Uncapped, this 50 s long poll would run into the test timeout.
     const emulator = makeEmulator({ longPollMaxMs: 30 });
-    const started = performance.now();
     expect(await getUpdates(emulator, { timeout: 50 })).toEqual([]);
-    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   test("a second getUpdates terminates the older pending one with 409", async () => {
