@@ -9,6 +9,7 @@ export const TEXT_NAMES = [
   "help",
   "access_denied",
   "passphrase_required",
+  "stop_refused",
 ] as const;
 export type TextName = (typeof TEXT_NAMES)[number];
 export type Language = "ru" | "en";
@@ -29,6 +30,7 @@ export const DEFAULT_TEXTS: Record<Language, Record<TextName, string>> = {
     help: "Напишите «{phrase}» или /key, чтобы получить ключ для уведомлений; /stop — отказаться от уведомлений.",
     access_denied: "Извините, этот бот выдаёт ключи только сотрудникам. Обратитесь к администратору.",
     passphrase_required: "Для получения ключа отправьте: /key <кодовое слово>. Кодовое слово знает администратор.",
+    stop_refused: "Извините, отключить уведомления этой группы может только её администратор или тот, кто запросил ключ.",
   },
   en: {
     start:
@@ -41,6 +43,7 @@ export const DEFAULT_TEXTS: Record<Language, Record<TextName, string>> = {
     help: "Send “{phrase}” or /key to get your notification key; /stop to stop notifications.",
     access_denied: "Sorry, this bot gives keys to staff only. Please contact your administrator.",
     passphrase_required: "To get a key, send: /key <passphrase>. Your administrator knows the passphrase.",
+    stop_refused: "Sorry, only a group administrator or the person who asked for the key can stop this group's notifications.",
   },
 };
 

@@ -8,6 +8,7 @@ import type {
   BotApiEmulatorOptions,
   BotInit,
   ChatInit,
+  ChatMember,
   EmulatorStats,
   InjectedFailure,
   OutageOptions,
@@ -99,6 +100,12 @@ export class BotApiEmulator {
   /** Makes a chat known to the bot without a message (e.g. a group it was added to). */
   addChat(token: string, chat: ChatInit): void {
     this.bot(token).knowChat(chat);
+  }
+
+  /** Sets a user's standing in a group (getChatMember answers it), e.g. "administrator". */
+  setChatMember(token: string, chatId: number, user: TelegramUser, status: ChatMember["status"]): void {
+    const bot = this.bot(token);
+    this.chat(bot, chatId).members.set(user.id, { user, status });
   }
 
   /** True while this bot has a getUpdates long poll open (e.g. to wait until a poller listens). */

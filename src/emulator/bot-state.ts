@@ -1,6 +1,6 @@
 import { errors } from "./api-error.ts";
 import { UpdateQueue } from "./update-queue.ts";
-import type { BotInit, ChatInit, TelegramChat, TelegramUser } from "./types.ts";
+import type { BotInit, ChatInit, ChatMember, TelegramChat, TelegramUser } from "./types.ts";
 
 /** What one bot knows about one chat. */
 export interface ChatState {
@@ -10,6 +10,8 @@ export interface ChatState {
   /** Set when a group became a supergroup; sends then fail with migrate_to_chat_id. */
   migratedTo?: number;
   lastMessageId: number;
+  /** Group members by user id: those who wrote in it, and those set by a test. */
+  members: Map<number, ChatMember>;
 }
 
 export interface WebhookState {
@@ -40,7 +42,7 @@ export class BotState {
       existing.chat = chat;
       return existing;
     }
-    const state: ChatState = { chat, blocked: false, lastMessageId: 0 };
+    const state: ChatState = { chat, blocked: false, lastMessageId: 0, members: new Map() };
     this.chats.set(init.id, state);
     return state;
   }
@@ -68,6 +70,19 @@ export class BotState {
   nextMessageId(chat: ChatState): number {
     chat.lastMessageId += 1;
     return chat.lastMessageId;
+  }
+
+  /**
+   * getChatMember: in a private chat the person is its member; in a group, who wrote in it
+   * or was set. Telegram answers 400 "user not found" for someone it cannot find there.
+   */
+  chatMember(chat: ChatState, userId: number): ChatMember {
+    if (chat.chat.type === "private" && userId === chat.chat.id) {
+      return { user: { id: userId, is_bot: false, first_name: chat.chat.first_name ?? "User" }, status: "member" };
+    }
+    const member = chat.members.get(userId);
+    if (!member) throw errors.badRequest("user not found");
+    return member;
   }
 
   getMe(): Record<string, unknown> {

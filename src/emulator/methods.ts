@@ -69,6 +69,10 @@ export const METHODS: ReadonlyMap<string, { name: string; handle: MethodHandler 
       ctx.bot.commands = Array.isArray(commands) ? commands : [];
       return { result: true };
     },
+    getChatMember: (ctx: MethodContext) => {
+      const chat = ctx.bot.resolveChat(ctx.params.string("chat_id"));
+      return { result: ctx.bot.chatMember(chat, ctx.params.int("user_id") ?? 0) };
+    },
     getMyCommands: (ctx: MethodContext) => ({ result: ctx.bot.commands }),
     deleteMyCommands: (ctx: MethodContext) => {
       ctx.bot.commands = [];

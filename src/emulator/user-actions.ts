@@ -36,6 +36,7 @@ export function userWrites(bot: BotState, options: UserWritesOptions, nowMs: num
     chat.blocked = false;
     pushMemberChange(bot, chat, from, "kicked", "member", nowMs);
   }
+  if (chat.chat.type !== "private" && !chat.members.has(from.id)) chat.members.set(from.id, { user: from, status: "member" });
   const entities = findBotCommands(options.text);
   return bot.updates.push((update_id) => ({
     update_id,

@@ -12,6 +12,7 @@ import type { BotClient } from "../telegram/bot-client.ts";
 import type { BotClients } from "../telegram/bot-clients.ts";
 import { registerHandlers } from "../inbound/handlers.ts";
 import { Poller } from "../inbound/poller.ts";
+import { ReplyQueue } from "../inbound/replies.ts";
 
 interface RunningBot {
   config: BotConfig;
@@ -36,8 +37,9 @@ export async function addInbound(gateway: Gateway, bots: BotClients): Promise<Ke
       [...running].flatMap(([id, bot]) => (bot.poller.status.lastSuccessAt === null ? [] : [[{ bot: id }, Math.floor(bot.poller.status.lastSuccessAt / 1000)]])),
     );
 
+  const replies = new ReplyQueue({ clock: deps.clock, log, timing: bots.timing });
   // Each client's GramIO bot gets the conversation once; its pollers come and go.
-  bots.onClient((client) => registerHandlers(client, { registry, log, onKeyIssued: (bot) => keysIssued.inc({ bot }) }));
+  bots.onClient((client) => registerHandlers(client, { registry, log, replies, onKeyIssued: (bot) => keysIssued.inc({ bot }) }));
 
   const startPoller = (client: BotClient): void => {
     const { config } = client;
@@ -78,6 +80,9 @@ export async function addInbound(gateway: Gateway, bots: BotClients): Promise<Ke
     name: "inbound",
     start: () => sync(store.current),
     async stop() {
+      // Replies first: queued ones are dropped (their keys are on disk) and a batch being
+      // handled stops waiting on Telegram, so SIGTERM never waits out a backlog.
+      replies.stop();
       await Promise.all([...running.values()].map((bot) => bot.poller.stop()));
       running.clear();
       await registry.close();

@@ -1,24 +1,29 @@
 // The conversation: /start, /key and key phrases, /stop, help; plus the service updates
 // that change a key (the person blocked the bot, a group became a supergroup). Updates
 // are dispatched by GramIO's handlers on the bot's one GramIO instance; the decisions
-// live in intent.ts; replies leave through the bot's send path, like notifications.
+// live in intent.ts. A handler resolves once its durable effect is made (the poller then
+// confirms the update); its reply is queued per chat (replies.ts) and leaves through the
+// bot's send path, like notifications.
 import type { BotConfig } from "../config/types.ts";
-import type { KeyStore } from "../keys/types.ts";
-import type { ChatType } from "../keys/types.ts";
+import type { ChatType, KeyRecord, KeyStore } from "../keys/types.ts";
 import type { Logger } from "../lib/log.ts";
 import type { TelegramUpdate } from "../telegram/api.ts";
 import type { BotClient } from "../telegram/bot-client.ts";
 import { DEFAULT_TEXTS, pickLanguage, renderText, type Language, type TextName, type TextVars } from "../config/texts.ts";
 import { classifyMessage, decideAccess, type Intent } from "./intent.ts";
+import type { ReplyQueue } from "./replies.ts";
 
 export interface ConversationDeps {
   registry: KeyStore;
   log: Logger;
+  replies: ReplyQueue;
   onKeyIssued?(botId: string): void;
 }
 
 /** The part of the bot's client the conversation uses. */
-export type ConversationClient = Pick<BotClient, "config" | "username" | "send">;
+export type ConversationClient = Pick<BotClient, "config" | "username" | "send" | "getChatMember">;
+
+type Say = (text: TextName, vars?: TextVars) => void;
 
 type Message = NonNullable<TelegramUpdate["message"]>;
 type MemberUpdate = NonNullable<TelegramUpdate["my_chat_member"]>;
@@ -44,29 +49,32 @@ export async function handleMessage(client: ConversationClient, deps: Conversati
 
   const language = pickLanguage(config.language, from.language_code);
   const name = inGroup ? (message.chat.title ?? from.first_name) : from.first_name;
-  const say = (text: TextName, vars: TextVars = {}) =>
-    reply(client, deps.log, message.chat.id, renderReply(config, language, text, { name, bot: client.username ?? config.id, ...vars }));
-  await runIntent(deps, config, message, classified.intent, classified.args, say, name);
+  const say: Say = (text, vars = {}) =>
+    void deps.replies.enqueue({
+      bot: config.id,
+      chatId: message.chat.id,
+      text: renderReply(config, language, text, { name, bot: client.username ?? config.id, ...vars }),
+      chatter: text === "start" || text === "help",
+      send: (params, signal) => client.send(params, signal),
+    });
+  await runIntent(client, deps, message, classified.intent, classified.args, say, name);
 }
 
 async function runIntent(
+  client: ConversationClient,
   deps: ConversationDeps,
-  config: BotConfig,
   message: Message,
   intent: Intent,
   args: string,
-  say: (text: TextName, vars?: TextVars) => Promise<void>,
+  say: Say,
   name: string,
 ): Promise<void> {
+  const { config } = client;
   const from = message.from!;
   const chatId = message.chat.id;
   if (intent === "start" && args === "") return say("start");
   if (intent === "help") return say("help");
-  if (intent === "stop") {
-    const revoked = await deps.registry.revokeChat(config.id, chatId);
-    if (revoked) deps.log.info("key revoked by the person", { bot: config.id, chat_id: chatId, key: revoked.key });
-    return revoked ? say("key_revoked", { key: revoked.key }) : say("no_key");
-  }
+  if (intent === "stop") return stopKey(client, deps, message, say);
   // /key, a key phrase, or /start with a payload (a t.me/bot?start=<passphrase> link).
   const decision = decideAccess(config.access, { id: from.id, username: from.username }, args);
   if (decision !== "allowed") {
@@ -79,12 +87,40 @@ async function runIntent(
     chatType: message.chat.type as ChatType,
     username: from.username ?? null,
     name: message.chat.type === "private" ? fullName(from) : name,
+    requestedBy: from.id,
   });
   if (isNew) {
     deps.onKeyIssued?.(config.id);
     deps.log.info("key issued", { bot: config.id, chat_id: chatId, key: record.key, username: from.username });
   }
   return say("key_issued", { key: record.key });
+}
+
+/** /stop revokes the chat's key; a group's key only for an admin or the person who asked for it. */
+async function stopKey(client: ConversationClient, deps: ConversationDeps, message: Message, say: Say): Promise<void> {
+  const botId = client.config.id;
+  const chatId = message.chat.id;
+  const record = deps.registry.keyForChat(botId, chatId);
+  if (record && message.chat.type !== "private" && !(await mayStopGroupKey(client, deps, record, message.from!.id))) {
+    deps.log.info("group key stop refused", { bot: botId, chat_id: chatId, user_id: message.from!.id });
+    return say("stop_refused");
+  }
+  const revoked = await deps.registry.revokeChat(botId, chatId);
+  if (revoked) deps.log.info("key revoked by the person", { bot: botId, chat_id: chatId, key: revoked.key });
+  return revoked ? say("key_revoked", { key: revoked.key }) : say("no_key");
+}
+
+/**
+ * The requester (recorded since requested_by exists; older keys are admin-only) or a chat
+ * administrator, as Telegram says now. A check that may heal (5xx, network, 429) throws:
+ * the update is not confirmed and comes again; any other refusal means "not an admin".
+ */
+async function mayStopGroupKey(client: ConversationClient, deps: ConversationDeps, record: KeyRecord, userId: number): Promise<boolean> {
+  if (record.requestedBy === userId) return true;
+  const member = await client.getChatMember(record.chatId, userId, deps.replies.signal);
+  if (member.kind === "ok") return member.value === "creator" || member.value === "administrator";
+  if (member.kind === "retryable" || member.kind === "rate_limited") throw member.error;
+  return false;
 }
 
 /** A group became a supergroup: Telegram posts migrate_to_chat_id in the old chat. */
@@ -125,28 +161,9 @@ async function reactivateKey(botId: string, deps: ConversationDeps, change: Memb
     chatType: change.chat.type as ChatType,
     username: record.username,
     name: record.name,
+    requestedBy: record.requestedBy,
   });
   deps.log.info("key reactivated: the bot was unblocked", { bot: botId, key: record.key, chat_id: change.chat.id });
-}
-
-/** A reply that keeps drawing 429s gives up after this many tries (the batch comes again). */
-const REPLY_ATTEMPTS = 5;
-
-/**
- * A reply takes the notifications' send path (the bot's limiter, 429 pauses). A failure
- * that may heal (5xx, network, a 429 that keeps coming) is thrown: the batch is not
- * confirmed and Telegram hands the update over again. One that cannot (403 blocked,
- * 400 chat not found) is logged: the person is gone, and retrying cannot help.
- */
-async function reply(client: ConversationClient, log: Logger, chatId: number, text: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const outcome = await client.send({ chat_id: chatId, text });
-    if (outcome.kind === "ok") return;
-    if (outcome.kind === "rate_limited" && attempt < REPLY_ATTEMPTS) continue;
-    if (outcome.kind === "rate_limited" || outcome.kind === "retryable") throw outcome.error;
-    log.warn("reply not delivered", { bot: client.config.id, chat_id: chatId, error: outcome.reason });
-    return;
-  }
 }
 
 export function renderReply(config: BotConfig, language: Language, text: TextName, vars: TextVars): string {

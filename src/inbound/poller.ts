@@ -1,7 +1,16 @@
 // One bot's scheduled polling. A croner job on the bot's `poll` pattern opens a window;
 // inside it the poller long-polls getUpdates until shortly before the next tick, so a
 // request is answered at once while the pattern still decides when the bot listens.
-// `protect: true` makes croner skip a tick while the previous one still runs.
+// Only one getUpdates is ever in flight: a newer one makes Telegram end the older with
+// 409 "terminated by other getUpdates request". So the long poll is never cut at the
+// window's end (an aborted request may still be open at Telegram): its timeout ends it,
+// at most a second late, and a tick that comes meanwhile extends the running window
+// instead of starting a second one (consecutive windows of `* * * * * *` become one).
+//
+// The offset moves past a batch once every update's durable effect is made (a key issued
+// and fsynced, a revocation appended). Replies are queued per chat and sent afterwards
+// (replies.ts), so a slow chat never holds the next batch; a crash may lose a reply but
+// never a key (it is in keys.log, and asking again gives the same key).
 import { Cron } from "croner";
 import { join } from "node:path";
 import type { Clock } from "../lib/clock.ts";
@@ -45,7 +54,7 @@ export interface PollerStatus {
   lastError: { kind: PollErrorKind; message: string; at: number } | null;
 }
 
-/** The window closes this long before the next tick, so ticks never overlap. */
+/** The window closes this long before the next tick. */
 export const WINDOW_MARGIN_MS = 150;
 /** Telegram holds a long poll for at most 50 s. */
 const MAX_POLL_SECONDS = 50;
@@ -58,6 +67,8 @@ export class Poller {
   /** Updates of the unconfirmed batch already handled (a batch is at most 100 updates). */
   readonly #handled = new Set<number>();
   #failures = 0;
+  /** End of the running window, extended by ticks that come while it still polls. */
+  #windowEnd = 0;
   #request: AbortController | undefined;
   readonly #stop = new AbortController();
   #running: Promise<void> | undefined;
@@ -85,8 +96,12 @@ export class Poller {
 
   /** One window at a time: croner's `protect` does not see the window opened by start(). */
   async #openWindow(tickAt: number): Promise<void> {
-    if (this.#running) return;
-    const window = this.runWindow(pollWindowEnd(this.#job!, tickAt));
+    const end = pollWindowEnd(this.#job!, tickAt);
+    if (this.#running) {
+      this.#windowEnd = Math.max(this.#windowEnd, end);
+      return;
+    }
+    const window = this.runWindow(end);
     this.#running = window;
     try {
       await window;
@@ -104,13 +119,14 @@ export class Poller {
     if (this.status.state !== "unauthorized") this.status.state = "stopped";
   }
 
-  /** Polls until `windowEnd` (ms), the bot is stopped, or an error pauses it past the window. */
+  /** Polls until `windowEnd` (ms, or later if extended), the bot is stopped, or an error pauses it past the window. */
   async runWindow(windowEnd: number): Promise<void> {
+    this.#windowEnd = windowEnd;
     try {
       if (!this.#offsetLoaded) await this.#loadOffset();
       if (this.status.username === null) await this.#fetchUsername();
-      while (!this.#stop.signal.aborted && this.options.clock.now() < windowEnd) {
-        if (!(await this.#pollOnce(windowEnd))) break;
+      while (!this.#stop.signal.aborted && this.options.clock.now() < this.#windowEnd) {
+        if (!(await this.#pollOnce(this.#windowEnd))) break;
       }
     } catch (error) {
       this.options.log.error("poll window failed", { bot: this.options.botId, error: errorMessage(error) });
@@ -121,29 +137,24 @@ export class Poller {
 
   /** One getUpdates and its batch; false ends the window. */
   async #pollOnce(windowEnd: number): Promise<boolean> {
-    const { clock } = this.options;
-    const remaining = windowEnd - clock.now();
+    const remaining = windowEnd - this.options.clock.now();
     const request = new AbortController();
     this.#request = request;
-    const deadline = new AbortController();
-    void clock.sleep(remaining, deadline.signal).then(() => request.abort(), () => {});
     this.status.state = "polling";
     try {
       const updates = await this.options.client.getUpdates(
         {
           offset: this.#offset,
-          timeout: Math.min(MAX_POLL_SECONDS, Math.max(0, Math.ceil(remaining / 1000))),
+          timeout: Math.min(MAX_POLL_SECONDS, Math.max(1, Math.ceil(remaining / 1000))),
           allowed_updates: ALLOWED_UPDATES,
         },
         { signal: request.signal },
       );
-      deadline.abort();
       this.#markSuccess();
       if (updates.length > 0) await this.#handleBatch(updates);
       return true;
     } catch (error) {
-      deadline.abort();
-      // Our own abort (window over, or stop): nothing failed, and nothing is lost,
+      // Our own abort (stop): nothing failed, and nothing is lost,
       // since Telegram confirms updates only on the next getUpdates with a higher offset.
       if (request.signal.aborted) return false;
       return this.#onError(error);
@@ -153,8 +164,8 @@ export class Poller {
   }
 
   async #handleBatch(updates: TelegramUpdate[]): Promise<void> {
-    // One chat's updates in order; different chats side by side (their replies then
-    // queue in the rate limiter together instead of one after another).
+    // One chat's updates in order; different chats side by side. Handling waits only for
+    // durable effects (fsyncs): replies are queued, not awaited.
     const byChat = new Map<number, TelegramUpdate[]>();
     for (const update of updates) {
       const chat = chatOf(update);

@@ -81,8 +81,9 @@ export class KeyRegistry implements KeyStore {
       const key = existing?.key ?? this.#newKey();
       this.#reserved.add(key);
       try {
-        const { bot, chatId, chatType, username, name } = request;
-        await this.#append({ type: "issued", key, bot, chat_id: chatId, chat_type: chatType, username, name, at: this.#at() });
+        const { bot, chatId, chatType, username, name, requestedBy } = request;
+        const requested = requestedBy === undefined ? {} : { requested_by: requestedBy };
+        await this.#append({ type: "issued", key, bot, chat_id: chatId, chat_type: chatType, username, name, ...requested, at: this.#at() });
       } finally {
         this.#reserved.delete(key);
       }
@@ -139,6 +140,7 @@ export class KeyRegistry implements KeyStore {
         chatType: record.chat_type ?? "private",
         username: record.username ?? null,
         name: record.name ?? null,
+        requestedBy: record.requested_by,
         // Issued again (reactivated after a block): the key keeps its first issue time.
         issuedAt: current?.issuedAt ?? record.at,
         status: "active",

@@ -13,6 +13,8 @@ export interface KeyRecord {
   readonly name: string | null;
   /** ISO time of the first issue. */
   readonly issuedAt: string;
+  /** Telegram user id of the person who asked for it; absent in records from before it was kept. */
+  readonly requestedBy?: number;
   /** active: deliverable; revoked: by the person (/stop) or the admin; blocked: the person blocked the bot. */
   readonly status: "active" | "revoked" | "blocked";
 }
@@ -32,6 +34,8 @@ export interface IssueRequest {
   chatType: ChatType;
   username: string | null;
   name: string | null;
+  /** The Telegram user who asked (in a group, one of its members). */
+  requestedBy?: number;
 }
 
 /**

@@ -24,6 +24,9 @@ export interface SentMessage {
   chat: { id: number };
 }
 
+/** A member's standing in a chat, as getChatMember reports it. */
+export type ChatMemberStatus = "creator" | "administrator" | "member" | "restricted" | "left" | "kicked";
+
 export interface CallOptions {
   /** Aborts the request (a poller's window ending, shutdown); the deadline applies as well. */
   signal?: AbortSignal;
@@ -37,6 +40,8 @@ export interface TelegramApi {
   /** Its deadline is the long-poll `timeout` plus a margin. */
   getUpdates(params: GetUpdatesParams, options?: CallOptions): Promise<TelegramUpdate[]>;
   sendMessage(params: SendMessageParams, options?: CallOptions): Promise<SentMessage>;
+  /** Who a user is in a chat (a group's admins may stop its key). */
+  getChatMember(params: { chat_id: number; user_id: number }, options?: CallOptions): Promise<{ status: ChatMemberStatus }>;
 }
 
 export interface GramioBotOptions {
@@ -106,6 +111,7 @@ export function createTelegramApi(bot: Bot, options: TelegramApiOptions): Telegr
     getUpdates: (params, caller) =>
       call("getUpdates", (params.timeout ?? 0) * 1000 + (options.pollMarginMs ?? timeoutMs), caller, () => bot.api.getUpdates(params)),
     sendMessage: (params, caller) => call("sendMessage", timeoutMs, caller, () => bot.api.sendMessage(params)),
+    getChatMember: (params, caller) => call("getChatMember", timeoutMs, caller, async () => ({ status: (await bot.api.getChatMember(params)).status })),
   };
 }
 

@@ -4,7 +4,7 @@
 import type { Bot } from "gramio";
 import type { BotConfig } from "../config/types.ts";
 import type { Clock } from "../lib/clock.ts";
-import type { CallOptions, GetUpdatesParams, SendMessageParams, SentMessage, TelegramApi, TelegramUpdate, TelegramUser } from "./api.ts";
+import type { CallOptions, ChatMemberStatus, GetUpdatesParams, SendMessageParams, SentMessage, TelegramApi, TelegramUpdate, TelegramUser } from "./api.ts";
 import { classifyFailure, type TelegramOutcome } from "./outcome.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 
@@ -87,6 +87,16 @@ export class BotClient {
         this.limiter.pauseUntil(clock.now() + failure.retryAfterSeconds * secondMs);
       }
       return failure;
+    }
+  }
+
+  /** A user's standing in a chat, its failure classified like a send's (not rate-limited: it is no message). */
+  async getChatMember(chatId: number, userId: number, signal?: AbortSignal): Promise<TelegramOutcome<ChatMemberStatus>> {
+    try {
+      const member = await this.api.getChatMember({ chat_id: chatId, user_id: userId }, { signal });
+      return { kind: "ok", value: member.status };
+    } catch (error) {
+      return classifyFailure(error);
     }
   }
 

@@ -46,6 +46,7 @@ function fakeBot(answer: (params: SendMessageParams, call: number) => void, limi
     getWebhookInfo: () => Promise.reject(new Error("not used")),
     getMyDescription: () => Promise.reject(new Error("not used")),
     getUpdates: () => Promise.reject(new Error("not used")),
+    getChatMember: () => Promise.reject(new Error("not used")),
     async sendMessage(params): Promise<SentMessage> {
       calls.push(params);
       times.push(clock.now());

@@ -47,8 +47,9 @@ function setup(
         const step = script.shift();
         if (step instanceof Error) throw step;
         if (step) return step;
-        // An empty script is a long poll that lasts until the poller aborts it.
-        return new Promise((_, reject) => signal?.addEventListener("abort", () => reject(new Error("aborted"))));
+        // An empty script is a long poll that lasts its timeout on the fake clock, or until aborted.
+        await clock.sleep((params.timeout ?? 0) * 1000, signal);
+        return [];
       },
       dispatch: async (u) => {
         await dispatch(u);
@@ -93,10 +94,14 @@ test("long-polls until the window ends, confirming each batch by offset and pers
   const { clock, poller, calls, handled } = setup([[update(10), update(11, 2)], [update(12)]]);
   const window = poller.runWindow(clock.now() + 59_850);
   await settled(() => calls.length === 3);
-  await clock.advance(59_850);
+  // The long poll is never cut at the window's end: the last one's timeout (10 s) ends it.
+  await clock.advance(50_000);
+  await settled(() => calls.length === 4);
+  expect(calls[3]!.timeout).toBe(10);
+  await clock.advance(10_000);
   await window;
   expect(handled).toEqual([10, 11, 12]);
-  expect(calls.map((c) => c.offset)).toEqual([undefined, 12, 13]);
+  expect(calls.map((c) => c.offset)).toEqual([undefined, 12, 13, 13]);
   expect(calls[0]!.timeout).toBe(50);
   expect(JSON.parse(await readFile(poller.offsetFile, "utf8"))).toEqual({ telegram_bot_id: 123, offset: 13 });
   expect(poller.status).toMatchObject({ state: "idle", username: "signal_bot" });

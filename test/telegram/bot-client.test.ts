@@ -20,6 +20,7 @@ function makeClient(answer: (params: SendMessageParams) => void = () => {}) {
     getWebhookInfo: unused,
     getMyDescription: unused,
     getUpdates: unused,
+    getChatMember: unused,
     async sendMessage(params) {
       sent.push({ chat: params.chat_id, at: clock.now() });
       answer(params);
