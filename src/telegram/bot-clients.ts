@@ -67,7 +67,8 @@ export class BotClients {
   #create(config: BotConfig): BotClient {
     const { clock, platform } = this.options;
     let limiter = this.#limiters.get(config.id);
-    if (!limiter) this.#limiters.set(config.id, (limiter = new RateLimiter(clock, this.timing.limits)));
+    // A new limiter knows nothing of what Telegram counted before (a restart): it starts conservatively.
+    if (!limiter) this.#limiters.set(config.id, (limiter = new RateLimiter(clock, this.timing.limits, { spentAt: clock.now() })));
     const bot = createGramioBot({ token: config.token, apiUrl: config.apiUrl, proxy: config.proxy ? platform.proxyFetchOptions(config.proxy) : undefined });
     const api = createTelegramApi(bot, {
       clock,

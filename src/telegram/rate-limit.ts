@@ -6,6 +6,13 @@
 // The policy is GCRA (a leaky bucket by "theoretical arrival time"): each send reserves
 // the earliest slot that satisfies both the bot-wide spacing and its chat's spacing.
 // Waiting for a busy chat never holds an earlier bot-wide slot, so one chat does not stall others.
+//
+// Our state is in memory; Telegram's counters are not. After a restart, a chat that got a
+// burst just before it would get another at once and draw a 429 (the emulator counted six
+// in a load with a restart). So a limiter built at start (`spentAt`) serves each chat as if
+// its burst had been spent at that moment: the first message to a chat waits until one
+// chat interval after start, the burst refills over the next two. Bot-wide spacing needs
+// no such care: a restart takes longer than Telegram's one-second window.
 import type { Clock } from "../lib/clock.ts";
 
 export interface RateLimits {
@@ -39,10 +46,15 @@ export class RateLimiter {
   readonly #chatInterval: number;
   readonly #groupInterval: number;
 
+  /** Telegram may have counted sends to any chat up to this time (ms) that we never saw. */
+  readonly #spentAt: number;
+
   constructor(
     private readonly clock: Clock,
     readonly limits: RateLimits = TELEGRAM_LIMITS,
+    options: { spentAt?: number } = {},
   ) {
+    this.#spentAt = options.spentAt ?? Number.NEGATIVE_INFINITY;
     this.#botInterval = 1000 / limits.perSecond;
     this.#chatInterval = 1000 / limits.perChatPerSecond;
     this.#groupInterval = 60_000 / limits.perGroupPerMinute;
@@ -83,7 +95,8 @@ export class RateLimiter {
     const isGroup = chatId < 0;
     const chatInterval = isGroup ? this.#groupInterval : this.#chatInterval;
     const burstTolerance = isGroup ? 0 : (this.limits.perChatBurst - 1) * chatInterval;
-    const chatTat = this.#chatNext.get(chatId) ?? now;
+    // A chat not seen yet: its bucket (the 1/s one, for groups too) empty at #spentAt.
+    const chatTat = this.#chatNext.get(chatId) ?? Math.max(now, this.#spentAt + (isGroup ? 1 : this.limits.perChatBurst) * this.#chatInterval);
     const earliest = Math.max(now, chatTat - burstTolerance, this.#pausedUntil);
     // Bot-wide: sends are at least 1/perSecond apart. Each send takes the earliest gap
     // between reserved sends at or after its earliest moment, so a chat waiting seconds

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { FloodControl } from "../../src/emulator/flood-control.ts";
 import { RateLimiter, TELEGRAM_LIMITS } from "../../src/telegram/rate-limit.ts";
 import { transportTiming } from "../../src/telegram/timing.ts";
 import { FakeClock } from "../fakes/fake-clock.ts";
@@ -68,5 +69,40 @@ describe("RateLimiter (GCRA)", () => {
     const groups = new RateLimiter(clock, transportTiming(0.1).limits);
     groups.reserve(-5, clock.now());
     expect(groups.reserve(-5, clock.now())).toBeCloseTo(300 + (60_000 / 19 - 3000), 0);
+  });
+
+  describe("after a restart (Telegram's counters outlive ours)", () => {
+    type Send = { chat: number; at: number };
+    /** Reserves `count` messages to each chat; the send times. */
+    function reserveAll(clock: FakeClock, limiter: RateLimiter, chats: number[], count: number): Send[] {
+      return chats.flatMap((chat) => Array.from({ length: count }, () => ({ chat, at: clock.now() + limiter.reserve(chat, clock.now()) })));
+    }
+    /** How many of `sends` the emulator's flood control (Telegram's limits) refuses with 429, after `before` went out. */
+    function refused(before: Send[], sends: Send[]): number {
+      const flood = new FloodControl();
+      for (const { chat, at } of before) flood.record("bot", chat, at);
+      let count = 0;
+      for (const { chat, at } of [...sends].sort((a, b) => a.at - b.at)) {
+        if (flood.retryAfter("bot", chat, at) > 0) count++;
+        else flood.record("bot", chat, at);
+      }
+      return count;
+    }
+
+    test("chats that got a burst right before the restart draw no 429 after it", async () => {
+      const clock = new FakeClock();
+      const chats = [1, 2, -5];
+      const before = reserveAll(clock, new RateLimiter(clock), chats, 3);
+      expect(refused([], before)).toBe(0);
+      // A crash and a quick start, 200 ms later: a limiter that forgot gives each chat its burst again.
+      await clock.advance(200);
+      expect(refused(before, reserveAll(clock, new RateLimiter(clock), chats, 3))).toBeGreaterThan(0);
+      const started = clock.now();
+      const restarted = new RateLimiter(clock, TELEGRAM_LIMITS, { spentAt: started });
+      expect(refused(before, reserveAll(clock, restarted, chats, 5))).toBe(0);
+      // The price: the first message to a new chat waits one chat interval after start; later, nothing.
+      expect(restarted.reserve(3, started)).toBeGreaterThanOrEqual(1000 / 0.95);
+      expect(restarted.reserve(4, started + 10_000)).toBeLessThan(100);
+    });
   });
 });
