@@ -14,6 +14,8 @@ export interface SeenRequest {
   at: number;
   /** The client closed the connection before the answer (an aborted fetch). */
   aborted: boolean;
+  /** The HTTP status answered (0 until then), e.g. 409 for a getUpdates ended by a newer one. */
+  status: number;
 }
 
 export interface FakeBotApi {
@@ -45,12 +47,14 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
     idleTimeout: 0,
     async fetch(req) {
       const [, token = "", method = ""] = BOT_API_PATH.exec(new URL(req.url).pathname) ?? [];
-      const request: SeenRequest = { method: decodeURIComponent(method), token: decodeURIComponent(token), at: Date.now(), aborted: false };
+      const request: SeenRequest = { method: decodeURIComponent(method), token: decodeURIComponent(token), at: Date.now(), aborted: false, status: 0 };
       seen.push(request);
       const onAbort = () => (request.aborted = true);
       req.signal.addEventListener("abort", onAbort, { once: true });
       try {
-        return await emulator.fetch(req);
+        const response = await emulator.fetch(req);
+        request.status = response.status;
+        return response;
       } finally {
         req.signal.removeEventListener("abort", onAbort);
       }
