@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { BotApiEmulator } from "../../src/emulator/bot-api.ts";
 import { ALICE, call, makeEmulator, ok, OTHER_TOKEN, TOKEN } from "./emulator-helpers.ts";
 
 describe("BotApiEmulator: routing and auth", () => {
@@ -173,4 +174,19 @@ describe("BotApiEmulator: observing sends", () => {
       /no matching message was sent within 20 ms \(1 sent in total/,
     );
   });
+});
+
+test("getChatMember: a group's writers are members, an admin is whom the test sets, a stranger is 400 user not found", async () => {
+  const emulator = new BotApiEmulator();
+  const token = "42:member-test";
+  emulator.addBot({ token, id: 42, username: "member_bot", first_name: "M" });
+  const chat = { id: -300, type: "group" as const, title: "G" };
+  emulator.userWrites({ token, chat, from: { id: 1, first_name: "A" }, text: "hi" });
+  emulator.setChatMember(token, chat.id, { id: 2, is_bot: false, first_name: "B" }, "administrator");
+  const call = async (userId: number, chatId = chat.id) =>
+    (await emulator.fetch(new Request(`http://x/bot${token}/getChatMember?chat_id=${chatId}&user_id=${userId}`))).json();
+  expect(await call(1)).toMatchObject({ ok: true, result: { status: "member", user: { id: 1 } } });
+  expect(await call(2)).toMatchObject({ ok: true, result: { status: "administrator" } });
+  expect(await call(3)).toEqual({ ok: false, error_code: 400, description: "Bad Request: user not found" });
+  expect(await call(1, -999)).toMatchObject({ ok: false, description: "Bad Request: chat not found" });
 });

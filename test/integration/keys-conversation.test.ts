@@ -73,6 +73,24 @@ describe("key conversation", () => {
     expect(record).toMatchObject({ key, chat_id: -7001, chat_type: "group", name: "Ops team" });
   }, 15_000);
 
+  test("a group's key: a member's /stop is refused politely; the requester or an admin (getChatMember) may stop it", async () => {
+    harness = await createHarness();
+    await harness.start();
+    const chat = { id: -7003, type: "group" as const, title: "Ops" };
+    const anna = { id: 5003, first_name: "Anna", language_code: "en" };
+    const boris = { id: 5004, first_name: "Boris", language_code: "ru" };
+    const key = keyIn(await ask(harness.api, "/key", { chat, from: anna }));
+    expect(await ask(harness.api, "/stop", { chat, from: boris })).toContain("администратор");
+    expect(harness.api.requests("getChatMember", TOKEN)).toHaveLength(1);
+    harness.api.emulator.setChatMember(TOKEN, chat.id, { ...boris, is_bot: false }, "administrator");
+    expect(await ask(harness.api, "/stop", { chat, from: boris })).toContain(key);
+    const again = keyIn(await ask(harness.api, "/key", { chat, from: boris }));
+    expect(await ask(harness.api, "/stop", { chat, from: anna })).toContain("only a group administrator");
+    expect(await ask(harness.api, "/stop", { chat, from: boris })).toContain(again);
+    const types = (await readFile(join(harness.dir, "data", "keys.log"), "utf8")).trim().split("\n").map((l) => JSON.parse(l).type);
+    expect(types).toEqual(["issued", "revoked", "issued", "revoked"]);
+  }, 15_000);
+
   test("blocking the bot and a supergroup migration are recorded in the key log", async () => {
     harness = await createHarness();
     const gateway = await harness.start();
