@@ -1,7 +1,11 @@
 // Key reply latency through the gateway (createGateway + addComponents, as `serve` does)
 // and the fake Bot API: from the person's message to the bot's sendMessage reaching the
 // API (goal p95 ≤ 500 ms). Requests come from distinct people at 10/s, under Telegram's
-// 30 msg/s bot limit, on the default-for-benchmarks `* * * * * *` pattern.
+// 30 msg/s bot limit, on the default-for-benchmarks `* * * * * *` pattern. Run twice:
+// quiet, and while another chat floods the bot (20 messages every 100 ms, mixed key
+// requests and chatter). Real time, Telegram's real second. Measuring starts once the
+// rate limiter's first second is over (after a start it serves each chat as if its
+// burst was just spent: Telegram's counters outlive a restart).
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,8 +21,29 @@ import { median, ms, percentile, printTable } from "./table.ts";
 const TOKEN = "111111:AAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 const REQUESTS = 100;
 const INTERVAL_MS = 100;
+const FLOOD_TEXTS = ["/key", "hello", "my key", "/help", "what is this?"];
 
 export async function main(pattern = "* * * * * *"): Promise<void> {
+  const quiet = await measure(pattern, false);
+  const flooded = await measure(pattern, true);
+  printTable(`key reply latency (${REQUESTS} people, one every ${INTERVAL_MS} ms, poll "${pattern}")`, [
+    { figure: "p50", value: ms(median(quiet.latencies)), goal: "info" },
+    { figure: "p95", value: ms(percentile(quiet.latencies, 95)), goal: "≤ 500 ms", ok: percentile(quiet.latencies, 95) <= 500 },
+    { figure: "max", value: ms(Math.max(...quiet.latencies)), goal: "info" },
+    { figure: "p95 while another chat floods (20 msgs / 100 ms)", value: ms(percentile(flooded.latencies, 95)), goal: "≤ 500 ms", ok: percentile(flooded.latencies, 95) <= 500 },
+    { figure: "replies to the flooding chat", value: `${flooded.floodReplies} for ${flooded.floodMessages} messages`, goal: "info" },
+    { figure: "429 answers", value: String(quiet.tooMany + flooded.tooMany), goal: "0", ok: quiet.tooMany + flooded.tooMany === 0 },
+  ]);
+}
+
+interface Measured {
+  latencies: number[];
+  tooMany: number;
+  floodMessages: number;
+  floodReplies: number;
+}
+
+async function measure(pattern: string, flood: boolean): Promise<Measured> {
   const api = await startFakeBotApi({ bots: [{ token: TOKEN, id: 111111, username: "signal_bot", first_name: "Signal" }] });
   const dir = await mkdtemp(join(tmpdir(), "tgsignal-bench-reply-"));
   const file = join(dir, "config.yaml");
@@ -29,6 +54,14 @@ export async function main(pattern = "* * * * * *"): Promise<void> {
     await addComponents(gateway);
     await gateway.start();
     while (!api.emulator.isPolling(TOKEN)) await Bun.sleep(10);
+    await Bun.sleep(1100);
+    const flooder = { id: 99_999, first_name: "Flood" };
+    let floodMessages = 0;
+    const flooding = flood
+      ? setInterval(() => {
+          for (let i = 0; i < 20; i++) api.emulator.userWrites({ token: TOKEN, from: flooder, text: FLOOD_TEXTS[floodMessages++ % FLOOD_TEXTS.length]! });
+        }, INTERVAL_MS)
+      : undefined;
     const latencies: number[] = [];
     const pending: Promise<void>[] = [];
     for (let i = 0; i < REQUESTS; i++) {
@@ -40,13 +73,9 @@ export async function main(pattern = "* * * * * *"): Promise<void> {
       await Bun.sleep(INTERVAL_MS);
     }
     await Promise.all(pending);
-    const p95 = percentile(latencies, 95);
-    printTable(`key reply latency (${REQUESTS} people, one every ${INTERVAL_MS} ms, poll "${pattern}")`, [
-      { figure: "p50", value: ms(median(latencies)), goal: "info" },
-      { figure: "p95", value: ms(p95), goal: "≤ 500 ms", ok: p95 <= 500 },
-      { figure: "max", value: ms(Math.max(...latencies)), goal: "info" },
-      { figure: "429 answers", value: String(api.emulator.stats().tooManyRequests), goal: "0", ok: api.emulator.stats().tooManyRequests === 0 },
-    ]);
+    clearInterval(flooding);
+    const floodReplies = api.emulator.sent(TOKEN).filter((m) => m.chat_id === flooder.id).length;
+    return { latencies, tooMany: api.emulator.stats().tooManyRequests, floodMessages, floodReplies };
   } finally {
     await gateway.stop();
     await api.close();
