@@ -98,6 +98,7 @@ export interface NotifyHarness {
   gateway: Gateway;
   log: ReturnType<typeof createMemoryLogger>;
   post(path: string, body?: unknown, init?: { token?: string | null; headers?: Record<string, string>; raw?: string | ReadableStream<Uint8Array> }): Promise<Response>;
+  /** The notification records in outbox.log (what was accepted), not progress records. */
   outboxLines(): Promise<string[]>;
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -156,10 +157,11 @@ export async function startNotifyHarness(options: HarnessOptions = {}): Promise<
     }
     return fetch(harness.url + path, { method: "POST", headers, body: payload });
   };
+  // Accepted notifications only: an accept is on disk before its answer, while progress
+  // records of earlier deliveries ("sent", "failed") may still land at any moment.
   harness.outboxLines = async () => {
-    await harness.gateway.store; // the outbox appends are awaited by accept; progress rides along
     const text = await readFile(join(dir, "data", "outbox.log"), "utf8").catch(() => "");
-    return text.split("\n").filter(Boolean);
+    return text.split("\n").filter((line) => line !== "" && (JSON.parse(line) as { t?: string }).t === "n");
   };
   harness.restart = async () => {
     await shutdown();
