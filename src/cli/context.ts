@@ -1,7 +1,7 @@
 // What every subcommand gets: the platform, a logger, the clock, and helpers to find
 // and load the config the way the docs describe (-c, $TGSIGNAL_CONFIG, ./config.yaml).
 import type { Deps } from "../app.ts";
-import { loadConfigFile } from "../config/load.ts";
+import { loadConfigOffThread } from "../config/off-thread.ts";
 import { ConfigError, formatIssue, RequestError, StateError, UsageError } from "../lib/errors.ts";
 import type { Config } from "../config/types.ts";
 
@@ -26,8 +26,12 @@ export function configPath(ctx: CliContext, flag: string | undefined): string {
   return flag ?? ctx.env.TGSIGNAL_CONFIG ?? DEFAULT_CONFIG;
 }
 
+/**
+ * Every load, the first one and `validate`'s included, goes through the config worker:
+ * one path, so what starts the gateway is exactly what reloads it.
+ */
 export function loadConfig(ctx: CliContext, file: string, options: { allowEmpty?: boolean } = {}): Promise<Config> {
-  return loadConfigFile(file, { env: ctx.env, ...options });
+  return loadConfigOffThread(ctx.platform, file, { env: ctx.env, ...options });
 }
 
 /** Loads the config; on errors prints each as FILE:LINE:COL and returns undefined (exit 1). */

@@ -219,7 +219,7 @@ function resolveAccess(bot: RawBot, path: Path, fail: Fail): AccessConfig | unde
   return { mode: "restricted", userIds, usernames, passphrase: access.passphrase ?? null };
 }
 
-function deepFreeze<T>(value: T): T {
+export function deepFreeze<T>(value: T): T {
   if (value && typeof value === "object" && !Object.isFrozen(value)) {
     Object.freeze(value);
     if (value instanceof Map) for (const item of value.values()) deepFreeze(item);

@@ -9,7 +9,7 @@ import type { Logger } from "../../src/lib/log.ts";
 import type { Platform } from "../../src/platform/platform.ts";
 
 export async function bootGateway(configFile: string, deps: { platform: Platform; log: Logger }): Promise<Gateway> {
-  const load = () => loadConfigFile(configFile, { env: {} });
+  const load = () => loadConfigFile(deps.platform, configFile, { env: {} });
   const gateway = createGateway({ platform: deps.platform, log: deps.log, clock: systemClock, env: {} }, await load(), load);
   await addComponents(gateway);
   await gateway.start();

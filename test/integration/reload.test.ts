@@ -17,7 +17,7 @@ afterEach(async () => {
 
 async function watched(file: string) {
   const log = createMemoryLogger();
-  const load = () => loadConfigFile(file, { env: {} });
+  const load = () => loadConfigFile(bunPlatform, file, { env: {} });
   const store = new ConfigStore(await load(), load, log);
   const seen: number[] = [];
   store.subscribe((next) => void seen.push(next.listen.port));
