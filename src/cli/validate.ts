@@ -1,4 +1,4 @@
-import { MAX_LISTED_ISSUES } from "../config/load.ts";
+import { MAX_LISTED_ISSUES } from "../config/walk.ts";
 import { ConfigError, UsageError, formatIssue } from "../lib/errors.ts";
 import { CONFIG_OPTION, parseCommandArgs } from "./args.ts";
 import { configPath, EXIT, loadConfig, type CliContext } from "./context.ts";

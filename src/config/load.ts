@@ -10,7 +10,7 @@ import { ConfigSchema, type RawConfig } from "./schema.ts";
 import { resolveConfig } from "./resolve.ts";
 import { urlCredentials } from "./secrets.ts";
 import type { Config } from "./types.ts";
-import { isInvalid, walkDocument, type WalkContext } from "./walk.ts";
+import { isInvalid, MAX_LISTED_ISSUES, walkDocument, type WalkContext } from "./walk.ts";
 
 export interface LoadOptions {
   env: Readonly<Record<string, string | undefined>>;
@@ -25,8 +25,6 @@ export interface LoadOptions {
 
 /** A config is read whole on every reload: a 10,000-user one is about 300 KiB. */
 export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
-/** Problems listed at most; a file of garbage must not make megabytes of messages. */
-export const MAX_LISTED_ISSUES = 100;
 
 /** The outcome of checking config text: a Config, or the issues; secrets either way. */
 export interface CheckedConfig {

@@ -46,6 +46,9 @@ export function positionAt(ctx: WalkContext, offset: number): Position {
 
 const offsetOf = (node: Node | null | undefined): number => node?.range?.[0] ?? 0;
 
+/** Problems listed at most; a file of garbage must not make megabytes of messages. */
+export const MAX_LISTED_ISSUES = 100;
+
 export function report(ctx: WalkContext, at: Position, message: string, severity: ConfigIssue["severity"] = "error") {
   ctx.issues.push({ file: ctx.file, line: at.line, col: at.col, message, severity });
 }
