@@ -99,7 +99,7 @@ export class ConfigAssembler {
     const { clients, bots, users, groups } = this.#maps;
     const config: Config = { ...head, clients, bots, users, groups, keyOwners: this.#keyOwners, warnings: this.#warnings };
     Object.freeze(head.listen);
-    Object.freeze(this.#warnings);
+    deepFreeze(this.#warnings);
     for (const map of [clients, bots, users, groups, this.#keyOwners]) Object.freeze(map);
     return Object.freeze(config);
   }
