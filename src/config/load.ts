@@ -86,7 +86,8 @@ const KINDS = { directory: "a directory", fifo: "a FIFO (named pipe)", socket: "
  * and no more than the cap is ever read, even from a file that grows meanwhile.
  */
 export async function readConfigFile(platform: Platform, file: string, display: string): Promise<Uint8Array<ArrayBuffer>> {
-  const tooBig = (size: string) => fileError(display, `the file is ${size}; a config may be at most ${MAX_CONFIG_BYTES / 1024 / 1024} MiB (a 10,000-user config is about 300 KiB)`);
+  const cap = `${MAX_CONFIG_BYTES / 1024 / 1024} MiB (${MAX_CONFIG_BYTES.toLocaleString("en")} bytes; a 10,000-user config is about 300 KiB)`;
+  const tooBig = (size: string) => fileError(display, `the file is ${size}; a config may be at most ${cap}`);
   try {
     const target = await platform.realPath(file);
     const info = await platform.stat(target);
@@ -94,7 +95,7 @@ export async function readConfigFile(platform: Platform, file: string, display: 
       const via = target === resolvePath(file) ? "" : ` (it leads to ${target})`;
       throw fileError(display, `cannot read config: it is ${KINDS[info.kind]}${via}, not a regular file; point -c at a regular file (a symlink to one is fine)`);
     }
-    if (info.size > MAX_CONFIG_BYTES) throw tooBig(`${(info.size / 1024 / 1024).toFixed(1)} MiB`);
+    if (info.size > MAX_CONFIG_BYTES) throw tooBig(`${info.size.toLocaleString("en")} bytes`);
     const bytes = await platform.readAtMost(target, MAX_CONFIG_BYTES + 1);
     if (bytes.length > MAX_CONFIG_BYTES) throw tooBig("still growing past the cap");
     return bytes;

@@ -72,7 +72,7 @@ describe("the size cap", () => {
     const reads: string[] = [];
     const platform: Platform = { ...bunPlatform, readAtMost: (path, max) => (reads.push(path), bunPlatform.readAtMost(path, max)) };
     expect(await refusal(file, platform)).toBe(
-      "config.yaml:1:1 the file is 5.0 MiB; a config may be at most 4 MiB (a 10,000-user config is about 300 KiB)",
+      "config.yaml:1:1 the file is 5,242,880 bytes; a config may be at most 4 MiB (4,194,304 bytes; a 10,000-user config is about 300 KiB)",
     );
     expect(reads).toEqual([]);
   });
