@@ -8,7 +8,7 @@ import { ConfigError } from "../lib/errors.ts";
 import { redactor } from "../lib/redact.ts";
 import type { Platform } from "../platform/platform.ts";
 import { displayPath, readConfigFile, type LoadOptions } from "./load.ts";
-import { ConfigAssembler, type LoadReply, type LoadRequest } from "./transfer.ts";
+import { ConfigAssembler, type LoadReply, type LoadRequest, type ToWorker } from "./transfer.ts";
 import type { Config } from "./types.ts";
 
 export async function loadConfigOffThread(platform: Platform, file: string, options: LoadOptions): Promise<Config> {
@@ -57,7 +57,7 @@ class LoadWorker {
         new Promise<Config>((resolve, reject) => {
           if (this.failed) return reject(new Error("the config worker failed; the next load starts a new one"));
           this.#job = { assembler: new ConfigAssembler(), resolve, reject };
-          this.#worker.postMessage(request, [request.bytes.buffer]);
+          this.#post({ kind: "load", request }, [request.bytes.buffer]);
         }),
     );
     this.#queue = run.catch(() => undefined);
@@ -71,13 +71,20 @@ class LoadWorker {
   #receive(reply: LoadReply): void {
     const job = this.#job;
     if (!job) return;
-    if (reply.kind !== "done" && reply.kind !== "crashed") return job.assembler.add(reply);
+    if (reply.kind !== "done" && reply.kind !== "crashed") {
+      job.assembler.add(reply);
+      return this.#post({ kind: "next" });
+    }
     this.#job = undefined;
     // Before anything is logged: a rejected config's messages may be near its secrets.
     redactor.add(...job.assembler.secrets);
     if (reply.kind === "crashed") job.reject(new Error(`checking the config failed: ${reply.message}`));
     else if (reply.head) job.resolve(job.assembler.finish(reply.head));
     else job.reject(new ConfigError(reply.issues));
+  }
+
+  #post(message: ToWorker, transfer: ArrayBuffer[] = []): void {
+    this.#worker.postMessage(message, transfer);
   }
 
   #fail(error: Error): void {
