@@ -8,8 +8,9 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfigFile, parseConfig } from "../../src/config/load.ts";
-import { loadConfigOffThread, stopConfigWorker } from "../../src/config/off-thread.ts";
+import { parseConfig } from "../../src/config/load.ts";
+import { ConfigLoader } from "../../src/config/off-thread.ts";
+import { systemClock } from "../../src/lib/clock.ts";
 import { bunPlatform } from "../../src/platform/bun.ts";
 import { runLoad, startBenchGateway } from "./_notify-setup.ts";
 import { median, ms, printTable } from "./table.ts";
@@ -65,12 +66,13 @@ for (let i = 0; i < 12; i++) {
 // 2. Event-loop stalls in this process.
 const dir = await mkdtemp(join(tmpdir(), "tgsignal-bench-reload-"));
 const file = join(dir, "config.yaml");
-const options = { env: {} };
-await loadConfigOffThread(bunPlatform, (await writeFile(file, text), file), options); // the worker's start-up is not a reload
+const loader = new ConfigLoader({ platform: bunPlatform, clock: systemClock, file, env: {} });
+await writeFile(file, text);
+await loader.reload(); // warm-up: the worker starts, this thread's side of the transfer is compiled
 const idle = await longestStall(() => Bun.sleep(3_000));
-const offThread = await longestStall(() => reloadLoop(file, text, () => loadConfigOffThread(bunPlatform, file, options)));
-const onThread = await longestStall(() => reloadLoop(file, text, () => loadConfigFile(bunPlatform, file, options)));
-stopConfigWorker();
+const offThread = await longestStall(() => reloadLoop(file, text, () => loader.reload()));
+const onThread = await longestStall(() => reloadLoop(file, text, () => loader.load()));
+loader.close();
 await rm(dir, { recursive: true, force: true });
 
 // 3. notify p99 against a real gateway while its config is rewritten in a loop.

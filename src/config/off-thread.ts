@@ -1,97 +1,149 @@
-// Loads the config with the CPU-bound part in a worker. Parsing and checking a
-// 10,000-user config takes 150–400 ms of CPU; on the main thread every request waited
-// that long on each reload. Here the main thread only reads the file (async I/O, through
-// Platform) and puts the worker's result back together, slice by slice (transfer.ts).
-// One worker serves the process, one load at a time; it is started on first use.
+// Loads the config of a running gateway without holding its event loop. Parsing and
+// checking a 10,000-user config takes 150–400 ms of CPU; on the main thread every request
+// waited that long on each reload. Here the first load runs on this thread (nothing else
+// runs yet), and each reload reads the file here (async I/O, through Platform), checks it
+// in a worker, and puts the result back together slice by slice (transfer.ts).
+import { Buffer } from "node:buffer";
 import { resolve as resolvePath } from "node:path";
+import type { Clock } from "../lib/clock.ts";
 import { ConfigError } from "../lib/errors.ts";
 import { redactor } from "../lib/redact.ts";
 import type { Platform } from "../platform/platform.ts";
-import { displayPath, readConfigFile, type LoadOptions } from "./load.ts";
+import { displayPath, parseConfig, readConfigFile, type LoadOptions } from "./load.ts";
 import { ConfigAssembler, type LoadReply, type LoadRequest, type ToWorker } from "./transfer.ts";
 import type { Config } from "./types.ts";
 
-export async function loadConfigOffThread(platform: Platform, file: string, options: LoadOptions): Promise<Config> {
-  const displayName = options.displayName ?? displayPath(resolvePath(file));
-  const bytes = await readConfigFile(platform, file, displayName);
-  if (!worker || worker.failed) worker = new LoadWorker();
-  return worker.load({ bytes, file, options: { ...options, displayName } });
+export interface ConfigLoaderOptions {
+  platform: Platform;
+  clock: Clock;
+  file: string;
+  env: LoadOptions["env"];
+  /** Quiet time after which the worker ends (default: a minute). */
+  idleMs?: number;
 }
 
-/** Stops the worker (tests; a process exits without it). The next load starts a new one. */
-export function stopConfigWorker(): void {
-  worker?.stop();
-  worker = undefined;
-}
+/**
+ * One config file, loaded and reloaded. A reload whose bytes equal the last ones loaded
+ * gives back that same Config without any work: serve re-reads right after start, and
+ * editors and `touch` rewrite files unchanged.
+ */
+export class ConfigLoader {
+  readonly #options: LoadOptions & { displayName: string };
+  readonly #worker: ConfigWorker;
+  #last: { bytes: Uint8Array; config: Config } | undefined;
 
-let worker: LoadWorker | undefined;
-
-interface Job {
-  assembler: ConfigAssembler;
-  resolve(config: Config): void;
-  reject(error: Error): void;
-}
-
-class LoadWorker {
-  // Resolved against this module: in the compiled binary it is an entry point of its own
-  // at the bundle's root, next to the main one (scripts/build.ts).
-  readonly #worker = new Worker(new URL("./load-worker.ts", import.meta.url), { type: "module" });
-  #queue: Promise<unknown> = Promise.resolve();
-  #job: Job | undefined;
-  failed = false;
-
-  constructor() {
-    // Bun: an idle worker must not keep the process alive. Deno has no unref; main.ts exits explicitly.
-    (this.#worker as Worker & { unref?: () => void }).unref?.();
-    this.#worker.onmessage = (event: MessageEvent<LoadReply>) => this.#receive(event.data);
-    this.#worker.onerror = (event: ErrorEvent) => {
-      // Handled here: unhandled, a worker's error would end the whole process on Deno.
-      event.preventDefault();
-      this.#fail(new Error(`the config worker failed: ${event.message}`));
-    };
+  constructor(private readonly loader: ConfigLoaderOptions) {
+    this.#options = { env: loader.env, displayName: displayPath(resolvePath(loader.file)) };
+    this.#worker = new ConfigWorker(loader.clock, loader.idleMs ?? 60_000);
   }
 
-  load(request: LoadRequest): Promise<Config> {
-    const run = this.#queue.then(
-      () =>
-        new Promise<Config>((resolve, reject) => {
-          if (this.failed) return reject(new Error("the config worker failed; the next load starts a new one"));
-          this.#job = { assembler: new ConfigAssembler(), resolve, reject };
-          this.#post({ kind: "load", request }, [request.bytes.buffer]);
-        }),
-    );
-    this.#queue = run.catch(() => undefined);
+  /** Reads and checks on this thread: start-up and one-shot commands, when nothing else runs. */
+  async load(): Promise<Config> {
+    const bytes = await this.#read();
+    return this.#remember(bytes, parseConfig(new TextDecoder().decode(bytes), this.loader.file, this.#options));
+  }
+
+  /** Reads here, checks in the worker. An empty file is refused (a write still in progress). */
+  async reload(): Promise<Config> {
+    const bytes = await this.#read();
+    const last = this.#last;
+    if (last && Buffer.from(last.bytes).equals(bytes)) return last.config;
+    // A copy goes to the worker (its buffer is transferred); this one stays for the comparison.
+    const request = { bytes: bytes.slice(), file: this.loader.file, options: { ...this.#options, allowEmpty: false } };
+    return this.#remember(bytes, await this.#worker.check(request));
+  }
+
+  /** Whether the worker is up (it ends when idle). */
+  get working(): boolean {
+    return this.#worker.running;
+  }
+
+  close(): void {
+    this.#worker.stop();
+  }
+
+  #read(): Promise<Uint8Array<ArrayBuffer>> {
+    return readConfigFile(this.loader.platform, this.loader.file, this.#options.displayName);
+  }
+
+  #remember(bytes: Uint8Array, config: Config): Config {
+    this.#last = { bytes, config };
+    return config;
+  }
+}
+
+/**
+ * The worker, started on first use and kept for a burst of reloads: starting one costs
+ * the event loop 6–9 ms each time. It ends after a quiet spell, so an idle gateway keeps
+ * no second heap (7 MB on the compiled binary). One check at a time.
+ */
+class ConfigWorker {
+  #worker: Worker | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+  #pending = 0;
+  #idle: AbortController | undefined;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly idleMs: number,
+  ) {}
+
+  get running(): boolean {
+    return this.#worker !== undefined;
+  }
+
+  check(request: LoadRequest): Promise<Config> {
+    this.#idle?.abort();
+    this.#pending++;
+    const run = this.#queue.then(() => this.#checkNow(request));
+    this.#queue = run.catch(() => undefined).then(() => --this.#pending === 0 && this.#stopWhenIdle());
     return run;
   }
 
   stop(): void {
-    this.#fail(new Error("the config worker was stopped"));
+    this.#idle?.abort();
+    this.#worker?.terminate();
+    this.#worker = undefined;
   }
 
-  #receive(reply: LoadReply): void {
-    const job = this.#job;
-    if (!job) return;
-    if (reply.kind !== "done" && reply.kind !== "crashed") {
-      job.assembler.add(reply);
-      return this.#post({ kind: "next" });
-    }
-    this.#job = undefined;
-    // Before anything is logged: a rejected config's messages may be near its secrets.
-    redactor.add(...job.assembler.secrets);
-    if (reply.kind === "crashed") job.reject(new Error(`checking the config failed: ${reply.message}`));
-    else if (reply.head) job.resolve(job.assembler.finish(reply.head));
-    else job.reject(new ConfigError(reply.issues));
+  #checkNow(request: LoadRequest): Promise<Config> {
+    const worker = (this.#worker ??= startWorker());
+    const post = (message: ToWorker, transfer: ArrayBuffer[] = []) => worker.postMessage(message, transfer);
+    const assembler = new ConfigAssembler();
+    return new Promise<Config>((resolve, reject) => {
+      worker.onmessage = ({ data: reply }: MessageEvent<LoadReply>) => {
+        if (reply.kind !== "done" && reply.kind !== "crashed") return (assembler.add(reply), post({ kind: "next" }));
+        // Before anything is logged: a rejected config's messages may be near its secrets.
+        redactor.add(...assembler.secrets);
+        if (reply.kind === "crashed") reject(new Error(`checking the config failed: ${reply.message}`));
+        else if (reply.head) resolve(assembler.finish(reply.head));
+        else reject(new ConfigError(reply.issues));
+      };
+      worker.onerror = (event: ErrorEvent) => {
+        // Handled here: unhandled, a worker's error would end the whole process on Deno.
+        event.preventDefault();
+        this.stop();
+        reject(new Error(`the config worker failed: ${event.message}`));
+      };
+      post({ kind: "load", request }, [request.bytes.buffer]);
+    });
   }
 
-  #post(message: ToWorker, transfer: ArrayBuffer[] = []): void {
-    this.#worker.postMessage(message, transfer);
+  #stopWhenIdle(): void {
+    this.#idle?.abort();
+    const idle = (this.#idle = new AbortController());
+    this.clock.sleep(this.idleMs, idle.signal).then(
+      () => this.stop(),
+      () => undefined,
+    );
   }
+}
 
-  #fail(error: Error): void {
-    this.failed = true;
-    this.#worker.terminate();
-    const job = this.#job;
-    this.#job = undefined;
-    job?.reject(error);
-  }
+function startWorker(): Worker {
+  // Resolved against this module: in the compiled binary the worker is an entry point of
+  // its own at the bundle's root, next to the main one (scripts/build.ts).
+  const worker = new Worker(new URL("./load-worker.ts", import.meta.url), { type: "module" });
+  // Bun: an idle worker must not keep the process alive. Deno has no unref; main.ts exits explicitly.
+  (worker as Worker & { unref?: () => void }).unref?.();
+  return worker;
 }

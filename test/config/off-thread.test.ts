@@ -1,18 +1,17 @@
 // Loading through the config worker gives exactly what loading on this thread gives:
 // the same frozen Config, the same positioned errors, the same secrets masked here.
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { writeFile } from "node:fs/promises";
-import { checkConfigText, loadConfigFile, parseConfig } from "../../src/config/load.ts";
-import { loadConfigOffThread, stopConfigWorker } from "../../src/config/off-thread.ts";
+import { checkConfigText, loadConfigFile } from "../../src/config/load.ts";
+import { ConfigLoader } from "../../src/config/off-thread.ts";
 import { replyParts } from "../../src/config/transfer.ts";
 import { ConfigError, formatIssue } from "../../src/lib/errors.ts";
 import { redactor } from "../../src/lib/redact.ts";
 import { bunPlatform } from "../../src/platform/bun.ts";
+import { FakeClock } from "../fakes/fake-clock.ts";
 import { tempDir } from "../integration/serve-process.ts";
 import { BOT_TOKEN, CLIENT_TOKEN, yaml } from "./helpers.ts";
-
-afterAll(() => stopConfigWorker());
 
 const FULL = yaml`
   listen: 127.0.0.1:8787
@@ -62,54 +61,101 @@ function expectDeepFrozen(value: unknown): void {
   for (const item of value instanceof Map ? value.values() : Object.values(value)) expectDeepFrozen(item);
 }
 
-describe("the config worker", () => {
-  test("builds the same frozen Config as this thread", async () => {
+const loaders: ConfigLoader[] = [];
+afterEach(() => loaders.splice(0).forEach((loader) => loader.close()));
+
+function loaderOf(file: string, options: { env?: Record<string, string>; clock?: FakeClock } = {}): ConfigLoader {
+  const loader = new ConfigLoader({ platform: bunPlatform, clock: options.clock ?? new FakeClock(), file, env: options.env ?? {} });
+  loaders.push(loader);
+  return loader;
+}
+
+describe("reloads through the config worker", () => {
+  test("build the same frozen Config as a load on this thread", async () => {
     const file = await configFile(FULL);
-    const options = { env: {}, displayName: "config.yaml" };
-    const here = await loadConfigFile(bunPlatform, file, options);
-    const there = await loadConfigOffThread(bunPlatform, file, options);
+    const here = await loadConfigFile(bunPlatform, file, { env: {} });
+    const there = await loaderOf(file).reload();
     expect(there).toEqual(here);
     expect([...there.users.keys()]).toEqual([...here.users.keys()]);
     expect([...there.keyOwners]).toEqual([...here.keyOwners]);
-    expect(there.warnings.map(formatIssue)).toEqual(["config.yaml:16:10 warning: groups.empty is empty; notifications to it will be rejected"]);
+    expect(there.warnings.map((issue) => formatIssue(issue).replace(/^.*?:/, "config.yaml:"))).toEqual(["config.yaml:16:10 warning: groups.empty is empty; notifications to it will be rejected"]);
     expectDeepFrozen(there);
   });
 
   test("a big config comes back whole", async () => {
-    const file = await configFile(bigConfig(10_000));
-    const config = await loadConfigOffThread(bunPlatform, file, { env: {} });
+    const config = await loaderOf(await configFile(bigConfig(10_000))).reload();
     expect(config.users.size).toBe(10_000);
     expect(config.keyOwners.get(String(10_000_000 + 9_999 * 7))).toBe("user9999");
     expect(config.groups.get("group99")!.users.at(-1)).toBe("user9999");
   });
 
-  test("an invalid config gives the same positioned errors as this thread", async () => {
-    const text = "listen: nowhere\nusers:\n  ivanov: 123\n";
-    const file = await configFile(text);
-    const fromHere = await rejection(Promise.resolve().then(() => parseConfig(text, file, { env: {}, displayName: "config.yaml" })));
-    expect(await rejection(loadConfigOffThread(bunPlatform, file, { env: {}, displayName: "config.yaml" }))).toEqual(fromHere);
+  test("an invalid config gives the same positioned errors as a load on this thread", async () => {
+    const file = await configFile("listen: nowhere\nusers:\n  ivanov: 123\n");
+    const fromHere = await rejection(loaderOf(file).load());
+    expect(await rejection(loaderOf(file).reload())).toEqual(fromHere);
     expect(fromHere).toHaveLength(2);
   });
 
   test("secrets from the environment in a rejected config are masked on this thread", async () => {
     const secret = "worker-side-secret-token-4471";
     const file = await configFile("clients:\n  erp:\n    token: ${ERP}\n    allow: 5\n");
-    await rejection(loadConfigOffThread(bunPlatform, file, { env: { ERP: secret } }));
+    await rejection(loaderOf(file, { env: { ERP: secret } }).reload());
     expect(redactor.redact(`token ${secret}`)).toBe("token ***");
   });
 
   test("the file is checked on this thread first: a FIFO never reaches the worker", async () => {
     const file = join(await tempDir(), "config.yaml");
     Bun.spawnSync(["mkfifo", file]);
-    expect((await rejection(loadConfigOffThread(bunPlatform, file, { env: {}, displayName: "config.yaml" })))[0]).toContain("it is a FIFO (named pipe)");
+    const loader = loaderOf(file);
+    expect((await rejection(loader.reload()))[0]).toContain("it is a FIFO (named pipe)");
+    expect(loader.working).toBe(false);
   });
 
-  test("loads queue up, and a stopped worker is replaced", async () => {
+  test("an empty file is accepted at start and refused on reload (a write in progress)", async () => {
+    const file = await configFile("");
+    const loader = loaderOf(file);
+    expect((await loader.load()).users.size).toBe(0);
+    await writeFile(file, " \n");
+    expect((await rejection(loader.reload()))[0]).toContain("the file is empty (a write still in progress?)");
+  });
+
+  test("reloads at the same time each get their own result", async () => {
     const files = await Promise.all([1, 2, 3].map((port) => configFile(`listen: 127.0.0.1:${port}\n`)));
-    const ports = await Promise.all(files.map(async (file) => (await loadConfigOffThread(bunPlatform, file, { env: {} })).listen.port));
+    const ports = await Promise.all(files.map(async (file) => (await loaderOf(file).reload()).listen.port));
     expect(ports).toEqual([1, 2, 3]);
-    stopConfigWorker();
-    expect((await loadConfigOffThread(bunPlatform, files[0]!, { env: {} })).listen.port).toBe(1);
+    const loader = loaderOf(files[0]!);
+    expect((await Promise.all([loader.reload(), loader.reload()])).map((config) => config.listen.port)).toEqual([1, 1]);
+  });
+
+  test("unchanged bytes give back the same Config without starting the worker", async () => {
+    const file = await configFile(FULL);
+    const loader = loaderOf(file);
+    const started = await loader.load();
+    expect(await loader.reload()).toBe(started);
+    expect(loader.working).toBe(false);
+    await writeFile(file, `# edited\n${FULL}`);
+    const edited = await loader.reload();
+    expect(edited).not.toBe(started);
+    expect(await loader.reload()).toBe(edited);
+  });
+
+  test("the worker ends after a quiet minute and starts again for the next reload", async () => {
+    const clock = new FakeClock();
+    const file = await configFile("listen: 127.0.0.1:1\n");
+    const loader = loaderOf(file, { clock });
+    await loader.reload();
+    await clock.advance(0);
+    expect(loader.working).toBe(true);
+    await clock.advance(59_999);
+    expect(loader.working).toBe(true);
+    await writeFile(file, "listen: 127.0.0.1:2\n");
+    expect((await loader.reload()).listen.port).toBe(2);
+    await clock.advance(59_999); // the second reload restarted the quiet minute
+    expect(loader.working).toBe(true);
+    await clock.advance(1);
+    expect(loader.working).toBe(false);
+    await writeFile(file, "listen: 127.0.0.1:3\n");
+    expect((await loader.reload()).listen.port).toBe(3);
   });
 });
 
