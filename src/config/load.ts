@@ -70,7 +70,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions): C
   return checked.config;
 }
 
-/** Reads and parses the config on this thread (tests, benches); the CLI loads off it (off-thread.ts). */
+/** Reads and parses the config on this thread in one call (tests, benches); the CLI uses ConfigLoader (off-thread.ts). */
 export async function loadConfigFile(platform: Platform, file: string, options: LoadOptions): Promise<Config> {
   const displayName = options.displayName ?? displayPath(resolvePath(file));
   const bytes = await readConfigFile(platform, file, displayName);

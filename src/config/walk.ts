@@ -24,7 +24,7 @@ export interface WalkContext {
   issues: ConfigIssue[];
   /** Source offsets of values (and of keys, under `pathKey(path, "key")`); lines are computed only for errors. */
   positions: Map<string, number>;
-  /** Values read from the environment into secret fields (tokens, passphrases, proxies). */
+  /** Values read from the environment into secret fields (token, passphrase, secret: secrets.ts). */
   substituted: string[];
   aliases: Aliases;
   /** Offset of the outermost alias being expanded; undefined outside aliases. */
