@@ -30,7 +30,7 @@ export interface ConfigLoaderOptions {
 export class ConfigLoader {
   readonly #options: LoadOptions & { displayName: string };
   readonly #worker: ConfigWorker;
-  #last: { bytes: Uint8Array; config: Config } | undefined;
+  #last: { bytes: Buffer; config: Config } | undefined;
 
   constructor(private readonly loader: ConfigLoaderOptions) {
     this.#options = { env: loader.env, displayName: displayPath(resolvePath(loader.file)) };
@@ -47,7 +47,7 @@ export class ConfigLoader {
   async reload(): Promise<Config> {
     const bytes = await this.#read();
     const last = this.#last;
-    if (last && Buffer.from(last.bytes).equals(bytes)) return last.config;
+    if (last?.bytes.equals(bytes)) return last.config;
     // A copy goes to the worker (its buffer is transferred); this one stays for the comparison.
     const request = { bytes: bytes.slice(), file: this.loader.file, options: { ...this.#options, allowEmpty: false } };
     return this.#remember(bytes, await this.#worker.check(request));
@@ -67,7 +67,8 @@ export class ConfigLoader {
   }
 
   #remember(bytes: Uint8Array, config: Config): Config {
-    this.#last = { bytes, config };
+    // A view, not a copy: Buffer brings a native comparison.
+    this.#last = { bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), config };
     return config;
   }
 }
