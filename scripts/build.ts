@@ -15,7 +15,11 @@ await mkdir(outdir, { recursive: true });
 const targets = values.target ?? [undefined];
 for (const target of targets) {
   const outfile = join(outdir, target ? `tgsignal-${target.replace(/^bun-/, "")}` : "tgsignal");
-  const args = ["build", "--compile", "--minify", "--format=esm", join(ROOT, "src/main.ts"), "--outfile", outfile];
+  // The config worker is an entry point of its own (Bun embeds only listed entries), named
+  // without its folder so it sits next to the main bundle, where off-thread.ts's
+  // `new URL("./load-worker.ts", import.meta.url)` finds it in the binary too.
+  const entries = [join(ROOT, "src/main.ts"), join(ROOT, "src/config/load-worker.ts")];
+  const args = ["build", "--compile", "--minify", "--format=esm", ...entries, "--entry-naming", "[name].[ext]", "--outfile", outfile];
   if (!values["no-bytecode"]) args.push("--bytecode");
   if (target) args.push(`--target=${target}`);
   const started = performance.now();

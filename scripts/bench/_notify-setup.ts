@@ -16,6 +16,8 @@ export interface BenchGateway {
   /** The fake Bot API's root URL. */
   apiUrl: string;
   emulator: BotApiEmulator;
+  /** The gateway's config file (the config-reload bench rewrites it). */
+  configFile: string;
   stop(): Promise<void>;
 }
 
@@ -61,6 +63,7 @@ export async function startBenchGateway(users: number, limits: RateLimitOptions 
     url,
     apiUrl: `http://127.0.0.1:${api.port}`,
     emulator,
+    configFile: join(dir, "config.yaml"),
     async stop() {
       proc.kill("SIGTERM");
       await proc.exited;

@@ -48,7 +48,7 @@ async function measure(pattern: string, flood: boolean): Promise<Measured> {
   const dir = await mkdtemp(join(tmpdir(), "tgsignal-bench-reply-"));
   const file = join(dir, "config.yaml");
   await writeFile(file, `listen: 127.0.0.1:0\ndata_dir: ./data\nbots:\n  main:\n    token: "${TOKEN}"\n    poll: "${pattern}"\n    api_url: ${api.url}\n`);
-  const load = () => loadConfigFile(file, { env: {} });
+  const load = () => loadConfigFile(bunPlatform, file, { env: {} });
   const gateway = createGateway({ platform: bunPlatform, log: createMemoryLogger("warn"), clock: systemClock, env: {} }, await load(), load);
   try {
     await addComponents(gateway);

@@ -2,6 +2,7 @@
 // getWebhookInfo), like the original's "check" button. Exit 1 if an enabled bot fails.
 import type { BotConfig } from "../config/types.ts";
 import { errorMessage, formatIssue } from "../lib/errors.ts";
+import { redactUrl } from "../lib/redact.ts";
 import { createGramioBot, createTelegramApi } from "../telegram/api.ts";
 import { CONFIG_OPTION, parseCommandArgs } from "./args.ts";
 import { configPath, EXIT, loadConfigOrReport, type CliContext } from "./context.ts";
@@ -37,14 +38,14 @@ async function checkBot(ctx: CliContext, bot: BotConfig): Promise<{ ok: boolean;
   const api = createTelegramApi(createGramioBot({ token: bot.token, apiUrl: bot.apiUrl, proxy }), { clock: ctx.clock, timeoutMs: 10_000 });
   try {
     const me = await api.getMe();
-    const lines = [`${label}: OK @${me.username ?? "?"} id ${me.id} "${me.first_name}" via ${bot.apiUrl}${bot.proxy ? " (proxy)" : ""}`];
+    const lines = [`${label}: OK @${me.username ?? "?"} id ${me.id} "${me.first_name}" via ${redactUrl(bot.apiUrl)}${bot.proxy ? " (proxy)" : ""}`];
     // The original product's "check" button also showed the description; optional here.
     const { description } = await api.getMyDescription().catch(() => ({ description: "" }));
     if (description) lines.push(`  description: ${description.replace(/\s+/g, " ").slice(0, 200)}`);
     const webhook = await api.getWebhookInfo();
     if (webhook.url) {
       lines.push(
-        `  warning: a webhook is set (${webhook.url}); polling gets 409 Conflict until it is removed ` +
+        `  warning: a webhook is set (${redactUrl(webhook.url)}); polling gets 409 Conflict until it is removed ` +
           `(call deleteWebhook, or remove it where it was set)`,
       );
     }

@@ -1,7 +1,7 @@
 // What every subcommand gets: the platform, a logger, the clock, and helpers to find
 // and load the config the way the docs describe (-c, $TGSIGNAL_CONFIG, ./config.yaml).
 import type { Deps } from "../gateway/app.ts";
-import { loadConfigFile } from "../config/load.ts";
+import { ConfigLoader } from "../config/off-thread.ts";
 import { ConfigError, formatIssue, RequestError, StateError, UsageError } from "../lib/errors.ts";
 import type { Config } from "../config/types.ts";
 
@@ -26,14 +26,20 @@ export function configPath(ctx: CliContext, flag: string | undefined): string {
   return flag ?? ctx.env.TGSIGNAL_CONFIG ?? DEFAULT_CONFIG;
 }
 
-export function loadConfig(ctx: CliContext, file: string, options: { allowEmpty?: boolean } = {}): Promise<Config> {
-  return loadConfigFile(file, { env: ctx.env, ...options });
+/** The loader of one config file: `load()` on this thread, `reload()` through the config worker. */
+export function configLoader(ctx: CliContext, file: string): ConfigLoader {
+  return new ConfigLoader({ platform: ctx.platform, clock: ctx.clock, file, env: ctx.env });
+}
+
+/** Loads the config on this thread: for start-up and one-shot commands, when nothing else runs. */
+export function loadConfig(ctx: CliContext, file: string): Promise<Config> {
+  return configLoader(ctx, file).load();
 }
 
 /** Loads the config; on errors prints each as FILE:LINE:COL and returns undefined (exit 1). */
-export async function loadConfigOrReport(ctx: CliContext, file: string): Promise<Config | undefined> {
+export async function loadConfigOrReport(ctx: CliContext, file: string, loader = configLoader(ctx, file)): Promise<Config | undefined> {
   try {
-    return await loadConfig(ctx, file);
+    return await loader.load();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     for (const issue of error.issues) ctx.printError(formatIssue(issue));

@@ -9,7 +9,7 @@ import type { Server, SignalName } from "../platform/platform.ts";
 import { addComponents } from "../gateway/components.ts";
 import { VERSION } from "../version.ts";
 import { CONFIG_OPTION, parseCommandArgs } from "./args.ts";
-import { configPath, EXIT, loadConfig, loadConfigOrReport, type CliContext } from "./context.ts";
+import { configLoader, configPath, EXIT, loadConfigOrReport, type CliContext } from "./context.ts";
 
 const USAGE = "Usage: tgsignal serve [-c FILE]\nRuns the gateway. FILE: -c, $TGSIGNAL_CONFIG, or ./config.yaml.";
 
@@ -62,7 +62,9 @@ export interface RunningGateway {
 /** Starts everything `serve` runs; returns an exit code when it cannot start. */
 export async function startGateway(ctx: CliContext, file: string): Promise<RunningGateway | number> {
   const { log } = ctx;
-  const config = await loadConfigOrReport(ctx, file);
+  // Loaded here at start; every reload is checked in the config worker.
+  const loader = configLoader(ctx, file);
+  const config = await loadConfigOrReport(ctx, file, loader);
   if (!config) return log.error("invalid config; not starting", { file }), EXIT.invalid;
   for (const warning of config.warnings) log.warn(formatIssue(warning));
 
@@ -74,7 +76,7 @@ export async function startGateway(ctx: CliContext, file: string): Promise<Runni
     throw error;
   }
 
-  const gateway = createGateway(ctx, config, () => loadConfig(ctx, file, { allowEmpty: false }));
+  const gateway = createGateway(ctx, config, () => loader.reload());
   let server: Server | undefined;
   let watcher: { close(): Promise<void> } | undefined;
   try {
@@ -120,6 +122,7 @@ export async function startGateway(ctx: CliContext, file: string): Promise<Runni
         // Whatever failed above, the next start must not find a lock held by nobody.
         await lock.release();
         offHup();
+        loader.close();
       }
       log.info("stopped");
     },

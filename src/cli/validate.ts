@@ -1,3 +1,4 @@
+import { MAX_LISTED_ISSUES } from "../config/walk.ts";
 import { ConfigError, UsageError, formatIssue } from "../lib/errors.ts";
 import { CONFIG_OPTION, parseCommandArgs } from "./args.ts";
 import { configPath, EXIT, loadConfig, type CliContext } from "./context.ts";
@@ -23,7 +24,9 @@ export async function runValidate(ctx: CliContext, args: string[]): Promise<numb
     if (!(error instanceof ConfigError)) throw error;
     for (const issue of error.issues) ctx.printError(formatIssue(issue));
     const errors = error.issues.filter((issue) => issue.severity === "error").length;
-    ctx.printError(`${file}: ${errors} error${errors === 1 ? "" : "s"}`);
+    // Past the cap, the last line listed says how many more there are.
+    const count = error.issues.length > MAX_LISTED_ISSUES ? `more than ${MAX_LISTED_ISSUES} errors` : `${errors} error${errors === 1 ? "" : "s"}`;
+    ctx.printError(`${file}: ${count}`);
     return EXIT.invalid;
   }
 }

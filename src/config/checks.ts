@@ -15,6 +15,22 @@ export function checkKey(key: string): string | undefined {
   return isKey(key) ? undefined : `key "${key}" is not valid: keys are 8 digits not starting with 0 (the bot replies with one)`;
 }
 
+const SPACE_NAMES: Record<string, string> = { " ": "a space", "\t": "a tab", "\n": "a line break", "\r": "a carriage return", "\u00a0": "a no-break space" };
+
+/**
+ * A client token travels as `Authorization: Bearer <token>`, where whitespace ends it, and
+ * header values cannot hold control characters: such a token could never authenticate.
+ * Says where the character is without showing the token (it is a secret).
+ */
+export function checkTokenCharacters(token: string): string | undefined {
+  const index = token.search(/[\s\p{Cc}]/u);
+  if (index < 0) return undefined;
+  const char = token[index]!;
+  const what = SPACE_NAMES[char] ?? (/\s/.test(char) ? "a whitespace character" : "a control character");
+  const where = index === 0 ? "at its start" : index === token.length - 1 ? "at its end" : `at character ${index + 1} of ${token.length}`;
+  return `contains ${what} ${where}, so it could never authenticate (a bearer token ends at whitespace). A token may hold letters, digits and punctuation, without spaces; e.g. from \`openssl rand -hex 24\`${index === token.length - 1 && /[\r\n]/.test(char) ? ". A line break at the end often comes from a file read into an environment variable" : ""}`;
+}
+
 export function checkCron(pattern: string, timezone?: string | null): string | undefined {
   try {
     new Cron(pattern, { paused: true, timezone: timezone ?? undefined }).stop();

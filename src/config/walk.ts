@@ -2,11 +2,14 @@
 // validating the plain JS value afterwards) keeps every node's position at hand, so each
 // error names file:line:col of the exact key or value at fault.
 import { Kind, OptionalKind, type TSchema } from "@sinclair/typebox";
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, type Alias, type LineCounter, type Node } from "yaml";
 import type { ConfigIssue } from "../lib/errors.ts";
 import { didYouMean } from "../lib/did-you-mean.ts";
-import { expectedOf, literalsOf, problemWith } from "../lib/schema-messages.ts";
+import { expectedOf, literalsOf, problemWith, showValue } from "../lib/schema-messages.ts";
+import { redactUrl } from "../lib/redact.ts";
+import type { Aliases } from "./aliases.ts";
 import { hasEnvReference, interpolateEnv } from "./env.ts";
+import { HIDDEN, secrecyOf, showScalar } from "./secrets.ts";
 
 export type Path = readonly string[];
 export interface Position {
@@ -16,14 +19,16 @@ export interface Position {
 
 export interface WalkContext {
   file: string;
-  doc: Document;
   lineCounter: LineCounter;
   env: Readonly<Record<string, string | undefined>>;
   issues: ConfigIssue[];
   /** Source offsets of values (and of keys, under `pathKey(path, "key")`); lines are computed only for errors. */
   positions: Map<string, number>;
-  /** Values read from the environment into secret fields (tokens, passphrases, proxies). */
+  /** Values read from the environment into secret fields (token, passphrase, secret: secrets.ts). */
   substituted: string[];
+  aliases: Aliases;
+  /** Offset of the outermost alias being expanded; undefined outside aliases. */
+  expanding?: number;
 }
 
 export function pathKey(path: Path, part: "value" | "key" = "value"): string {
@@ -41,6 +46,9 @@ export function positionAt(ctx: WalkContext, offset: number): Position {
 
 const offsetOf = (node: Node | null | undefined): number => node?.range?.[0] ?? 0;
 
+/** Problems listed at most; a file of garbage must not make megabytes of messages. */
+export const MAX_LISTED_ISSUES = 100;
+
 export function report(ctx: WalkContext, at: Position, message: string, severity: ConfigIssue["severity"] = "error") {
   ctx.issues.push({ file: ctx.file, line: at.line, col: at.col, message, severity });
 }
@@ -51,9 +59,6 @@ function lazyPosition(ctx: WalkContext, offset: number): Position {
   const get = () => (cached ??= positionAt(ctx, offset));
   return { get line() { return get().line; }, get col() { return get().col; } };
 }
-
-/** Fields whose environment-supplied values are secrets (a proxy URL may carry credentials). */
-const SECRET_FIELDS = new Set(["token", "passphrase", "proxy"]);
 
 const INVALID = Symbol("invalid");
 export type Walked = unknown | typeof INVALID;
@@ -102,12 +107,18 @@ export function assertWalkable(schema: TSchema, where = "schema"): void {
 /** Walks a whole document against `schema`, after making sure every keyword is enforced. */
 export function walkDocument(ctx: WalkContext, node: Node | null | undefined, schema: TSchema): Walked {
   assertWalkable(schema);
-  return walk(ctx, node, schema, []);
+  const walked = walk(ctx, node, schema, []);
+  const { overrunAt, budget } = ctx.aliases;
+  if (overrunAt !== undefined)
+    report(ctx, positionAt(ctx, overrunAt), `YAML aliases (*name) expand to more than ${budget.toLocaleString("en")} values; the file is refused. Write the repeated parts out, or use fewer aliases`);
+  return walked;
 }
 
 function walk(ctx: WalkContext, raw: Node | null | undefined, schema: TSchema, path: Path): Walked {
-  const node = isAlias(raw) ? (raw.resolve(ctx.doc) as Node | undefined) : raw;
-  const offset = offsetOf(node ?? raw);
+  if (ctx.expanding !== undefined && !ctx.aliases.charge(ctx.expanding)) return INVALID;
+  if (isAlias(raw)) return walkAlias(ctx, raw, schema, path);
+  const node = raw;
+  const offset = offsetOf(node);
   ctx.positions.set(pathKey(path), offset);
   // Errors are rare: compute line and column only when one is reported.
   const at = lazyPosition(ctx, offset);
@@ -120,16 +131,31 @@ function walk(ctx: WalkContext, raw: Node | null | undefined, schema: TSchema, p
   return walkScalar(ctx, node, schema, path, at);
 }
 
-function describeNode(node: Node | null | undefined): string {
+function walkAlias(ctx: WalkContext, alias: Alias, schema: TSchema, path: Path): Walked {
+  const target = ctx.aliases.resolve(alias);
+  if (!target) {
+    report(ctx, positionAt(ctx, offsetOf(alias)), `${showPath(path)}: alias *${alias.source} has no anchor &${alias.source} before it`);
+    return INVALID;
+  }
+  const outermost = ctx.expanding === undefined;
+  if (outermost) ctx.expanding = offsetOf(alias);
+  try {
+    return walk(ctx, target, schema, path);
+  } finally {
+    if (outermost) ctx.expanding = undefined;
+  }
+}
+
+function describeNode(node: Node | null | undefined, path: Path): string {
   if (isMap(node)) return "a mapping";
   if (isSeq(node)) return "a list";
-  if (isScalar(node)) return node.value === null ? "an empty value" : JSON.stringify(node.value);
+  if (isScalar(node)) return node.value === null ? "an empty value" : showScalar(node.value, path);
   return "nothing";
 }
 
 function walkObject(ctx: WalkContext, node: Node | null | undefined, schema: TSchema, path: Path, at: Position): Walked {
   if (!isMap(node)) {
-    report(ctx, at, `${showPath(path)}: expected a mapping (key: value lines), got ${describeNode(node)}`);
+    report(ctx, at, `${showPath(path)}: expected a mapping (key: value lines), got ${describeNode(node, path)}`);
     return INVALID;
   }
   const properties = schema.properties as Record<string, TSchema>;
@@ -180,7 +206,7 @@ function isDuplicate(ctx: WalkContext, seen: Map<string, Position>, key: string,
 function walkRecord(ctx: WalkContext, node: Node | null | undefined, schema: TSchema, path: Path, at: Position): Walked {
   if (isScalar(node) && node.value === null) return {};
   if (!isMap(node)) {
-    report(ctx, at, `${showPath(path)}: expected a mapping of names, got ${describeNode(node)}`);
+    report(ctx, at, `${showPath(path)}: expected a mapping of names, got ${describeNode(node, path)}`);
     return INVALID;
   }
   const [pattern, valueSchema] = Object.entries(schema.patternProperties as Record<string, TSchema>)[0]!;
@@ -206,7 +232,7 @@ function walkRecord(ctx: WalkContext, node: Node | null | undefined, schema: TSc
 
 function walkArray(ctx: WalkContext, node: Node | null | undefined, schema: TSchema, path: Path, at: Position): Walked {
   if (!isSeq(node)) {
-    report(ctx, at, `${showPath(path)}: expected a list ([a, b] or "- a" lines), got ${describeNode(node)}`);
+    report(ctx, at, `${showPath(path)}: expected a list ([a, b] or "- a" lines), got ${describeNode(node, path)}`);
     return INVALID;
   }
   let valid = true;
@@ -226,7 +252,7 @@ function walkUnion(ctx: WalkContext, node: Node | null | undefined, schema: TSch
     option[Kind] === "Object" || option[Kind] === "Record" ? "map" : option[Kind] === "Array" ? "seq" : "scalar";
   const candidates = options.filter((option) => shapeOf(option) === shape);
   if (candidates.length === 0) {
-    report(ctx, at, `${showPath(path)}: expected ${String(schema.description ?? "another kind of value")}, got ${describeNode(node)}`);
+    report(ctx, at, `${showPath(path)}: expected ${String(schema.description ?? "another kind of value")}, got ${describeNode(node, path)}`);
     return INVALID;
   }
   if (candidates.length === 1) return walk(ctx, node, candidates[0]!, path);
@@ -239,7 +265,7 @@ function walkUnion(ctx: WalkContext, node: Node | null | undefined, schema: TSch
       return value;
     }
   }
-  report(ctx, at, `${showPath(path)}: expected ${String(schema.description ?? "a different value")}, got ${describeNode(node)}`);
+  report(ctx, at, `${showPath(path)}: expected ${String(schema.description ?? "a different value")}, got ${describeNode(node, path)}`);
   return INVALID;
 }
 
@@ -253,13 +279,13 @@ function interpolatedScalar(ctx: WalkContext, node: Node, path: Path, at: Positi
     report(ctx, at, `${showPath(path)}: environment variable ${name} is not set; export it, or give a default: \${${name}:-value}`);
   }
   // Only secret fields are masked: `data_dir: ${STATE_DIRECTORY}` must stay readable in logs.
-  if (SECRET_FIELDS.has(path.at(-1) ?? "")) ctx.substituted.push(...result.substituted);
+  if (secrecyOf(path) === "hidden") ctx.substituted.push(...result.substituted);
   return result.missing.length > 0 ? INVALID : result.value;
 }
 
 function walkScalar(ctx: WalkContext, node: Node | null | undefined, schema: TSchema, path: Path, at: Position): Walked {
   if (!isScalar(node)) {
-    report(ctx, at, `${showPath(path)}: expected ${expectedOf(schema)}, got ${describeNode(node)}`);
+    report(ctx, at, `${showPath(path)}: expected ${expectedOf(schema)}, got ${describeNode(node, path)}`);
     return INVALID;
   }
   const fromEnv = typeof node.value === "string" && hasEnvReference(node.value);
@@ -269,10 +295,18 @@ function walkScalar(ctx: WalkContext, node: Node | null | undefined, schema: TSc
   // Every keyword (type, bounds, lengths, patterns, enumerations) is TypeBox's to check.
   const problem = problemWith(schema, coerced);
   if (problem) {
-    report(ctx, at, `${showPath(path)}: ${problem}`);
+    report(ctx, at, `${showPath(path)}: ${withoutSecret(problem, coerced, path)}`);
     return INVALID;
   }
   return coerced;
+}
+
+/** TypeBox's message echoes the value through showValue: mask that part for secret positions. */
+function withoutSecret(problem: string, value: unknown, path: Path): string {
+  const secrecy = secrecyOf(path);
+  if (secrecy === "plain") return problem;
+  const shown = secrecy === "hidden" ? HIDDEN : showValue(typeof value === "string" ? redactUrl(value) : value);
+  return problem.replaceAll(showValue(value), shown);
 }
 
 /**

@@ -1,6 +1,5 @@
 // Live reload triggers: directory watch (debounced) and SIGHUP.
 import { basename, dirname } from "node:path";
-import { realpath } from "node:fs/promises";
 import type { Platform, Watcher } from "../platform/platform.ts";
 import type { Logger } from "../lib/log.ts";
 import type { ConfigStore } from "./store.ts";
@@ -22,7 +21,7 @@ export async function watchConfig(options: ConfigWatchOptions): Promise<{ close(
   // atomically; any change in the directory may change what the config file points to.
   let timer: ReturnType<typeof setTimeout> | undefined;
   // If the config is a symlink into another directory, watch where it really lives too.
-  const target = await realpath(file).catch(() => file);
+  const target = await platform.realPath(file).catch(() => file);
   const names = new Set([basename(file), basename(target)]);
   const trigger = (path: string) => {
     if (!concernsConfig(path, names)) return;

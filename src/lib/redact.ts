@@ -48,3 +48,14 @@ function escapeRegExp(text: string): string {
 
 /** The process-wide redactor: every secret the config holds is registered here on load. */
 export const redactor = new Redactor();
+
+/**
+ * A URL fit to print: credentials (`user:password@`) and a bot token in the path
+ * (`/bot123:ABC`) masked. Works on text that does not parse as a URL too, because that
+ * is exactly what error messages echo.
+ */
+export function redactUrl(text: string): string {
+  return text
+    .replace(/^((?:[a-z][a-z0-9+.-]*:)?\/\/)?[^/?#]*@/i, `$1${MASK}@`)
+    .replace(/\/bot\d+:[^/?#]*/gi, `/bot${MASK}`);
+}

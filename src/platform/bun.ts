@@ -1,4 +1,4 @@
-import { openAppendFile, readBytes, readTextFile, truncateFile, writeFileAtomic } from "./node-fs.ts";
+import { openAppendFile, readAtMost, readBytes, readTextFile, realPath, statPath, truncateFile, writeFileAtomic } from "./node-fs.ts";
 import type { Platform, ServeOptions, Server, SignalName } from "./platform.ts";
 import { watchDirectory } from "./watch.ts";
 
@@ -51,6 +51,9 @@ export const bunPlatform: Platform = {
   readTextFile,
   readBytes,
   truncate: truncateFile,
+  stat: statPath,
+  realPath,
+  readAtMost,
   watchDir: watchDirectory,
   onSignal(signal: SignalName, handler: () => void) {
     process.on(signal, handler);

@@ -1,4 +1,4 @@
-import { openAppendFile, readBytes, readTextFile, truncateFile, writeFileAtomic } from "./node-fs.ts";
+import { openAppendFile, readAtMost, readBytes, readTextFile, realPath, statPath, truncateFile, writeFileAtomic } from "./node-fs.ts";
 import type { Platform, ServeOptions, Server, SignalName } from "./platform.ts";
 import { watchDirectory } from "./watch.ts";
 
@@ -57,6 +57,9 @@ export const denoPlatform: Platform = {
   readTextFile,
   readBytes,
   truncate: truncateFile,
+  stat: statPath,
+  realPath,
+  readAtMost,
   // Deno's native watcher misses files replaced by rename: poll instead.
   watchDir: (dir, onChange, options) => watchDirectory(dir, onChange, { intervalMs: 200, ...options, polling: true }),
   onSignal(signal, handler) {

@@ -1,8 +1,9 @@
 // File operations through node:fs, which Bun and Deno both implement faithfully
 // (including fsync). Shared by both platform implementations.
-import { mkdir, open, readFile, rename, rm, truncate } from "node:fs/promises";
+import { constants, type Stats } from "node:fs";
+import { mkdir, open, readFile, realpath, rename, rm, stat, truncate } from "node:fs/promises";
 import { dirname, basename, join } from "node:path";
-import type { AppendFile } from "./platform.ts";
+import type { AppendFile, FileInfo } from "./platform.ts";
 
 const encoder = new TextEncoder();
 
@@ -84,4 +85,50 @@ export function readBytes(path: string): Promise<Uint8Array> {
 
 export function truncateFile(path: string, length: number): Promise<void> {
   return truncate(path, length);
+}
+
+export async function statPath(path: string): Promise<FileInfo> {
+  const info = await stat(path);
+  return { kind: kindOf(info), size: info.size };
+}
+
+function kindOf(info: Stats): FileInfo["kind"] {
+  if (info.isFile()) return "file";
+  if (info.isDirectory()) return "directory";
+  if (info.isFIFO()) return "fifo";
+  if (info.isSocket()) return "socket";
+  return info.isCharacterDevice() || info.isBlockDevice() ? "device" : "other";
+}
+
+export const realPath = (path: string): Promise<string> => realpath(path);
+
+const READ_CHUNK = 64 * 1024;
+
+export async function readAtMost(path: string, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw Object.assign(new Error(`${path} is not a regular file (${kindOf(info)})`), { code: "ENOTREG" });
+    // Read in chunks up to the cap rather than trusting the size: the file may grow meanwhile.
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    while (total < maxBytes) {
+      const chunk = new Uint8Array(Math.min(READ_CHUNK, maxBytes - total));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      total += bytesRead;
+    }
+    // One buffer of its own (not a pooled one), so a caller may transfer it to a worker.
+    const bytes = new Uint8Array(total);
+    let offset = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, offset);
+      offset += chunk.length;
+    }
+    return bytes;
+  } finally {
+    await handle.close();
+  }
 }

@@ -34,6 +34,12 @@ export interface Watcher {
   close(): Promise<void>;
 }
 
+/** What a path names, after following symlinks. */
+export interface FileInfo {
+  kind: "file" | "directory" | "fifo" | "socket" | "device" | "other";
+  size: number;
+}
+
 export type SignalName = "SIGHUP" | "SIGINT" | "SIGTERM";
 
 export interface Platform {
@@ -47,6 +53,16 @@ export interface Platform {
   readBytes(path: string): Promise<Uint8Array>;
   /** Cuts the file to `length` bytes (a log's torn tail, or a write that failed part-way). */
   truncate(path: string, length: number): Promise<void>;
+  /** Follows symlinks; throws (code ENOENT) when nothing is there. */
+  stat(path: string): Promise<FileInfo>;
+  /** The path with every symlink resolved. */
+  realPath(path: string): Promise<string>;
+  /**
+   * The first `maxBytes` bytes of a regular file (all of it when smaller). Opened without
+   * blocking, and refused unless the opened file is regular, so a FIFO or a device swapped
+   * in after a `stat` never hangs or floods the reader.
+   */
+  readAtMost(path: string, maxBytes: number): Promise<Uint8Array<ArrayBuffer>>;
   /** Calls `onChange` with the path of anything that changes inside `dir` (not recursive). */
   watchDir(dir: string, onChange: (path: string) => void, options?: WatchOptions): Promise<Watcher>;
   onSignal(signal: SignalName, handler: () => void): () => void;

@@ -3,6 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { Type, type TSchema } from "@sinclair/typebox";
 import { LineCounter, parseDocument, type Node } from "yaml";
+import { Aliases } from "../../src/config/aliases.ts";
 import { ConfigSchema } from "../../src/config/schema.ts";
 import { assertWalkable, isInvalid, walkDocument, type WalkContext } from "../../src/config/walk.ts";
 import { formatIssue } from "../../src/lib/errors.ts";
@@ -10,7 +11,7 @@ import { formatIssue } from "../../src/lib/errors.ts";
 function walkText(schema: TSchema, text: string, env: Record<string, string> = {}): { value: unknown; issues: string[] } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: false });
-  const ctx: WalkContext = { file: "t.yaml", doc, lineCounter, env, issues: [], positions: new Map(), substituted: [] };
+  const ctx: WalkContext = { file: "t.yaml", lineCounter, env, issues: [], positions: new Map(), substituted: [], aliases: new Aliases(doc) };
   const value = walkDocument(ctx, doc.contents as Node | null, schema);
   return { value: isInvalid(value) ? "invalid" : value, issues: ctx.issues.map(formatIssue) };
 }

@@ -19,7 +19,7 @@ export function timeScaleEnv(scale = TIME_SCALE): Record<string, string> {
 }
 
 export async function bootGateway(configFile: string, deps: { platform: Platform; log: Logger; timeScale?: number }): Promise<Gateway> {
-  const load = () => loadConfigFile(configFile, { env: {} });
+  const load = () => loadConfigFile(deps.platform, configFile, { env: {} });
   const env = timeScaleEnv(deps.timeScale);
   const gateway = createGateway({ platform: deps.platform, log: deps.log, clock: systemClock, env }, await load(), load);
   await addComponents(gateway);

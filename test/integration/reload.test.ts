@@ -2,9 +2,10 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { mkdir, rename, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { loadConfigFile } from "../../src/config/load.ts";
+import { ConfigLoader } from "../../src/config/off-thread.ts";
 import { ConfigStore } from "../../src/config/store.ts";
 import { watchConfig } from "../../src/config/watch.ts";
+import { systemClock } from "../../src/lib/clock.ts";
 import { createMemoryLogger } from "../../src/lib/log.ts";
 import { bunPlatform } from "../../src/platform/bun.ts";
 import { eventually, tempDir } from "./serve-process.ts";
@@ -17,8 +18,10 @@ afterEach(async () => {
 
 async function watched(file: string) {
   const log = createMemoryLogger();
-  const load = () => loadConfigFile(file, { env: {} });
-  const store = new ConfigStore(await load(), load, log);
+  // As serve does: loaded on this thread at start, reloaded through the config worker.
+  const loader = new ConfigLoader({ platform: bunPlatform, clock: systemClock, file, env: {} });
+  cleanups.push(async () => loader.close());
+  const store = new ConfigStore(await loader.load(), () => loader.reload(), log);
   const seen: number[] = [];
   store.subscribe((next) => void seen.push(next.listen.port));
   const watcher = await watchConfig({ platform: bunPlatform, store, log, debounceMs: 50 });
