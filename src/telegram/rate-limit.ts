@@ -24,8 +24,6 @@ export interface RateLimits {
   perChatBurst: number;
   /** Messages per minute to one group or supergroup (negative chat id). */
   perGroupPerMinute: number;
-  /** Telegram's second in ms, over which it counts the bot-wide limit (shorter in tests). */
-  windowMs?: number;
 }
 
 /**
@@ -96,11 +94,11 @@ export class RateLimiter {
    * Reserved slots are spaced, but their timers fire late when the event loop stalls (a
    * long GC, a starved machine), and then every waiter whose slot passed would leave at
    * once: a burst that Telegram counts against the bot (429). So a send also leaves only
-   * while fewer sends really left in the last window (Telegram's second) than our rate
-   * allows in it. In steady flow this never waits.
+   * while the sends that really left in the last window (one bot-wide window: the
+   * per-second count of sends) are fewer than that count. In steady flow this never waits.
    */
   async #release(signal: AbortSignal | undefined): Promise<void> {
-    const count = Math.max(1, Math.floor((this.limits.perSecond * (this.limits.windowMs ?? 1000)) / 1000));
+    const count = Math.max(1, Math.floor(this.limits.perSecond));
     const window = count * this.#botInterval;
     for (;;) {
       const now = this.clock.now();

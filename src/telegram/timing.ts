@@ -37,7 +37,6 @@ export function transportTiming(scale = 1): TransportTiming {
       perChatPerSecond: scaledRate(1, perChatPerSecond, 1000, scale),
       perChatBurst,
       perGroupPerMinute: scaledRate(20, perGroupPerMinute, 60_000, scale),
-      windowMs: second,
     },
     pollBackoff: { baseMs: second, capMs: 60 * second },
     conflictBackoff: { baseMs: 5 * second, capMs: 60 * second },
