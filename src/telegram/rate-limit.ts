@@ -48,8 +48,6 @@ export class RateLimiter {
 
   /** Telegram may have counted sends to any chat up to this time (ms) that we never saw. */
   readonly #spentAt: number;
-  /** When the last sends really left, oldest first: at most one bot-wide window's worth. */
-  readonly #released: number[] = [];
 
   constructor(
     private readonly clock: Clock,
@@ -86,28 +84,7 @@ export class RateLimiter {
       // A 429 pause that arrived while we slept moves our slot; otherwise the slot is ours.
       if (this.#pausedUntil <= this.clock.now()) break;
     }
-    await this.#release(signal);
     return this.clock.now() - started;
-  }
-
-  /**
-   * Reserved slots are spaced, but their timers fire late when the event loop stalls (a
-   * long GC, a starved machine), and then every waiter whose slot passed would leave at
-   * once: a burst that Telegram counts against the bot (429). So a send also leaves only
-   * while the sends that really left in the last window (one bot-wide window: the
-   * per-second count of sends) are fewer than that count. In steady flow this never waits.
-   */
-  async #release(signal: AbortSignal | undefined): Promise<void> {
-    const count = Math.max(1, Math.floor(this.limits.perSecond));
-    const window = count * this.#botInterval;
-    for (;;) {
-      const now = this.clock.now();
-      const oldest = this.#released.length >= count ? this.#released[this.#released.length - count]! : Number.NEGATIVE_INFINITY;
-      if (now >= oldest + window) break;
-      await this.clock.sleep(Math.ceil(oldest + window - now), signal);
-    }
-    this.#released.push(this.clock.now());
-    if (this.#released.length > 2 * count) this.#released.splice(0, this.#released.length - count);
   }
 
   /**

@@ -48,21 +48,6 @@ export class FakeClock implements Clock {
     this.#now = target;
     await flushMicrotasks();
   }
-
-  /**
-   * An event loop that stalled for `ms` (a long GC, a starved process): time jumps, and
-   * every sleeper that came due meanwhile wakes only then, all together, late.
-   */
-  async stall(ms: number): Promise<void> {
-    this.#now += ms;
-    const due = this.#sleepers.filter((sleeper) => sleeper.at <= this.#now).sort((a, b) => a.at - b.at);
-    this.#sleepers = this.#sleepers.filter((sleeper) => sleeper.at > this.#now);
-    for (const sleeper of due) {
-      sleeper.signal?.removeEventListener("abort", sleeper.onAbort!);
-      sleeper.resolve();
-    }
-    await flushMicrotasks();
-  }
 }
 
 async function flushMicrotasks(): Promise<void> {
