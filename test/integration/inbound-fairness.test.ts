@@ -30,9 +30,13 @@ test("a chat flooding hundreds of messages does not delay another person's key; 
   keyIn(reply);
   await waitFor(() => harness!.api.emulator.stats().calls.getUpdates! > 0 && repliesTo(harness!, FLOODER.id).length >= 3, BOUND_MS, "the flooder's answers");
   await Bun.sleep(500);
-  // Key, start and help, once each (identical replies coalesced, chatter once per 30 s), not 400 answers.
-  const answers = repliesTo(harness, FLOODER.id).map((m) => m.text.split(/[\s:,!]/)[0]);
-  expect(answers.sort()).toEqual(["Hello", "Send", "Your"]);
+  // Key, start and help, not 400 answers: start and help once (chatter once per 30 s); the
+  // key reply is absorbed by one still queued or on the wire, so how many go out depends on
+  // how fast the batches are handled against the chat's spacing: a few at most.
+  const answers = repliesTo(harness, FLOODER.id).map((m) => m.text.split(/[\s:,!]/)[0]!);
+  expect([...new Set(answers)].sort()).toEqual(["Hello", "Send", "Your"]);
+  expect(answers.filter((first) => first !== "Your").sort()).toEqual(["Hello", "Send"]);
+  expect(answers.length).toBeLessThanOrEqual(6);
   expect(harness.api.emulator.stats().tooManyRequests).toBe(0);
 }, 20_000);
 
