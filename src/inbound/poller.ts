@@ -84,7 +84,10 @@ export class Poller {
   start(): void {
     const job = new Cron(
       this.options.pattern,
-      { protect: true, timezone: this.options.timezone ?? undefined, name: `poll:${this.options.botId}` },
+      // No croner `protect`: a tick that comes while a window still polls must reach
+      // #openWindow to extend it. Protected, croner skipped that tick, the window then
+      // ended when its long poll did, and the bot was deaf until the tick after (~1 s).
+      { timezone: this.options.timezone ?? undefined, name: `poll:${this.options.botId}` },
       () => this.#openWindow(this.options.clock.now()),
     );
     this.#job = job;
@@ -94,7 +97,7 @@ export class Poller {
     if (previous && now < pollWindowEnd(job, previous.getTime())) void this.#openWindow(previous.getTime());
   }
 
-  /** One window at a time: croner's `protect` does not see the window opened by start(). */
+  /** One window at a time: a tick during a running window extends it instead of opening another. */
   async #openWindow(tickAt: number): Promise<void> {
     const end = pollWindowEnd(this.#job!, tickAt);
     if (this.#running) {
