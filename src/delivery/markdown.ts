@@ -8,6 +8,8 @@
 import { escapeAttribute, escapeHtml } from "./html.ts";
 
 interface InlineRule {
+  /** Text every match contains: a line without it is not searched for this rule at all. */
+  trigger: string;
   pattern: RegExp;
   render(match: RegExpExecArray): string;
 }
@@ -19,21 +21,24 @@ const wrap = (tag: string, inner: string, open = tag): string => `<${open}>${ren
 // across it anyway) and a link label holds no "[": so each attempt stops at the next
 // marker instead of scanning to the end of the line for every unclosed one (quadratic).
 const INLINE_RULES: InlineRule[] = [
-  { pattern: /\\([\\`*_~[\]()|>#+\-.!])/g, render: (m) => escapeHtml(m[1]!) },
-  { pattern: /`([^`\n]+)`/g, render: (m) => `<code>${escapeHtml(m[1]!)}</code>` },
+  { trigger: "\\", pattern: /\\([\\`*_~[\]()|>#+\-.!])/g, render: (m) => escapeHtml(m[1]!) },
+  { trigger: "`", pattern: /`([^`\n]+)`/g, render: (m) => `<code>${escapeHtml(m[1]!)}</code>` },
   {
+    trigger: "](",
     pattern: /\[([^[\]\n]+)\]\(((?:https?:\/\/|tg:\/\/|mailto:)[^\s()]+)\)/g,
     render: (m) => `<a href="${escapeAttribute(m[2]!)}">${renderInline(m[1]!)}</a>`,
   },
-  { pattern: /\*\*(?=\S)((?:(?!\*\*\S)[\s\S])*?\S)\*\*/g, render: (m) => wrap("b", m[1]!) },
-  { pattern: /__(?=\S)((?:(?!__\S)[\s\S])*?\S)__/g, render: (m) => wrap("b", m[1]!) },
-  { pattern: /~~(?=\S)((?:(?!~~\S)[\s\S])*?\S)~~/g, render: (m) => wrap("s", m[1]!) },
-  { pattern: /\|\|(?=\S)((?:(?!\|\|\S)[\s\S])*?\S)\|\|/g, render: (m) => wrap("tg-spoiler", m[1]!) },
+  { trigger: "**", pattern: /\*\*(?=\S)((?:(?!\*\*\S)[\s\S])*?\S)\*\*/g, render: (m) => wrap("b", m[1]!) },
+  { trigger: "__", pattern: /__(?=\S)((?:(?!__\S)[\s\S])*?\S)__/g, render: (m) => wrap("b", m[1]!) },
+  { trigger: "~~", pattern: /~~(?=\S)((?:(?!~~\S)[\s\S])*?\S)~~/g, render: (m) => wrap("s", m[1]!) },
+  { trigger: "||", pattern: /\|\|(?=\S)((?:(?!\|\|\S)[\s\S])*?\S)\|\|/g, render: (m) => wrap("tg-spoiler", m[1]!) },
   {
+    trigger: "*",
     pattern: /(?<![\p{L}\p{N}*])\*(?=[^\s*])((?:(?!(?<![\p{L}\p{N}*])\*[^\s*])[\s\S])*?[^\s*])\*(?![\p{L}\p{N}*])/gu,
     render: (m) => wrap("i", m[1]!),
   },
   {
+    trigger: "_",
     pattern: /(?<![\p{L}\p{N}_])_(?=[^\s_])((?:(?!(?<![\p{L}\p{N}_])_[^\s_])[\s\S])*?[^\s_])_(?![\p{L}\p{N}_])/gu,
     render: (m) => wrap("i", m[1]!),
   },
@@ -44,9 +49,11 @@ const INLINE_RULES: InlineRule[] = [
  * recursively, so tags always nest properly (a match is rendered as one unit).
  */
 export function renderInline(source: string): string {
+  if (!ANY_TRIGGER.test(source)) return escapeHtml(source);
   let out = "";
   let index = 0;
-  const next = new Map<InlineRule, RegExpExecArray | null>();
+  // Rules whose trigger the text lacks can never match: done before any search.
+  const next = INLINE_RULES.map((rule) => (source.includes(rule.trigger) ? undefined : null));
   while (index < source.length) {
     const found = findEarliest(source, index, next);
     if (!found) break;
@@ -56,20 +63,24 @@ export function renderInline(source: string): string {
   return out + escapeHtml(source.slice(index));
 }
 
+/** A character that starts some rule's trigger: without one, a line is plain text. */
+const ANY_TRIGGER = /[\\`\]*_~|]/;
+
 /**
- * `next` keeps each rule's leftmost match at or after the last search (null: none left):
+ * `next[i]` keeps rule i's leftmost match at or after the last search (null: none left):
  * it is still the leftmost while it starts at or after `from`, so a rule is searched again
  * only when a chosen match swallowed its own. Searching every rule on every step made
  * a line with many matches of one rule cost lines × length for the others.
  */
-function findEarliest(source: string, from: number, next: Map<InlineRule, RegExpExecArray | null>): { rule: InlineRule; match: RegExpExecArray } | undefined {
+function findEarliest(source: string, from: number, next: Array<RegExpExecArray | null | undefined>): { rule: InlineRule; match: RegExpExecArray } | undefined {
   let best: { rule: InlineRule; match: RegExpExecArray } | undefined;
-  for (const rule of INLINE_RULES) {
-    let match = next.get(rule);
+  for (let i = 0; i < INLINE_RULES.length; i++) {
+    const rule = INLINE_RULES[i]!;
+    let match = next[i];
     if (match === undefined || (match !== null && match.index < from)) {
       rule.pattern.lastIndex = from;
       match = rule.pattern.exec(source);
-      next.set(rule, match);
+      next[i] = match;
     }
     if (match && (!best || match.index < best.match.index)) best = { rule, match };
   }
