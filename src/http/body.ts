@@ -10,6 +10,15 @@ export async function readBodyLimited(req: Request, limit: number): Promise<Uint
   const declared = Number(req.headers.get("content-length") ?? Number.NaN);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
   if (!req.body) return new Uint8Array(0);
+  // A declared length within the limit bounds the body (HTTP framing), so it is read in one
+  // go: Bun's stream reader costs a fifth of a small request's CPU (ReadableStream promises).
+  if (Number.isFinite(declared)) {
+    try {
+      return new Uint8Array(await req.arrayBuffer());
+    } catch (error) {
+      throw incomplete(error);
+    }
+  }
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
