@@ -55,6 +55,9 @@ export function plainFallbackParts(part: string, maxParts?: number): string[] {
 export function splitText(text: string, options: SplitOptions = {}): string[] {
   const limit = options.limit ?? TELEGRAM_TEXT_LIMIT;
   const html = (options.mode ?? "html") === "html";
+  // Visible units never exceed UTF-16 units (tags are free, a reference is one): a text
+  // that short is one part as it stands, and most notifications are.
+  if (text.length <= limit) return visibleText(text, html).trim() === "" ? [] : [text];
   const parts: string[] = [];
   let start = 0;
   let stack: OpenTag | undefined;
