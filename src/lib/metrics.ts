@@ -20,8 +20,14 @@ function labelText(labels: Labels | undefined, extra?: Labels): string {
   return parts.length ? `{${parts.join(",")}}` : "";
 }
 
+/** One key per label set whatever the order of its names; built on every increment, so kept cheap. */
 function seriesKey(labels: Labels | undefined): string {
-  return labels ? JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b))) : "";
+  if (!labels) return "";
+  const names = Object.keys(labels);
+  if (names.length > 1) names.sort();
+  let key = "";
+  for (const name of names) key += `${name}\u0000${labels[name]}\u0001`;
+  return key;
 }
 
 export class Counter {
