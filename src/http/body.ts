@@ -129,6 +129,7 @@ function parseUrlEncoded(text: string, where: "body" | "query string"): Fields {
 
 /** Strict on UTF-8, lenient on a "%" without two hex digits after it ("disk 100% full"), as URLSearchParams is. */
 function decodeComponent(text: string, where: "body" | "query string"): string {
+  if (!text.includes("%") && !text.includes("+")) return text;
   try {
     return decodeURIComponent(text.replaceAll("+", " ").replace(/%(?![0-9a-f]{2})/gi, "%25"));
   } catch {
