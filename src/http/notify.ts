@@ -67,8 +67,13 @@ export function parseNotifyFields(fields: Fields): ParsedNotify {
 /** "a,b" and ["a", "ops,b"] alike: trimmed, in first-seen order, each once. */
 function splitNames(to: string | string[]): string[] {
   const names = new Set<string>();
+  const add = (name: string) => {
+    const trimmed = name.trim();
+    if (trimmed !== "") names.add(trimmed);
+  };
   for (const item of Array.isArray(to) ? to : [to]) {
-    for (const name of item.split(",")) if (name.trim() !== "") names.add(name.trim());
+    if (item.includes(",")) item.split(",").forEach(add);
+    else add(item);
   }
   if (names.size === 0) throw httpError("missing_recipient");
   return [...names];
