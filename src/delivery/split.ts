@@ -90,14 +90,15 @@ function findCut(text: string, start: number, initial: OpenTag | undefined, limi
   // Start of the current run of plain characters: a hard cut never moves back past it.
   let runStart = start;
   // A run that starts the part (nothing visible before it) is no place to cut.
-  const closeRun = (resume: () => number): void => {
-    if (run && run.visible > 0 && run.priority > 0 && (!best || isBetter(run, best, limit))) best = { ...run, resume: resume() };
+  // `resume` undefined: the run ends at the limit, and the next part starts after its spaces.
+  const closeRun = (resume?: number): void => {
+    if (run && run.visible > 0 && run.priority > 0 && (!best || isBetter(run, best, limit))) best = { ...run, resume: resume ?? skipSpace(text, i) };
     run = undefined;
   };
   while (i < text.length) {
     const token = html ? readMarkup(text, i) : undefined;
     if (token?.kind === "tag") {
-      closeRun(() => i);
+      closeRun(i);
       stack = applyTag(stack, token.name, text.slice(i, i + token.length), token.closing);
       i += token.length;
       runStart = i;
@@ -105,13 +106,13 @@ function findCut(text: string, start: number, initial: OpenTag | undefined, limi
     }
     const width = token?.kind === "ref" ? refWidth(text.slice(i, i + token.length)) : charWidth(text, i);
     if (visible + width > limit) {
-      closeRun(() => skipSpace(text, i));
+      closeRun();
       return chooseCut(text, i, best, stack, runStart, start);
     }
     if (!token && isSpace(text.charCodeAt(i))) {
       run ??= { end: i, resume: i, priority: 0, visible, stack };
       run.priority = Math.max(run.priority, breakPriority(text, i));
-    } else closeRun(() => i);
+    } else if (run) closeRun(i);
     visible += width;
     i += token?.kind === "ref" ? token.length : width;
     if (token) runStart = i;
