@@ -37,9 +37,7 @@ interface Cut {
   stack: OpenTag | undefined;
 }
 
-// Sticky, matched in place: no slice per "<" or "&". `[^<>]*` stops at the next "<", so
-// the attempts at all the "<" of a text scan it about once in total.
-const TAG = /<\/?([a-zA-Z][\w-]*)(?:\s[^<>]*)?>/y;
+// Sticky, matched in place: no slice per "&".
 const CHAR_REF = /&(?:#x[0-9a-fA-F]{1,6}|#\d{1,7}|lt|gt|amp|quot);/y;
 
 /**
@@ -151,14 +149,43 @@ function isGraphemeBoundary(text: string, index: number): boolean {
 type Markup = { kind: "tag"; name: string; closing: boolean; length: number } | { kind: "ref"; length: number };
 
 function readMarkup(text: string, i: number): Markup | undefined {
-  const char = text[i];
-  const pattern = char === "<" ? TAG : char === "&" ? CHAR_REF : undefined;
-  if (!pattern) return undefined;
-  pattern.lastIndex = i;
-  const match = pattern.exec(text);
-  if (!match) return undefined;
-  if (char === "&") return { kind: "ref", length: match[0].length };
-  return { kind: "tag", name: match[1]!.toLowerCase(), closing: text[i + 1] === "/", length: match[0].length };
+  const char = text.charCodeAt(i);
+  if (char === 0x3c) return readTag(text, i);
+  if (char !== 0x26) return undefined;
+  CHAR_REF.lastIndex = i;
+  const match = CHAR_REF.exec(text);
+  return match ? { kind: "ref", length: match[0].length } : undefined;
+}
+
+/**
+ * A tag at `i`, read by hand (TAG's grammar: `</?name` then `>` or whitespace, attributes
+ * and `>`): the regex's match arrays were most of the cost of deeply nested markup. The
+ * attribute scan stops at the next "<", so the attempts at all the "<" read the text once.
+ */
+function readTag(text: string, i: number): Markup | undefined {
+  const closing = text.charCodeAt(i + 1) === 0x2f;
+  const nameStart = i + (closing ? 2 : 1);
+  let j = nameStart;
+  if (!isAsciiLetter(text.charCodeAt(j))) return undefined;
+  while (++j < text.length && isNameChar(text.charCodeAt(j)));
+  const name = text.slice(nameStart, j).toLowerCase();
+  if (text.charCodeAt(j) === 0x3e) return { kind: "tag", name, closing, length: j + 1 - i };
+  if (!/\s/.test(text[j] ?? "")) return undefined;
+  for (let k = j + 1; k < text.length; k++) {
+    const code = text.charCodeAt(k);
+    if (code === 0x3e) return { kind: "tag", name, closing, length: k + 1 - i };
+    if (code === 0x3c) return undefined;
+  }
+  return undefined;
+}
+
+function isAsciiLetter(code: number): boolean {
+  return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
+}
+
+/** `[\w-]`: letters, digits, "_" and "-". */
+function isNameChar(code: number): boolean {
+  return isAsciiLetter(code) || (code >= 0x30 && code <= 0x39) || code === 0x5f || code === 0x2d;
 }
 
 /**
