@@ -1,4 +1,4 @@
-import { openAppendFile, readAtMost, readBytes, readTextFile, realPath, statPath, truncateFile, writeFileAtomic } from "./node-fs.ts";
+import { nodeFiles } from "./node-fs.ts";
 import type { Platform, ServeOptions, Server, SignalName } from "./platform.ts";
 import { watchDirectory } from "./watch.ts";
 
@@ -46,14 +46,7 @@ export const bunPlatform: Platform = {
   runtime: "bun",
   runtimeVersion: bun.version,
   serve,
-  openAppend: openAppendFile,
-  writeFileAtomic,
-  readTextFile,
-  readBytes,
-  truncate: truncateFile,
-  stat: statPath,
-  realPath,
-  readAtMost,
+  ...nodeFiles,
   watchDir: watchDirectory,
   onSignal(signal: SignalName, handler: () => void) {
     process.on(signal, handler);

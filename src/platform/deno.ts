@@ -1,4 +1,4 @@
-import { openAppendFile, readAtMost, readBytes, readTextFile, realPath, statPath, truncateFile, writeFileAtomic } from "./node-fs.ts";
+import { nodeFiles } from "./node-fs.ts";
 import type { Platform, ServeOptions, Server, SignalName } from "./platform.ts";
 import { watchDirectory } from "./watch.ts";
 
@@ -52,14 +52,7 @@ export const denoPlatform: Platform = {
   runtime: "deno",
   runtimeVersion: deno.version.deno,
   serve,
-  openAppend: openAppendFile,
-  writeFileAtomic,
-  readTextFile,
-  readBytes,
-  truncate: truncateFile,
-  stat: statPath,
-  realPath,
-  readAtMost,
+  ...nodeFiles,
   // Deno's native watcher misses files replaced by rename: poll instead.
   watchDir: (dir, onChange, options) => watchDirectory(dir, onChange, { intervalMs: 200, ...options, polling: true }),
   onSignal(signal, handler) {

@@ -3,7 +3,7 @@
 import { constants, type Stats } from "node:fs";
 import { mkdir, open, readFile, realpath, rename, rm, stat, truncate } from "node:fs/promises";
 import { dirname, basename, join } from "node:path";
-import type { AppendFile, FileInfo } from "./platform.ts";
+import type { AppendFile, FileInfo, Platform } from "./platform.ts";
 
 const encoder = new TextEncoder();
 
@@ -132,3 +132,15 @@ export async function readAtMost(path: string, maxBytes: number): Promise<Uint8A
     await handle.close();
   }
 }
+
+/** The Platform's file methods, the same on both runtimes: each implementation spreads this. */
+export const nodeFiles = {
+  openAppend: openAppendFile,
+  writeFileAtomic,
+  readTextFile,
+  readBytes,
+  truncate: truncateFile,
+  stat: statPath,
+  realPath,
+  readAtMost,
+} satisfies Partial<Platform>;
