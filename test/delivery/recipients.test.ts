@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { resolveRecipients } from "../../src/delivery/recipients.ts";
 import type { KeyLookup, KeyRecord } from "../../src/keys/types.ts";
-import { RequestError } from "../../src/lib/errors.ts";
+import { refusal } from "../helpers/refusal.ts";
 import { BOT_TOKEN, load, yaml } from "../config/helpers.ts";
 
 const config = load(yaml`
@@ -24,16 +24,6 @@ const keys: KeyLookup = {
 };
 
 const resolve = (names: string[], allow: string[] | null = null) => resolveRecipients({ config, keys, names, allow, clientId: "erp" });
-
-function refusal(fn: () => unknown): { code: string; message: string } {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof RequestError) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error("expected a RequestError");
-}
 
 test("a person named directly and through a group is reached once", () => {
   expect(resolve(["ivanov", "ops", "petrov"]).map((recipient) => recipient.user)).toEqual(["ivanov", "petrov"]);

@@ -6,17 +6,7 @@ import { queryFields } from "../../src/http/body.ts";
 import { checkKnownFields, mergeFields } from "../../src/http/fields.ts";
 import { parseNotifyFields } from "../../src/http/notify.ts";
 import { NotifyRequest } from "../../src/http/schemas.ts";
-import { RequestError } from "../../src/lib/errors.ts";
-
-function refusal(fn: () => unknown): { code: string; message: string } {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof RequestError) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error("expected a RequestError");
-}
+import { refusal } from "../helpers/refusal.ts";
 
 describe("one schema for every input form", () => {
   test("form and query strings read as the typed JSON values", () => {
