@@ -14,6 +14,7 @@ export const LAYERS: Record<string, number> = {
   "emulator": 1,
   "storage": 2,
   "keys": 3,
+  "events": 3,
   "config": 4,
   "telegram": 5,
   "inbound": 6,

@@ -54,7 +54,10 @@ export function checkConfigText(text: string, file: string, options: LoadOptions
   const secrets = [...ctx.substituted];
   const config = isInvalid(raw) ? undefined : resolveConfig(ctx, raw as RawConfig, hashText(text));
   if (!config) return { issues: listed(sortIssues(ctx.issues)), secrets };
-  for (const client of config.clients.values()) secrets.push(client.token);
+  for (const client of config.clients.values()) {
+    secrets.push(client.token);
+    if (client.webhook) secrets.push(client.webhook.secret, ...urlCredentials(client.webhook.url));
+  }
   for (const bot of config.bots.values()) {
     secrets.push(bot.token, ...urlCredentials(bot.apiUrl), ...urlCredentials(bot.proxy ?? ""));
     if (bot.access.mode === "restricted" && bot.access.passphrase) secrets.push(bot.access.passphrase);

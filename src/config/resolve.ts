@@ -1,6 +1,7 @@
 // Semantic checks and defaults: turns the schema-valid raw tree into the frozen Config.
 import { dirname, resolve as resolvePath } from "node:path";
 import { didYouMean } from "../lib/did-you-mean.ts";
+import { parseDuration } from "../lib/duration.ts";
 import { redactUrl } from "../lib/redact.ts";
 import type { RawBot, RawClient, RawConfig } from "./schema.ts";
 import {
@@ -15,12 +16,15 @@ import {
   parseListen,
   parseSize,
 } from "./checks.ts";
-import { DEFAULTS, type AccessConfig, type BotConfig, type ClientConfig, type Config, type GroupConfig, type UserConfig } from "./types.ts";
+import { DEFAULTS, type AccessConfig, type BotCommand, type BotConfig, type ClientConfig, type Config, type GroupConfig, type UserConfig } from "./types.ts";
 import { MAX_LISTED_ISSUES, pathKey, positionAt, report, type Path, type Position, type WalkContext } from "./walk.ts";
 import { TEXT_PLACEHOLDERS } from "./texts.ts";
 
 const MIN_CLIENT_TOKEN = 16;
 const MAX_BODY_LIMIT = 64 * 1024 * 1024;
+const MAX_RETENTION_MS = 365 * 86_400_000;
+/** The bot's own commands: a configured command of the same name would never become an event. */
+const BUILT_IN_COMMANDS = ["start", "key", "stop", "help"];
 
 export function resolveConfig(ctx: WalkContext, raw: RawConfig, contentHash: string): Config | undefined {
   const at = (path: Path, part: "value" | "key" = "value"): Position =>
@@ -35,6 +39,11 @@ export function resolveConfig(ctx: WalkContext, raw: RawConfig, contentHash: str
   const bodyLimit = parseSize(raw.body_limit ?? DEFAULTS.bodyLimit);
   if (bodyLimit === undefined || bodyLimit < 1 || bodyLimit > MAX_BODY_LIMIT)
     fail(["body_limit"], `body_limit: "${raw.body_limit}" is not a size between 1 byte and 64MiB; e.g. 1MiB, 512KiB or 1048576`);
+
+  const retentionText = raw.events_retention ?? DEFAULTS.eventsRetention;
+  const eventsRetentionMs = parseDuration(retentionText);
+  if (eventsRetentionMs === undefined || eventsRetentionMs > MAX_RETENTION_MS)
+    fail(["events_retention"], `events_retention: "${retentionText}" is not a duration up to 365d; write a number with s, m, h or d, e.g. 7d or 36h`);
 
   const reporter: Reporter = {
     fail,
@@ -57,7 +66,7 @@ export function resolveConfig(ctx: WalkContext, raw: RawConfig, contentHash: str
     tokens.set(bot.token, bot.id);
   }
 
-  if (ctx.issues.some((issue) => issue.severity === "error") || !listen || bodyLimit === undefined) return undefined;
+  if (ctx.issues.some((issue) => issue.severity === "error") || !listen || bodyLimit === undefined || eventsRetentionMs === undefined) return undefined;
   const keyOwners = new Map<string, string>();
   for (const user of users.values()) for (const key of user.keys) keyOwners.set(key, user.name);
 
@@ -67,6 +76,7 @@ export function resolveConfig(ctx: WalkContext, raw: RawConfig, contentHash: str
     listen,
     dataDir: resolvePath(dirname(ctx.file), raw.data_dir ?? DEFAULTS.dataDir),
     bodyLimit,
+    eventsRetentionMs,
     clients,
     bots,
     users,
@@ -167,11 +177,14 @@ function resolveClients(raw: RawConfig, users: ReadonlyMap<string, UserConfig>, 
         fail(["clients", id, "allow", String(index)], `clients.${id}.allow: unknown user or group "${name}"${suggest(name, known)}`);
     });
     const rate = client.rate_limit;
+    const webhook = resolveWebhook(id, client, fail);
     clients.set(id, {
       id,
       token: client.token,
       allow: client.allow ?? null,
       rateLimit: rate ? { perSecond: rate.per_second, burst: rate.burst ?? Math.max(1, Math.ceil(rate.per_second * 2)) } : null,
+      receive: client.receive === true || webhook !== null,
+      webhook,
     });
   }
   const seen = new Map<string, string>();
@@ -181,6 +194,31 @@ function resolveClients(raw: RawConfig, users: ReadonlyMap<string, UserConfig>, 
     seen.set(client.token, client.id);
   }
   return clients;
+}
+
+function resolveWebhook(id: string, client: RawClient, fail: Fail): ClientConfig["webhook"] {
+  if (!client.webhook) return null;
+  const path = ["clients", id, "webhook"];
+  const { url, secret } = client.webhook;
+  const parsed = parseHttpUrl(url);
+  if (!parsed) fail([...path, "url"], `clients.${id}.webhook.url: "${redactUrl(url)}" is not an http(s) URL; e.g. https://erp.local/hs/tgsignal/events`);
+  if (secret.length < MIN_CLIENT_TOKEN)
+    fail([...path, "secret"], `clients.${id}.webhook.secret: too short (${secret.length} characters); use at least ${MIN_CLIENT_TOKEN}, e.g. from \`openssl rand -hex 24\``);
+  if (client.receive === false) fail([...path], `clients.${id}: a webhook delivers events, so it needs receive: true (or leave receive out)`, "key");
+  return parsed ? { url: parsed.href, secret } : null;
+}
+
+/** Telegram: a command is 1–32 of a-z, 0-9 and _; its description 1–256 characters. */
+function resolveCommands(id: string, commands: Record<string, string> | undefined, fail: Fail): BotCommand[] {
+  const resolved: BotCommand[] = [];
+  for (const [name, description] of Object.entries(commands ?? {})) {
+    const path = ["bots", id, "commands", name];
+    const command = name.replace(/^\//, "");
+    if (!/^[a-z0-9_]{1,32}$/.test(command)) fail(path, `bots.${id}.commands: "${name}" is not a Telegram command; use 1 to 32 lower-case latin letters, digits and _, e.g. tasks`, "key");
+    else if (BUILT_IN_COMMANDS.includes(command)) fail(path, `bots.${id}.commands: /${command} is built in (${BUILT_IN_COMMANDS.map((c) => "/" + c).join(", ")}); choose another name`, "key");
+    else resolved.push({ command, description });
+  }
+  return resolved;
 }
 
 function resolveBot(id: string, bot: RawBot, fail: Fail): BotConfig | undefined {
@@ -221,6 +259,7 @@ function resolveBot(id: string, bot: RawBot, fail: Fail): BotConfig | undefined 
     keyPhrases,
     texts: { ...bot.texts },
     access,
+    commands: resolveCommands(id, bot.commands, fail),
   };
 }
 

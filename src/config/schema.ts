@@ -16,6 +16,16 @@ export const ClientSchema = strictObject(
   {
     token: Type.String({ description: "bearer token, at least 16 characters; use ${VAR} to keep it out of the file" }),
     allow: Type.Optional(Type.Array(Type.String(), { description: "users and groups this client may notify (default: all)" })),
+    receive: Type.Optional(Type.Boolean({ description: "may read events from people (GET /events, files, reply_to); default false" })),
+    webhook: Type.Optional(
+      strictObject(
+        {
+          url: Type.String({ description: "where each event is POSTed as JSON (http or https)" }),
+          secret: Type.String({ description: "HMAC-SHA256 key for X-Tgsignal-Signature, at least 16 characters; use ${VAR}" }),
+        },
+        "push events to this URL (implies receive: true)",
+      ),
+    ),
     rate_limit: Type.Optional(
       strictObject(
         {
@@ -69,6 +79,11 @@ export const BotSchema = strictObject(
     key_phrases: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: "texts that ask for a key besides /key" })),
     texts: Type.Optional(TextsSchema),
     access: Type.Optional(AccessSchema),
+    commands: Type.Optional(
+      Type.Record(Type.String(), Type.String({ minLength: 1, maxLength: 256 }), {
+        description: "extra /commands for the bot's menu: name → description; /tasks 42 becomes an event",
+      }),
+    ),
   },
   "a Telegram bot",
 );
@@ -80,6 +95,7 @@ export const ConfigSchema = strictObject(
     body_limit: Type.Optional(
       Type.Union([Type.Integer({ minimum: 1 }), Type.String()], { description: "max request body, e.g. 1MiB (default)" }),
     ),
+    events_retention: Type.Optional(Type.String({ description: "how long events from people are kept, e.g. 7d (default), 36h, 90m" })),
     clients: Type.Optional(Type.Record(Type.String(), ClientSchema)),
     bots: Type.Optional(Type.Record(Type.String(), BotSchema)),
     users: Type.Optional(Type.Record(Type.String(), Type.Union([Key, Type.Array(Key)], { description: "a key or a list of keys" }))),

@@ -1,5 +1,7 @@
 // Default replies in Russian and English. Every text can be overridden per bot in the
 // config (`bots.<id>.texts`), with {placeholders} filled in at send time.
+// `received` is empty by default: a message that became an event is acknowledged with a
+// reaction then; set it to answer with a text instead.
 
 export const TEXT_NAMES = [
   "start",
@@ -10,12 +12,21 @@ export const TEXT_NAMES = [
   "access_denied",
   "passphrase_required",
   "stop_refused",
+  "not_connected",
+  "not_connected_key",
+  "received",
+  "button_pressed",
+  "button_expired",
+  "button_chosen",
+  "menu_key",
+  "menu_stop",
+  "menu_help",
 ] as const;
 export type TextName = (typeof TEXT_NAMES)[number];
 export type Language = "ru" | "en";
 
 /** Placeholders every text may use. */
-export const TEXT_PLACEHOLDERS = ["key", "name", "bot", "title", "phrase"] as const;
+export const TEXT_PLACEHOLDERS = ["key", "name", "bot", "title", "phrase", "button"] as const;
 export type TextVars = Partial<Record<(typeof TEXT_PLACEHOLDERS)[number], string>>;
 
 export const DEFAULT_TEXTS: Record<Language, Record<TextName, string>> = {
@@ -31,6 +42,16 @@ export const DEFAULT_TEXTS: Record<Language, Record<TextName, string>> = {
     access_denied: "Извините, этот бот выдаёт ключи только сотрудникам. Обратитесь к администратору.",
     passphrase_required: "Для получения ключа отправьте: /key <кодовое слово>. Кодовое слово знает администратор.",
     stop_refused: "Извините, отключить уведомления этой группы может только её администратор или тот, кто запросил ключ.",
+    not_connected:
+      "Сообщение не передано: вы ещё не подключены к уведомлениям. Напишите «{phrase}» или /key и передайте ключ администратору.",
+    not_connected_key: "Сообщение не передано: ваш ключ {key} ещё не подключён. Передайте его администратору.",
+    received: "",
+    button_pressed: "Принято: {button}",
+    button_expired: "Эта кнопка больше не действует.",
+    button_chosen: "✅ {button}",
+    menu_key: "Получить ключ для уведомлений",
+    menu_stop: "Отказаться от уведомлений",
+    menu_help: "Помощь",
   },
   en: {
     start:
@@ -44,6 +65,15 @@ export const DEFAULT_TEXTS: Record<Language, Record<TextName, string>> = {
     access_denied: "Sorry, this bot gives keys to staff only. Please contact your administrator.",
     passphrase_required: "To get a key, send: /key <passphrase>. Your administrator knows the passphrase.",
     stop_refused: "Sorry, only a group administrator or the person who asked for the key can stop this group's notifications.",
+    not_connected: "Your message was not passed on: you are not connected yet. Send “{phrase}” or /key and give the key to your administrator.",
+    not_connected_key: "Your message was not passed on: your key {key} is not connected yet. Give it to your administrator.",
+    received: "",
+    button_pressed: "Got it: {button}",
+    button_expired: "This button no longer works.",
+    button_chosen: "✅ {button}",
+    menu_key: "Get your notification key",
+    menu_stop: "Stop notifications",
+    menu_help: "Help",
   },
 };
 

@@ -10,6 +10,8 @@ export interface Config {
   readonly listen: { readonly hostname: string; readonly port: number };
   readonly dataDir: string;
   readonly bodyLimit: number;
+  /** How long events from people are kept (ms). */
+  readonly eventsRetentionMs: number;
   readonly clients: ReadonlyMap<string, ClientConfig>;
   readonly bots: ReadonlyMap<string, BotConfig>;
   readonly users: ReadonlyMap<string, UserConfig>;
@@ -25,6 +27,22 @@ export interface ClientConfig {
   /** Users/groups this client may notify; null = all. */
   readonly allow: readonly string[] | null;
   readonly rateLimit: { readonly perSecond: number; readonly burst: number } | null;
+  /** May read events (pull, push, files, reply_to): `receive: true` or a webhook. */
+  readonly receive: boolean;
+  readonly webhook: WebhookConfig | null;
+}
+
+export interface WebhookConfig {
+  /** http(s) URL; it may carry credentials, so log it only through redactUrl. */
+  readonly url: string;
+  readonly secret: string;
+}
+
+/** A /command of the bot's menu besides the built-in ones. */
+export interface BotCommand {
+  /** Lower case, without "/": 1–32 of a-z, 0-9, _. */
+  readonly command: string;
+  readonly description: string;
 }
 
 export type AccessConfig =
@@ -53,6 +71,8 @@ export interface BotConfig {
   readonly keyPhrases: readonly string[];
   readonly texts: Readonly<Partial<Record<TextName, string>>>;
   readonly access: AccessConfig;
+  /** Configured menu commands (built-ins not included), in config order. */
+  readonly commands: readonly BotCommand[];
 }
 
 export interface UserConfig {
@@ -72,6 +92,7 @@ export const DEFAULTS = {
   listen: "127.0.0.1:8787",
   dataDir: "./data",
   bodyLimit: 1024 * 1024,
+  eventsRetention: "7d",
   poll: "* * * * *",
   language: "auto" as const,
   apiUrl: "https://api.telegram.org",

@@ -10,7 +10,12 @@ export interface Recipient {
   key: string;
   bot: string;
   chatId: number;
+  /** `reply_to`: the person's message this notification answers (a Telegram reply). */
+  replyToMessageId?: number;
 }
+
+/** A button under a notification: a press becomes a `button` event, or it opens a URL. */
+export type Button = { text: string; data: string } | { text: string; url: string };
 
 export interface RecipientState extends Recipient {
   status: RecipientStatus;
@@ -35,6 +40,12 @@ export interface NotificationState {
   fingerprint?: string;
   silent: boolean;
   topic?: number;
+  /** Rows of buttons, shown under the last part. */
+  buttons?: Button[][];
+  /** Buttons stay after a press (default: the first press decides, the buttons go). */
+  keepButtons?: boolean;
+  /** `reply_to`: the event this answers. */
+  replyTo?: string;
   /** Telegram HTML, each at most 4096 visible units; dropped once every recipient is done. */
   parts: string[];
   partCount: number;

@@ -3,12 +3,24 @@
 // TelegramApi, integration tests point api_url at the fake Bot API. Errors become
 // TelegramApiError / NetworkError with tokens redacted.
 import { AsyncLocalStorage } from "node:async_hooks";
-import { Bot, TelegramError, type GetUpdatesParams, type TelegramUpdate, type TelegramUser, type TelegramWebhookInfo } from "gramio";
+import {
+  Bot,
+  TelegramError,
+  type GetUpdatesParams,
+  type TelegramBotCommand,
+  type TelegramCallbackQuery,
+  type TelegramFile,
+  type TelegramInlineKeyboardMarkup,
+  type TelegramMessage,
+  type TelegramUpdate,
+  type TelegramUser,
+  type TelegramWebhookInfo,
+} from "gramio";
 import type { Clock } from "../lib/clock.ts";
 import { NetworkError, TelegramApiError } from "../lib/errors.ts";
 import { maskBotTokens, redactor } from "../lib/redact.ts";
 
-export type { GetUpdatesParams, TelegramUpdate, TelegramUser, TelegramWebhookInfo };
+export type { GetUpdatesParams, TelegramBotCommand, TelegramCallbackQuery, TelegramFile, TelegramInlineKeyboardMarkup, TelegramMessage, TelegramUpdate, TelegramUser, TelegramWebhookInfo };
 
 export interface SendMessageParams {
   chat_id: number;
@@ -17,6 +29,48 @@ export interface SendMessageParams {
   disable_notification?: boolean;
   message_thread_id?: number;
   link_preview_options?: { is_disabled: boolean };
+  /** Buttons under the message (built with GramIO's InlineKeyboard). */
+  reply_markup?: TelegramInlineKeyboardMarkup;
+  /** Sent as a reply to this message of the chat; still sent if it was deleted. */
+  reply_parameters?: { message_id: number; allow_sending_without_reply?: boolean };
+}
+
+export interface EditMessageTextParams {
+  chat_id: number;
+  message_id: number;
+  text: string;
+  parse_mode?: "HTML";
+  link_preview_options?: { is_disabled: boolean };
+  reply_markup?: TelegramInlineKeyboardMarkup;
+}
+
+/** A message's buttons replaced; without reply_markup they are removed. */
+export interface EditMessageReplyMarkupParams {
+  chat_id: number;
+  message_id: number;
+  reply_markup?: TelegramInlineKeyboardMarkup;
+}
+
+export interface MessageRef {
+  chat_id: number;
+  message_id: number;
+}
+
+/** Telegram lets bots react with one of a fixed set of emoji (👌 is among them). */
+export interface SetMessageReactionParams extends MessageRef {
+  emoji: "👌" | "👍" | "✍";
+}
+
+export interface AnswerCallbackQueryParams {
+  callback_query_id: string;
+  text?: string;
+  show_alert?: boolean;
+}
+
+export interface SetMyCommandsParams {
+  commands: TelegramBotCommand[];
+  /** Commands for people whose Telegram language is this (ISO 639-1); without: everyone else. */
+  language_code?: string;
 }
 
 export interface SentMessage {
@@ -42,6 +96,20 @@ export interface TelegramApi {
   sendMessage(params: SendMessageParams, options?: CallOptions): Promise<SentMessage>;
   /** Who a user is in a chat (a group's admins may stop its key). */
   getChatMember(params: { chat_id: number; user_id: number }, options?: CallOptions): Promise<{ status: ChatMemberStatus }>;
+  /** Returns true, or the edited message (Telegram answers either, by message kind). */
+  editMessageText(params: EditMessageTextParams, options?: CallOptions): Promise<unknown>;
+  editMessageReplyMarkup(params: EditMessageReplyMarkupParams, options?: CallOptions): Promise<unknown>;
+  deleteMessage(params: MessageRef, options?: CallOptions): Promise<true>;
+  setMessageReaction(params: SetMessageReactionParams, options?: CallOptions): Promise<true>;
+  answerCallbackQuery(params: AnswerCallbackQueryParams, options?: CallOptions): Promise<true>;
+  setMyCommands(params: SetMyCommandsParams, options?: CallOptions): Promise<true>;
+  /** A file's path on the Bot API server (valid for at least an hour) and size. */
+  getFile(params: { file_id: string }, options?: CallOptions): Promise<TelegramFile>;
+  /**
+   * The file's bytes as the Bot API server streams them (`/file/bot<token>/<path>`). The
+   * response is the caller's to read or cancel; a non-2xx answer is a TelegramApiError.
+   */
+  downloadFile(filePath: string, options?: CallOptions): Promise<Response>;
 }
 
 export interface GramioBotOptions {
@@ -112,7 +180,31 @@ export function createTelegramApi(bot: Bot, options: TelegramApiOptions): Telegr
       call("getUpdates", (params.timeout ?? 0) * 1000 + (options.pollMarginMs ?? timeoutMs), caller, () => bot.api.getUpdates(params)),
     sendMessage: (params, caller) => call("sendMessage", timeoutMs, caller, () => bot.api.sendMessage(params)),
     getChatMember: (params, caller) => call("getChatMember", timeoutMs, caller, async () => ({ status: (await bot.api.getChatMember(params)).status })),
+    editMessageText: (params, caller) => call("editMessageText", timeoutMs, caller, () => bot.api.editMessageText(params)),
+    editMessageReplyMarkup: (params, caller) => call("editMessageReplyMarkup", timeoutMs, caller, () => bot.api.editMessageReplyMarkup(params)),
+    deleteMessage: (params, caller) => call("deleteMessage", timeoutMs, caller, () => bot.api.deleteMessage(params)),
+    setMessageReaction: ({ emoji, ...message }, caller) =>
+      call("setMessageReaction", timeoutMs, caller, () => bot.api.setMessageReaction({ ...message, reaction: [{ type: "emoji", emoji }] })),
+    answerCallbackQuery: (params, caller) => call("answerCallbackQuery", timeoutMs, caller, () => bot.api.answerCallbackQuery(params)),
+    setMyCommands: (params, caller) => call("setMyCommands", timeoutMs, caller, () => bot.api.setMyCommands(params)),
+    getFile: (params, caller) => call("getFile", timeoutMs, caller, () => bot.api.getFile(params)),
+    downloadFile: (filePath, caller) => call("downloadFile", timeoutMs, caller, () => download(bot, filePath)),
   };
+}
+
+/**
+ * Streams a file from the Bot API server. GramIO's own downloadFile buffers the whole file
+ * (up to 20 MB) in memory; the gateway passes the bytes through instead. The deadline
+ * covers the answer's head: the body is the caller's to stream.
+ */
+async function download(bot: Bot, filePath: string): Promise<Response> {
+  const path = filePath.split("/").map(encodeURIComponent).join("/");
+  // Files live beside the methods: `${api_url}/file/bot<token>/<path>`, methods at `${api_url}/bot<token>/<method>`.
+  const fileBase = bot.options.api.baseURL.replace(/bot$/, "file/bot");
+  const response = await fetch(`${fileBase}${bot.options.token}/${path}`, bot.options.api.fetchOptions);
+  if (response.ok) return response;
+  await response.body?.cancel();
+  throw new TelegramApiError("downloadFile", response.status, `the Bot API server answered ${response.status} for the file`);
 }
 
 /**

@@ -244,7 +244,7 @@ describe("semantic checks", () => {
       "c.yaml:3:12 bots.main.token: does not look like a bot token (123456789:AA...); copy it from @BotFather",
       'c.yaml:4:14 bots.main.api_url: "ftp://x" is not an http(s) URL; e.g. https://api.telegram.org',
       'c.yaml:5:12 bots.main.proxy: "::" is not an http(s) URL; e.g. http://proxy.local:3128',
-      'c.yaml:7:19 bots.main.texts.key_issued: unknown placeholder {kee}; available: {key} {name} {bot} {title} {phrase}; did you mean "key"?',
+      'c.yaml:7:19 bots.main.texts.key_issued: unknown placeholder {kee}; available: {key} {name} {bot} {title} {phrase} {button}; did you mean "key"?',
     ]);
   });
 

@@ -13,6 +13,7 @@ import { RateLimiter } from "../../src/telegram/rate-limit.ts";
 import { TELEGRAM_TIMING } from "../../src/telegram/timing.ts";
 import { FakeClock } from "../fakes/fake-clock.ts";
 import { notification, recipient, spyPlatform, tempDir, type SpyPlatform } from "./outbox-fixtures.ts";
+import { unusedApi } from "../fakes/unused-api.ts";
 
 const UNLIMITED = { perSecond: 1e6, perChatPerSecond: 1e6, perChatBurst: 1000, perGroupPerMinute: 1e6 };
 const noEvents: DeliveryEvents = { delivered() {}, failed() {}, retried() {} };
@@ -42,6 +43,7 @@ function fakeBot(answer: (params: SendMessageParams, call: number) => void, limi
   const calls: SendMessageParams[] = [];
   const times: number[] = [];
   const api: TelegramApi = {
+    ...unusedApi(),
     getMe: () => Promise.reject(new Error("not used")),
     getWebhookInfo: () => Promise.reject(new Error("not used")),
     getMyDescription: () => Promise.reject(new Error("not used")),

@@ -18,6 +18,7 @@ import { RateLimiter } from "../../src/telegram/rate-limit.ts";
 import { TELEGRAM_TIMING } from "../../src/telegram/timing.ts";
 import { load } from "../config/helpers.ts";
 import { FakeClock } from "../fakes/fake-clock.ts";
+import { unusedApi } from "../fakes/unused-api.ts";
 
 let dir: string;
 let registry: KeyRegistry;
@@ -59,6 +60,7 @@ function conversation(answer: (params: SendMessageParams, call: number) => void,
   const clock = new FakeClock();
   const sent: Array<{ text: string; at: number }> = [];
   const api: TelegramApi = {
+    ...unusedApi(),
     getMe: unused,
     getWebhookInfo: unused,
     getMyDescription: unused,

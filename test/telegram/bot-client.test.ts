@@ -8,6 +8,7 @@ import { BotClient } from "../../src/telegram/bot-client.ts";
 import { RateLimiter } from "../../src/telegram/rate-limit.ts";
 import { TELEGRAM_TIMING } from "../../src/telegram/timing.ts";
 import { FakeClock } from "../fakes/fake-clock.ts";
+import { unusedApi } from "../fakes/unused-api.ts";
 
 const unused = () => Promise.reject(new Error("not used"));
 
@@ -16,6 +17,7 @@ function makeClient(answer: (params: SendMessageParams) => void = () => {}) {
   const clock = new FakeClock();
   const sent: Array<{ chat: number; at: number }> = [];
   const api: TelegramApi = {
+    ...unusedApi(),
     getMe: async () => ({ id: 1, is_bot: true, first_name: "Signal", username: "signal_bot" }),
     getWebhookInfo: unused,
     getMyDescription: unused,
