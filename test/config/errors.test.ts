@@ -229,6 +229,46 @@ describe("semantic checks", () => {
     ]);
   });
 
+  test("two-way settings: retention, webhooks, commands", () => {
+    expect(
+      issues(yaml`
+        events_retention: 2w
+        clients:
+          a: { token: ${CLIENT_TOKEN}, webhook: { url: "ftp://u:pw@x", secret: short } }
+          b: { token: b${CLIENT_TOKEN}, receive: false, webhook: { url: "https://x", secret: ${CLIENT_TOKEN} } }
+        bots:
+          main:
+            token: "${BOT_TOKEN}"
+            commands: { Tasks: "x", key: "mine", ok_1: "fine" }
+      `),
+    ).toEqual([
+      'c.yaml:1:19 events_retention: "2w" is not a duration up to 365d; write a number with s, m, h or d, e.g. 7d or 36h',
+      'c.yaml:3:59 clients.a.webhook.url: "ftp://***@x" is not an http(s) URL; e.g. https://erp.local/hs/tgsignal/events',
+      "c.yaml:3:83 clients.a.webhook.secret: too short (5 characters); use at least 16, e.g. from `openssl rand -hex 24`",
+      "c.yaml:4:60 clients.b: a webhook delivers events, so it needs receive: true (or leave receive out)",
+      'c.yaml:8:17 bots.main.commands: "Tasks" is not a Telegram command; use 1 to 32 lower-case latin letters, digits and _, e.g. tasks',
+      "c.yaml:8:29 bots.main.commands: /key is built in (/start, /key, /stop, /help); choose another name",
+    ]);
+  });
+
+  test("two-way settings resolve: receive implied by a webhook, commands in order, retention in ms", () => {
+    const config = load(yaml`
+      events_retention: 36h
+      clients:
+        a: { token: ${CLIENT_TOKEN}, webhook: { url: "https://erp.local/hook", secret: ${CLIENT_TOKEN} } }
+        b: { token: b${CLIENT_TOKEN} }
+      bots:
+        main: { token: "${BOT_TOKEN}", commands: { tasks: "Мои задачи", "/report": "Отчёт" } }
+    `);
+    expect(config.eventsRetentionMs).toBe(36 * 3_600_000);
+    expect(config.clients.get("a")).toMatchObject({ receive: true, webhook: { url: "https://erp.local/hook" } });
+    expect(config.clients.get("b")).toMatchObject({ receive: false, webhook: null });
+    expect(config.bots.get("main")!.commands).toEqual([
+      { command: "tasks", description: "Мои задачи" },
+      { command: "report", description: "Отчёт" },
+    ]);
+  });
+
   test("bot token shape, URLs, placeholders", () => {
     expect(
       issues(yaml`
