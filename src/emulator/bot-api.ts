@@ -26,6 +26,10 @@
  * Sends, failures and state: sent(token?, filter?) · clearSent() · failNext(token, method, failure)
  * (method "downloadFile" fails file downloads) · setOutage · setDelay · stats() · isPolling(token)
  * · addBot · addChat · setChatMember · revokeToken.
+ *
+ * Types: ChatMessage (chat-history.ts), CallbackAnswer (callback-queries.ts), the options of
+ * userSendsDocument/userSendsPhoto (user-media.ts) and userPresses (user-presses.ts); Telegram's
+ * objects and the rest in types.ts.
  */
 import { errors } from "./api-error.ts";
 import { BotState, type ChatState } from "./bot-state.ts";

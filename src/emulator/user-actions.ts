@@ -32,13 +32,13 @@ export function userWrites(bot: BotState, options: UserWritesOptions, nowMs: num
 export function personPosts(bot: BotState, options: PersonMessageOptions, content: PersonContent, nowMs: number): TelegramUpdate {
   const from: TelegramUser = { is_bot: false, ...options.from };
   const chat = bot.knowChat(options.chat ?? privateChatOf(from));
+  const replyTo = repliedMessage(chat, options.reply_to_message_id);
   // Writing to a bot requires unblocking it first; Telegram then reports the bot as a member again.
   if (chat.blocked && chat.chat.type === "private") {
     chat.blocked = false;
     pushMemberChange(bot, chat, from, "kicked", "member", nowMs);
   }
   if (chat.chat.type !== "private" && !chat.members.has(from.id)) chat.members.set(from.id, { user: from, status: "member" });
-  const replyTo = repliedMessage(chat, options.reply_to_message_id);
   const record = chat.history.add({
     message: {
       message_id: bot.nextMessageId(chat),
