@@ -1,16 +1,53 @@
-import { ApiError, errorResponse, errors, okResponse } from "./api-error.ts";
+/**
+ * BotApiEmulator: an in-process Telegram Bot API server for tests, benchmarks and
+ * `tgsignal demo`. `fetch` serves `/bot<token>/<method>` and `/file/bot<token>/<path>`.
+ *
+ * Helpers for tests (token first, as in every helper; chat ids are Telegram's):
+ *
+ * What people do (each queues the update Telegram would send and returns it):
+ *   userWrites({ token, from, text, chat?, reply_to_message_id? })            → message (commands, @mentions marked)
+ *   userSendsDocument({ token, from, bytes, file_name, mime_type?, caption?, chat?, reply_to_message_id? })
+ *   userSendsPhoto({ token, from, bytes, width, height, caption?, chat?, reply_to_message_id? })
+ *   userPresses({ token, chat_id, message_id, button: "Label" | { callback_data }, from? }) → callback_query
+ *   userBlocksBot(token, chatId) · migrateChat(token, oldId, newId)
+ *
+ * What people see (copies; `message.text` is the text as shown, `raw_text` as sent):
+ *   messages(token, chatId): ChatMessage[]                     visible messages, oldest first
+ *   message(token, chatId, messageId): ChatMessage | undefined  also deleted ones (deleted: true)
+ *   keyboard(token, chatId, messageId): InlineKeyboardButton[][] | undefined   current buttons
+ *   reactions(token, chatId, messageId): string[]               the bot's reaction emoji
+ *   callbackAnswer(token, queryId): CallbackAnswer | undefined  how the bot answered a press
+ *   commands(token, languageCode = "", scope = "default"): BotCommand[]   a published menu
+ *
+ * Waiting without sleeping (reject with a clear message after timeoutMs, default 5000):
+ *   waitForSent(predicate, timeoutMs?) · waitForMessage(token, chatId, messageId, predicate, timeoutMs?)
+ *   waitForCallbackAnswer(token, queryId, timeoutMs?) · watchSent(listener) · watchChanges(listener)
+ *
+ * Sends, failures and state: sent(token?, filter?) · clearSent() · failNext(token, method, failure)
+ * (method "downloadFile" fails file downloads) · setOutage · setDelay · stats() · isPolling(token)
+ * · addBot · addChat · setChatMember · revokeToken.
+ *
+ * Types: ChatMessage (chat-history.ts), CallbackAnswer (callback-queries.ts), the options of
+ * userSendsDocument/userSendsPhoto (user-media.ts) and userPresses (user-presses.ts); Telegram's
+ * objects and the rest in types.ts.
+ */
+import { errors } from "./api-error.ts";
 import { BotState, type ChatState } from "./bot-state.ts";
-import { FaultInjection } from "./fault-injection.ts";
+import type { CallbackAnswer } from "./callback-queries.ts";
+import { ChangeFeed } from "./change-feed.ts";
+import { copyRecord, type ChatMessage } from "./chat-history.ts";
 import { FloodControl } from "./flood-control.ts";
-import { METHODS } from "./methods.ts";
-import { readParams } from "./params.ts";
+import { RequestHandler } from "./request-handler.ts";
+import { SentLog } from "./sent-log.ts";
 import type {
   BotApiEmulatorOptions,
+  BotCommand,
   BotInit,
   ChatInit,
   ChatMember,
   EmulatorStats,
   InjectedFailure,
+  InlineKeyboardButton,
   OutageOptions,
   SentFilter,
   SentMessage,
@@ -19,69 +56,39 @@ import type {
   UserWritesOptions,
 } from "./types.ts";
 import { migrateChat, userBlocksBot, userWrites } from "./user-actions.ts";
+import { userSendsDocument, userSendsPhoto, type UserSendsDocumentOptions, type UserSendsPhotoOptions } from "./user-media.ts";
+import { userPresses, type UserPressesOptions } from "./user-presses.ts";
 
-// Bot API URLs have the shape /bot<token>/<method>; the token is the only credential.
-const BOT_API_PATH = /^\/bot([^/]+)\/([^/]+)\/?$/;
+const DEFAULT_WAIT_MS = 5000;
 
 /**
- * An in-process Telegram Bot API server for tests, benchmarks and `tgsignal demo`.
  * Runtime-neutral: it only uses web standards, and `fetch` is a plain
  * `(Request) => Promise<Response>` handler any server (Bun.serve, Deno.serve) can mount.
  */
 export class BotApiEmulator {
   private readonly now: () => number;
-  private readonly flood: FloodControl | undefined;
-  private readonly longPollMaxMs: number | undefined;
   private readonly bots = new Map<string, BotState>();
-  private readonly faults = new FaultInjection();
-  private readonly sentLog: SentMessage[] = [];
-  private readonly sentListeners = new Set<(message: SentMessage) => void>();
-  private readonly counters: EmulatorStats = { calls: {}, tooManyRequests: 0, sendsByBot: {} };
-  private delayMs = 0;
+  private readonly sentLog = new SentLog();
+  private readonly changes = new ChangeFeed();
+  private readonly server: RequestHandler;
+  /** Web-standard handler for the Bot API's URLs; bound, so it can be passed around. */
+  readonly fetch: (req: Request) => Promise<Response>;
 
   constructor(options: BotApiEmulatorOptions = {}) {
     this.now = options.now ?? Date.now;
-    this.flood = options.limits === false ? undefined : new FloodControl(options.limits ?? {}, options.timeScale);
-    this.longPollMaxMs = options.longPollMaxMs;
+    this.server = new RequestHandler({
+      bots: this.bots,
+      now: this.now,
+      flood: options.limits === false ? undefined : new FloodControl(options.limits ?? {}, options.timeScale),
+      longPollMaxMs: options.longPollMaxMs,
+      onSent: (message) => {
+        this.sentLog.record(message);
+        this.changes.notify();
+      },
+      onChange: () => this.changes.notify(),
+    });
+    this.fetch = this.server.fetch;
   }
-
-  /** Web-standard handler for `/bot<token>/<method>`; bound, so it can be passed around. */
-  readonly fetch = async (req: Request): Promise<Response> => {
-    const url = new URL(req.url);
-    const match = BOT_API_PATH.exec(url.pathname);
-    if (!match) return this.answer(errors.notFound());
-    const token = decodeURIComponent(match[1] ?? "");
-    const requested = match[2] ?? "";
-    const method = METHODS.get(requested.toLowerCase());
-    const name = method?.name ?? requested;
-    this.counters.calls[name] = (this.counters.calls[name] ?? 0) + 1;
-    try {
-      if (this.delayMs > 0) await sleep(this.delayMs, req.signal);
-      const outage = this.faults.outageFor(token);
-      if (outage) throw outage;
-      const bot = this.bots.get(token);
-      if (!bot) throw errors.unauthorized();
-      if (!method) throw errors.notFound();
-      const scripted = this.faults.takeScripted(token, name);
-      if (scripted) throw scripted;
-      if (req.signal.aborted) throw new ApiError(499, "Client Closed Request");
-      const params = await readParams(req, url);
-      const { result, description } = await method.handle({
-        bot,
-        token,
-        params,
-        signal: req.signal,
-        now: this.now,
-        longPollMaxMs: this.longPollMaxMs,
-        flood: this.flood,
-        onSent: (message) => this.recordSent(message),
-      });
-      return okResponse(result, description);
-    } catch (error) {
-      if (error instanceof ApiError) return this.answer(error);
-      return this.answer(new ApiError(500, `Internal Server Error: ${String(error)}`));
-    }
-  };
 
   // ---- bots and chats ----
 
@@ -115,104 +122,151 @@ export class BotApiEmulator {
 
   // ---- what people do ----
 
-  /** A person writes `text` to the bot; queues the `message` update Telegram would. */
+  /** A person writes `text` to the bot (optionally as a reply); queues the `message` update. */
   userWrites(options: UserWritesOptions): TelegramUpdate {
-    return userWrites(this.bot(options.token), options, this.now());
+    return this.act(() => userWrites(this.bot(options.token), options, this.now()));
+  }
+
+  /** A person sends a file; the bot can fetch its bytes with getFile and the file route. */
+  userSendsDocument(options: UserSendsDocumentOptions): TelegramUpdate {
+    return this.act(() => userSendsDocument(this.bot(options.token), options, this.now()));
+  }
+
+  /** A person sends a photo; the update carries its sizes, the original last. */
+  userSendsPhoto(options: UserSendsPhotoOptions): TelegramUpdate {
+    return this.act(() => userSendsPhoto(this.bot(options.token), options, this.now()));
+  }
+
+  /** A person presses a callback button of a bot message; queues the `callback_query` update. */
+  userPresses(options: UserPressesOptions): TelegramUpdate {
+    const bot = this.bot(options.token);
+    return this.act(() => userPresses(bot, this.chat(bot, options.chat_id), options, this.now()));
   }
 
   /** Queues `my_chat_member` (kicked); sends to the chat then fail with 403. */
   userBlocksBot(token: string, chatId: number): TelegramUpdate {
     const bot = this.bot(token);
-    return userBlocksBot(bot, this.chat(bot, chatId), this.now());
+    return this.act(() => userBlocksBot(bot, this.chat(bot, chatId), this.now()));
   }
 
   /** The group becomes a supergroup `newId`; sends to `oldId` then fail with migrate_to_chat_id. */
   migrateChat(token: string, oldId: number, newId: number): TelegramUpdate[] {
     const bot = this.bot(token);
-    return migrateChat(bot, this.chat(bot, oldId), newId, this.now());
+    return this.act(() => migrateChat(bot, this.chat(bot, oldId), newId, this.now()));
+  }
+
+  // ---- what people see ----
+
+  /** The messages a chat shows now (not deleted), oldest first. */
+  messages(token: string, chatId: number): ChatMessage[] {
+    return this.chatOf(token, chatId)?.history.visible().map((record) => structuredClone(record)) ?? [];
+  }
+
+  /** One message as it is now, deleted ones included (`deleted: true`); undefined if never sent. */
+  message(token: string, chatId: number, messageId: number): ChatMessage | undefined {
+    return copyRecord(this.chatOf(token, chatId)?.history.get(messageId));
+  }
+
+  /** The buttons a message shows now, row by row; undefined without a keyboard. */
+  keyboard(token: string, chatId: number, messageId: number): InlineKeyboardButton[][] | undefined {
+    return this.message(token, chatId, messageId)?.message.reply_markup?.inline_keyboard;
+  }
+
+  /** The emoji the bot reacted to a message with ([] when none). */
+  reactions(token: string, chatId: number, messageId: number): string[] {
+    return this.message(token, chatId, messageId)?.reactions ?? [];
+  }
+
+  /** How the bot answered a callback query, or undefined while it has not. */
+  callbackAnswer(token: string, queryId: string): CallbackAnswer | undefined {
+    return this.bot(token).callbackQueries.answerOf(queryId);
+  }
+
+  /** A command menu as published: per language ("" = everyone else) and scope key ("default", "chat:42"). */
+  commands(token: string, languageCode = "", scope = "default"): BotCommand[] {
+    return this.bot(token).commands.get(scope, languageCode);
+  }
+
+  // ---- waiting for the bot ----
+
+  /** Resolves with the first accepted message matching `predicate`, including earlier ones. */
+  waitForSent(predicate: (message: SentMessage) => boolean, timeoutMs = DEFAULT_WAIT_MS): Promise<SentMessage> {
+    return this.sentLog.waitFor(predicate, timeoutMs);
+  }
+
+  /** Resolves once the message exists and satisfies `predicate` (e.g. its keyboard is gone). */
+  waitForMessage(
+    token: string,
+    chatId: number,
+    messageId: number,
+    predicate: (message: ChatMessage) => boolean,
+    timeoutMs = DEFAULT_WAIT_MS,
+  ): Promise<ChatMessage> {
+    const check = () => {
+      const record = this.message(token, chatId, messageId);
+      return record !== undefined && predicate(record) ? record : undefined;
+    };
+    const describe = () =>
+      `waitForMessage: message ${messageId} of chat ${chatId} did not get there within ${timeoutMs} ms; it is now ` +
+      JSON.stringify(this.message(token, chatId, messageId) ?? "not sent");
+    return this.changes.waitFor(check, timeoutMs, describe);
+  }
+
+  /** Resolves with the bot's answer to a callback query once it has answered. */
+  waitForCallbackAnswer(token: string, queryId: string, timeoutMs = DEFAULT_WAIT_MS): Promise<CallbackAnswer> {
+    const describe = () => `waitForCallbackAnswer: callback query ${queryId} was not answered within ${timeoutMs} ms`;
+    return this.changes.waitFor(() => this.callbackAnswer(token, queryId), timeoutMs, describe);
+  }
+
+  /** Calls `listener` for every message the bot sends from now on; returns an unsubscribe. */
+  watchSent(listener: (message: SentMessage) => void): () => void {
+    return this.sentLog.watch(listener);
+  }
+
+  /** Calls `listener` after every change (a send, edit, deletion, reaction, answer, person's action). */
+  watchChanges(listener: () => void): () => void {
+    return this.changes.watch(listener);
   }
 
   // ---- observing sends ----
 
   /** Accepted messages, oldest first, optionally for one bot and matching `filter`. */
   sent(token?: string, filter?: SentFilter): SentMessage[] {
-    return this.sentLog.filter((message) =>
-      (token === undefined || message.token === token) && matches(message, filter)
-    );
-  }
-
-  /** Resolves with the first accepted message matching `predicate`, including earlier ones. */
-  waitForSent(predicate: (message: SentMessage) => boolean, timeoutMs = 5000): Promise<SentMessage> {
-    const earlier = this.sentLog.find(predicate);
-    if (earlier) return Promise.resolve(earlier);
-    return new Promise<SentMessage>((resolve, reject) => {
-      const listener = (message: SentMessage) => {
-        if (!predicate(message)) return;
-        clearTimeout(timer);
-        this.sentListeners.delete(listener);
-        resolve(message);
-      };
-      const timer = setTimeout(() => {
-        this.sentListeners.delete(listener);
-        const recent = this.sentLog.slice(-3).map((m) => `${m.chat_id}: ${JSON.stringify(m.text.slice(0, 60))}`);
-        reject(
-          new Error(
-            `waitForSent: no matching message was sent within ${timeoutMs} ms ` +
-              `(${this.sentLog.length} sent in total${recent.length ? `; last: ${recent.join(", ")}` : ""})`,
-          ),
-        );
-      }, timeoutMs);
-      this.sentListeners.add(listener);
-    });
+    return this.sentLog.list(token, filter);
   }
 
   clearSent(): void {
-    this.sentLog.length = 0;
+    this.sentLog.clear();
   }
 
   // ---- failure injection ----
 
   /** The next `times` (default 1) calls of `method` by this bot fail with this error. */
   failNext(token: string, method: string, failure: InjectedFailure): void {
-    this.faults.failNext(token, method, failure);
+    this.server.faults.failNext(token, method, failure);
   }
 
   /** Every call of this bot (or of all bots with "*") fails with `status` until set to null. */
   setOutage(target: string, outage: OutageOptions | null): void {
-    this.faults.setOutage(target, outage);
+    this.server.faults.setOutage(target, outage);
   }
 
   /** Artificial latency added to every call (emulates Telegram's round trip in benchmarks). */
   setDelay(ms: number): void {
-    this.delayMs = Math.max(0, ms);
+    this.server.delayMs = Math.max(0, ms);
   }
 
   stats(): EmulatorStats {
-    return {
-      calls: { ...this.counters.calls },
-      tooManyRequests: this.counters.tooManyRequests,
-      sendsByBot: { ...this.counters.sendsByBot },
-    };
+    const { calls, tooManyRequests, sendsByBot } = this.server.counters;
+    return { calls: { ...calls }, tooManyRequests, sendsByBot: { ...sendsByBot } };
   }
 
   // ---- internals ----
 
-  private answer(error: ApiError): Response {
-    if (error.error_code === 429) this.counters.tooManyRequests += 1;
-    return errorResponse(error);
-  }
-
-  /** Calls `listener` for every message the bot sends from now on; returns an unsubscribe. */
-  watchSent(listener: (message: SentMessage) => void): () => void {
-    this.sentListeners.add(listener);
-    return () => this.sentListeners.delete(listener);
-  }
-
-  private recordSent(message: SentMessage): void {
-    this.sentLog.push(message);
-    const sends = this.counters.sendsByBot;
-    sends[message.bot_username] = (sends[message.bot_username] ?? 0) + 1;
-    for (const listener of [...this.sentListeners]) listener(message);
+  private act<T>(action: () => T): T {
+    const result = action();
+    this.changes.notify();
+    return result;
   }
 
   private bot(token: string): BotState {
@@ -227,24 +281,8 @@ export class BotApiEmulator {
     if (!chat) throw new Error(`BotApiEmulator: chat ${chatId} is unknown to @${bot.info.username}`);
     return chat;
   }
-}
 
-function matches(message: SentMessage, filter: SentFilter | undefined): boolean {
-  if (filter === undefined) return true;
-  if (typeof filter === "function") return filter(message);
-  if (filter.chat_id !== undefined && message.chat_id !== filter.chat_id) return false;
-  if (filter.text === undefined) return true;
-  return typeof filter.text === "string" ? message.text === filter.text : filter.text.test(message.text);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
+  private chatOf(token: string, chatId: number): ChatState | undefined {
+    return this.bot(token).chats.get(chatId);
+  }
 }

@@ -1,4 +1,8 @@
 import { errors } from "./api-error.ts";
+import { CallbackQueries } from "./callback-queries.ts";
+import { ChatHistory } from "./chat-history.ts";
+import { CommandMenus } from "./command-menus.ts";
+import { FileStore } from "./files.ts";
 import { UpdateQueue } from "./update-queue.ts";
 import type { BotInit, ChatInit, ChatMember, TelegramChat, TelegramUser } from "./types.ts";
 
@@ -12,6 +16,10 @@ export interface ChatState {
   lastMessageId: number;
   /** Group members by user id: those who wrote in it, and those set by a test. */
   members: Map<number, ChatMember>;
+  /** Every message of the chat, both directions. */
+  history: ChatHistory;
+  /** CallbackQuery.chat_instance: stable per bot and chat. */
+  instance: string;
 }
 
 export interface WebhookState {
@@ -26,12 +34,16 @@ export class BotState {
   readonly user: TelegramUser;
   readonly updates = new UpdateQueue();
   readonly chats = new Map<number, ChatState>();
+  readonly commands = new CommandMenus();
+  readonly callbackQueries: CallbackQueries;
+  readonly files: FileStore;
   webhook: WebhookState | undefined;
-  commands: unknown[] = [];
 
   constructor(info: BotInit) {
     this.info = info;
     this.user = { id: info.id, is_bot: true, first_name: info.first_name, username: info.username };
+    this.callbackQueries = new CallbackQueries(info.id);
+    this.files = new FileStore(info.id);
   }
 
   /** Registers (or refreshes) a chat the bot may write to. */
@@ -42,7 +54,15 @@ export class BotState {
       existing.chat = chat;
       return existing;
     }
-    const state: ChatState = { chat, blocked: false, lastMessageId: 0, members: new Map() };
+    const state: ChatState = {
+      chat,
+      blocked: false,
+      lastMessageId: 0,
+      members: new Map(),
+      history: new ChatHistory(),
+      // Telegram's chat_instance is an opaque decimal string; here: bot id, sign, chat id.
+      instance: `${this.info.id}${init.id < 0 ? "0" : "1"}${Math.abs(init.id)}`,
+    };
     this.chats.set(init.id, state);
     return state;
   }

@@ -15,6 +15,8 @@ export interface MethodContext {
   longPollMaxMs: number | undefined;
   flood: FloodControl | undefined;
   onSent(message: SentMessage): void;
+  /** Tells waiting tests that a message, reaction, answer or menu changed. */
+  onChange(): void;
 }
 
 export interface MethodResult {

@@ -1,7 +1,13 @@
 import { errors } from "./api-error.ts";
-import type { Params } from "./params.ts";
-import { sendMessage } from "./send-message.ts";
+import { answerCallbackQuery } from "./answer-callback-query.ts";
+import { deleteMyCommands, getMyCommands, setMyCommands } from "./commands.ts";
+import { deleteMessage } from "./delete-message.ts";
+import { editMessageReplyMarkup, editMessageText } from "./edit-message.ts";
+import { getFile } from "./file-methods.ts";
 import type { MethodContext, MethodHandler, MethodResult } from "./method-context.ts";
+import type { Params } from "./params.ts";
+import { setMessageReaction } from "./reactions.ts";
+import { sendMessage } from "./send-message.ts";
 
 async function getUpdates(ctx: MethodContext): Promise<MethodResult> {
   const { bot, params } = ctx;
@@ -64,19 +70,18 @@ export const METHODS: ReadonlyMap<string, { name: string; handle: MethodHandler 
     deleteWebhook,
     getUpdates,
     sendMessage,
-    setMyCommands: (ctx: MethodContext) => {
-      const commands = ctx.params.json("commands");
-      ctx.bot.commands = Array.isArray(commands) ? commands : [];
-      return { result: true };
-    },
+    editMessageText,
+    editMessageReplyMarkup,
+    deleteMessage,
+    setMessageReaction,
+    answerCallbackQuery,
+    setMyCommands,
+    getMyCommands,
+    deleteMyCommands,
+    getFile,
     getChatMember: (ctx: MethodContext) => {
       const chat = ctx.bot.resolveChat(ctx.params.string("chat_id"));
       return { result: ctx.bot.chatMember(chat, ctx.params.int("user_id") ?? 0) };
-    },
-    getMyCommands: (ctx: MethodContext) => ({ result: ctx.bot.commands }),
-    deleteMyCommands: (ctx: MethodContext) => {
-      ctx.bot.commands = [];
-      return { result: true };
     },
   } satisfies Record<string, MethodHandler>).map(([name, handle]) => [name.toLowerCase(), { name, handle }]),
 );

@@ -84,8 +84,13 @@ async function readJsonBody(req: Request): Promise<Record<string, unknown>> {
   } catch {
     throw errors.badRequest("can't parse JSON encoded request body");
   }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+  if (!isRecord(parsed)) {
     throw errors.badRequest("JSON object expected as request body");
   }
-  return parsed as Record<string, unknown>;
+  return parsed;
+}
+
+/** A JSON object (not null, not an array), as Bot API parameters and their fields must be. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

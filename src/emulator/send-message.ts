@@ -1,16 +1,19 @@
 import { errors } from "./api-error.ts";
 import type { ChatState } from "./bot-state.ts";
+import { replyTarget, snapshot, type ChatMessage } from "./chat-history.ts";
 import { EntityParseError, parseHtmlEntities, type ParsedText } from "./html-entities.ts";
 import type { MethodContext, MethodResult } from "./method-context.ts";
-import type { SentMessage, TelegramMessage } from "./types.ts";
+import { isRecord, type Params } from "./params.ts";
+import { readInlineKeyboard } from "./reply-markup.ts";
+import type { InlineKeyboardMarkup, SentMessage, TelegramMessage } from "./types.ts";
 
 /** Telegram's limit: 4096 UTF-16 code units of text after entity parsing. */
 export const MAX_MESSAGE_LENGTH = 4096;
 
 /**
  * sendMessage with Telegram's checks, in this order: chat known, not blocked, not
- * migrated, text non-empty, markup parses, length after parsing, flood limits.
- * Only accepted messages count against the flood limits.
+ * migrated, text non-empty, markup parses, length after parsing, keyboard valid, replied
+ * message found, flood limits. Only accepted messages count against the flood limits.
  */
 export function sendMessage(ctx: MethodContext): MethodResult {
   const { bot, params } = ctx;
@@ -18,14 +21,12 @@ export function sendMessage(ctx: MethodContext): MethodResult {
   checkChatWritable(chat);
 
   const text = params.string("text") ?? "";
-  if (text.trim() === "") throw errors.textEmpty();
   const parseMode = params.string("parse_mode");
-  const parsed = parseText(text, parseMode);
-  if (parsed.text.trim() === "") throw errors.textEmpty();
-  if (parsed.text.length > MAX_MESSAGE_LENGTH) throw errors.tooLong();
+  const parsed = parseMessageText(text, parseMode);
   // Read the remaining parameters now: a malformed one must fail before the flood budget is spent.
   const threadId = params.int("message_thread_id");
-  const replyParameters = params.json("reply_parameters");
+  const keyboard = readInlineKeyboard(params);
+  const replyTo = findRepliedMessage(chat, params);
 
   const now = ctx.now();
   const chatId = chat.chat.id;
@@ -41,16 +42,36 @@ export function sendMessage(ctx: MethodContext): MethodResult {
     from: bot.user,
     chat: chat.chat,
     date: Math.floor(now / 1000),
+    ...(replyTo === undefined ? {} : { reply_to_message: replyTarget(replyTo) }),
     text: parsed.text,
     ...(parsed.entities.length > 0 ? { entities: parsed.entities } : {}),
+    ...(keyboard === undefined ? {} : { reply_markup: keyboard }),
   };
-  ctx.onSent(recordOf(ctx, message, { text, parsed, replyParameters, at: now }));
-  return { result: message };
+  const record = chat.history.add({
+    message,
+    sender: "bot",
+    raw_text: text,
+    ...(parseMode === undefined ? {} : { parse_mode: parseMode }),
+    reactions: [],
+    deleted: false,
+    at: now,
+  });
+  ctx.onSent(recordOf(ctx, message, { text, parsed, keyboard, at: now }));
+  return { result: snapshot(record) };
 }
 
-function checkChatWritable(chat: ChatState): void {
+export function checkChatWritable(chat: ChatState): void {
   if (chat.blocked) throw chat.chat.type === "private" ? errors.blocked() : errors.kicked();
   if (chat.migratedTo !== undefined) throw errors.migrated(chat.migratedTo);
+}
+
+/** The text of a send or an edit after parsing, refused when empty or too long. */
+export function parseMessageText(text: string, parseMode: string | undefined): ParsedText {
+  if (text.trim() === "") throw errors.textEmpty();
+  const parsed = parseText(text, parseMode);
+  if (parsed.text.trim() === "") throw errors.textEmpty();
+  if (parsed.text.length > MAX_MESSAGE_LENGTH) throw errors.tooLong();
+  return parsed;
 }
 
 function parseText(text: string, parseMode: string | undefined): ParsedText {
@@ -69,10 +90,37 @@ function parseText(text: string, parseMode: string | undefined): ParsedText {
   throw errors.badRequest("unsupported parse_mode");
 }
 
+/**
+ * The message a send replies to: `reply_parameters.message_id`, or the older
+ * `reply_to_message_id`. It must exist in the chat (deleted ones do not), unless
+ * `allow_sending_without_reply` is set: then the message is sent as a plain one.
+ */
+function findRepliedMessage(chat: ChatState, params: Params): ChatMessage | undefined {
+  const replyParameters = params.json("reply_parameters");
+  let messageId: number | undefined;
+  let allowWithout = params.bool("allow_sending_without_reply") ?? false;
+  if (replyParameters !== undefined) {
+    if (!isRecord(replyParameters)) throw errors.badRequest("can't parse reply parameters JSON object");
+    if (replyParameters.message_id === undefined) throw errors.badRequest(`can't find field "message_id"`);
+    if (!Number.isInteger(replyParameters.message_id)) throw errors.badRequest(`field "message_id" must be of type Number`);
+    if (replyParameters.chat_id !== undefined && replyParameters.chat_id !== chat.chat.id) {
+      throw errors.badRequest("the emulator does not support replies to messages of other chats");
+    }
+    messageId = replyParameters.message_id as number;
+    allowWithout = replyParameters.allow_sending_without_reply === true;
+  } else {
+    messageId = params.int("reply_to_message_id");
+    if (messageId === undefined || messageId === 0) return undefined;
+  }
+  const record = chat.history.find(messageId);
+  if (record === undefined && !allowWithout) throw errors.badRequest("message to be replied not found");
+  return record;
+}
+
 interface SendDetails {
   text: string;
   parsed: ParsedText;
-  replyParameters: unknown;
+  keyboard: InlineKeyboardMarkup | undefined;
   at: number;
 }
 
@@ -95,6 +143,8 @@ function recordOf(ctx: MethodContext, message: TelegramMessage, details: SendDet
   const silent = params.bool("disable_notification");
   if (silent !== undefined) record.disable_notification = silent;
   if (message.message_thread_id !== undefined) record.message_thread_id = message.message_thread_id;
-  if (details.replyParameters !== undefined) record.reply_parameters = details.replyParameters;
+  const replyParameters = params.json("reply_parameters");
+  if (replyParameters !== undefined) record.reply_parameters = replyParameters;
+  if (details.keyboard !== undefined) record.reply_markup = details.keyboard;
   return record;
 }

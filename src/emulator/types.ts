@@ -30,16 +30,84 @@ export interface MessageEntity {
   custom_emoji_id?: string;
 }
 
+/**
+ * One inline keyboard button: a label and exactly one action. The emulator validates
+ * `callback_data` and `url` as Telegram does and keeps other kinds (web_app, copy_text, ...)
+ * as sent; only callback buttons send the bot a callback query when pressed.
+ */
+export interface InlineKeyboardButton {
+  text: string;
+  callback_data?: string;
+  url?: string;
+  [other: string]: unknown;
+}
+
+export interface InlineKeyboardMarkup {
+  inline_keyboard: InlineKeyboardButton[][];
+}
+
+export interface TelegramDocument {
+  file_id: string;
+  file_unique_id: string;
+  file_name?: string;
+  mime_type?: string;
+  file_size?: number;
+}
+
+export interface PhotoSize {
+  file_id: string;
+  file_unique_id: string;
+  width: number;
+  height: number;
+  file_size?: number;
+}
+
+/** getFile's answer: `file_path` is what `/file/bot<token>/<file_path>` serves. */
+export interface TelegramFile {
+  file_id: string;
+  file_unique_id: string;
+  file_size?: number;
+  file_path?: string;
+}
+
+export interface BotCommand {
+  command: string;
+  description: string;
+}
+
 export interface TelegramMessage {
   message_id: number;
   message_thread_id?: number;
   from?: TelegramUser;
   chat: TelegramChat;
   date: number;
+  /** The message this one replies to, itself without its own reply_to_message (Telegram nests one level). */
+  reply_to_message?: TelegramMessage;
+  /** Unix seconds of the last edit. */
+  edit_date?: number;
   text?: string;
   entities?: MessageEntity[];
+  document?: TelegramDocument;
+  /** The sizes of one photo, smallest first; the last is the original. */
+  photo?: PhotoSize[];
+  caption?: string;
+  caption_entities?: MessageEntity[];
+  /** Only inline keyboards appear here; Telegram omits the field when there is none. */
+  reply_markup?: InlineKeyboardMarkup;
   migrate_to_chat_id?: number;
   migrate_from_chat_id?: number;
+}
+
+/** A press of a callback button (Telegram's CallbackQuery, for messages sent by the bot). */
+export interface CallbackQuery {
+  /** Unique per query; the bot answers it with answerCallbackQuery. */
+  id: string;
+  from: TelegramUser;
+  /** The message with the button as it was when pressed. */
+  message: TelegramMessage;
+  /** Identifies the chat the message is in (stable per bot and chat). */
+  chat_instance: string;
+  data: string;
 }
 
 export interface ChatMember {
@@ -59,6 +127,7 @@ export interface ChatMemberUpdated {
 export interface TelegramUpdate {
   update_id: number;
   message?: TelegramMessage;
+  callback_query?: CallbackQuery;
   my_chat_member?: ChatMemberUpdated;
 }
 
@@ -128,11 +197,18 @@ export interface UserInit {
   language_code?: string;
 }
 
-export interface UserWritesOptions {
+/** Who posts a message where: what every person's message (text, document, photo) needs. */
+export interface PersonMessageOptions {
   token: string;
   /** Defaults to the private chat with `from` (Telegram: private chat id = user id). */
   chat?: ChatInit;
   from: UserInit;
+  /** Makes it a reply to this message of the chat (it must exist and not be deleted). */
+  reply_to_message_id?: number;
+}
+
+export interface UserWritesOptions extends PersonMessageOptions {
+  /** Commands get bot_command entities, @usernames mention entities, as Telegram marks them. */
   text: string;
 }
 
@@ -151,6 +227,8 @@ export interface SentMessage {
   disable_notification?: boolean;
   message_thread_id?: number;
   reply_parameters?: unknown;
+  /** The inline keyboard sent with the message, as Telegram keeps it. */
+  reply_markup?: InlineKeyboardMarkup;
   /** Emulator clock (ms) when the message was accepted. */
   at: number;
   /** Every parameter of the call, after form/JSON decoding. */

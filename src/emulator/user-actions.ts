@@ -1,54 +1,77 @@
 import type { BotState, ChatState } from "./bot-state.ts";
-import type { ChatMember, MessageEntity, TelegramUpdate, TelegramUser, UserWritesOptions } from "./types.ts";
+import { replyTarget, snapshot, type ChatMessage } from "./chat-history.ts";
+import { findPersonEntities } from "./text-entities.ts";
+import type {
+  ChatInit,
+  ChatMember,
+  PersonMessageOptions,
+  TelegramMessage,
+  TelegramUpdate,
+  TelegramUser,
+  UserWritesOptions,
+} from "./types.ts";
 
 /**
  * What people do on Telegram's side, turned into the updates Telegram would queue
  * for the bot. Dates are Unix seconds, as in every Bot API object.
  */
 
-// A bot command is "/" + up to 32 letters/digits/underscores, optionally "@botusername",
-// at the start of the text or after whitespace; Telegram marks each with a bot_command entity.
-const COMMAND = /(^|\s)(\/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?)(?=$|[^A-Za-z0-9_@])/g;
-
-export function findBotCommands(text: string): MessageEntity[] {
-  const entities: MessageEntity[] = [];
-  for (const match of text.matchAll(COMMAND)) {
-    const lead = match[1] ?? "";
-    const command = match[2] ?? "";
-    entities.push({ type: "bot_command", offset: (match.index ?? 0) + lead.length, length: command.length });
-  }
-  return entities;
-}
+/** The content of a person's message: text with entities, or a document or photo with a caption. */
+export type PersonContent = Pick<TelegramMessage, "text" | "entities" | "document" | "photo" | "caption" | "caption_entities">;
 
 export function userWrites(bot: BotState, options: UserWritesOptions, nowMs: number): TelegramUpdate {
+  const entities = findPersonEntities(options.text);
+  return personPosts(bot, options, { text: options.text, ...(entities.length > 0 ? { entities } : {}) }, nowMs);
+}
+
+/**
+ * A person posts a message in a chat: the chat becomes known to the bot, the message is
+ * kept in the chat's history (the bot may reply to it, react to it) and queued as the
+ * `message` update Telegram would send.
+ */
+export function personPosts(bot: BotState, options: PersonMessageOptions, content: PersonContent, nowMs: number): TelegramUpdate {
   const from: TelegramUser = { is_bot: false, ...options.from };
-  const chat = bot.knowChat(
-    options.chat ?? {
-      id: from.id,
-      type: "private",
-      first_name: from.first_name,
-      ...(from.last_name === undefined ? {} : { last_name: from.last_name }),
-      ...(from.username === undefined ? {} : { username: from.username }),
-    },
-  );
+  const chat = bot.knowChat(options.chat ?? privateChatOf(from));
+  const replyTo = repliedMessage(chat, options.reply_to_message_id);
   // Writing to a bot requires unblocking it first; Telegram then reports the bot as a member again.
   if (chat.blocked && chat.chat.type === "private") {
     chat.blocked = false;
     pushMemberChange(bot, chat, from, "kicked", "member", nowMs);
   }
   if (chat.chat.type !== "private" && !chat.members.has(from.id)) chat.members.set(from.id, { user: from, status: "member" });
-  const entities = findBotCommands(options.text);
-  return bot.updates.push((update_id) => ({
-    update_id,
+  const record = chat.history.add({
     message: {
       message_id: bot.nextMessageId(chat),
       from,
       chat: chat.chat,
       date: Math.floor(nowMs / 1000),
-      text: options.text,
-      ...(entities.length > 0 ? { entities } : {}),
+      ...(replyTo === undefined ? {} : { reply_to_message: replyTarget(replyTo) }),
+      ...content,
     },
-  }));
+    sender: "person",
+    reactions: [],
+    deleted: false,
+    at: nowMs,
+  });
+  return bot.updates.push((update_id) => ({ update_id, message: snapshot(record) }));
+}
+
+function privateChatOf(from: TelegramUser): ChatInit {
+  return {
+    id: from.id,
+    type: "private",
+    first_name: from.first_name,
+    ...(from.last_name === undefined ? {} : { last_name: from.last_name }),
+    ...(from.username === undefined ? {} : { username: from.username }),
+  };
+}
+
+/** A person can only reply to a message their chat shows; anything else is a mistake in the test. */
+function repliedMessage(chat: ChatState, messageId: number | undefined): ChatMessage | undefined {
+  if (messageId === undefined) return undefined;
+  const record = chat.history.find(messageId);
+  if (!record) throw new Error(`BotApiEmulator: chat ${chat.chat.id} shows no message ${messageId} to reply to`);
+  return record;
 }
 
 /** The user blocks the bot (private) or removes it (group): `my_chat_member` → kicked. */

@@ -22,6 +22,14 @@ describe("sendMessage: Telegram's checks", () => {
       from: { id: 123456, is_bot: true, first_name: "Signal", username: "signal_bot" },
       chat: { id: ALICE.id, type: "private", first_name: "Alice", username: "alice" },
       date: Math.floor(clock.now() / 1000),
+      // Telegram nests the replied message (one level), as the chat shows it.
+      reply_to_message: {
+        message_id: 1,
+        from: { id: ALICE.id, is_bot: false, first_name: "Alice", username: "alice" },
+        chat: { id: ALICE.id, type: "private", first_name: "Alice", username: "alice" },
+        date: Math.floor(clock.now() / 1000),
+        text: "hi",
+      },
       text: "Disk full",
       entities: [{ type: "bold", offset: 0, length: 4 }],
     });

@@ -190,3 +190,34 @@ test("getChatMember: a group's writers are members, an admin is whom the test se
   expect(await call(3)).toEqual({ ok: false, error_code: 400, description: "Bad Request: user not found" });
   expect(await call(1, -999)).toMatchObject({ ok: false, description: "Bad Request: chat not found" });
 });
+
+describe("BotApiEmulator: what people see, and waiting for it", () => {
+  test("waitForMessage resolves once the message gets there (here: its keyboard goes)", async () => {
+    const emulator = makeEmulator();
+    emulator.userWrites({ token: TOKEN, from: ALICE, text: "hi" });
+    const buttons = { inline_keyboard: [[{ text: "Approve", callback_data: "a" }]] };
+    await ok(emulator, "sendMessage", { chat_id: ALICE.id, text: "Invoice", reply_markup: buttons });
+    const changes: number[] = [];
+    const unwatch = emulator.watchChanges(() => changes.push(changes.length));
+    const settled = emulator.waitForMessage(TOKEN, ALICE.id, 2, (m) => m.message.reply_markup === undefined);
+    await ok(emulator, "editMessageReplyMarkup", { chat_id: ALICE.id, message_id: 2 });
+    expect((await settled).message.text).toBe("Invoice");
+    unwatch();
+    await ok(emulator, "setMessageReaction", { chat_id: ALICE.id, message_id: 1, reaction: [{ type: "emoji", emoji: "👌" }] });
+    expect(changes).toEqual([0]);
+    await expect(emulator.waitForMessage(TOKEN, ALICE.id, 2, (m) => m.deleted, 10)).rejects.toThrow(
+      /message 2 of chat 1001 did not get there within 10 ms; it is now \{"message":\{"message_id":2/,
+    );
+  });
+
+  test("helpers hand out copies: changing them changes nothing", async () => {
+    const emulator = makeEmulator();
+    emulator.userWrites({ token: TOKEN, from: ALICE, text: "hi" });
+    const [first] = emulator.messages(TOKEN, ALICE.id);
+    if (first) first.message.text = "changed";
+    expect(emulator.message(TOKEN, ALICE.id, 1)?.message.text).toBe("hi");
+    expect(emulator.messages(TOKEN, 4242)).toEqual([]);
+    expect(emulator.message(TOKEN, ALICE.id, 99)).toBeUndefined();
+    expect(emulator.reactions(TOKEN, ALICE.id, 99)).toEqual([]);
+  });
+});

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { Bot, TelegramError } from "gramio";
+import { Bot, InlineKeyboard, TelegramError, type TelegramUpdate } from "gramio";
+import { buttonHandle, packButtonHandle } from "../../src/telegram/button-handle.ts";
 import { type FakeBotApi, startFakeBotApi } from "../fakes/fake-bot-api.ts";
 import { ALICE, fakeClock, TOKEN } from "./emulator-helpers.ts";
 
@@ -70,5 +71,47 @@ describe("startFakeBotApi: a real HTTP server GramIO can talk to", () => {
     server.emulator.userWrites({ token: TOKEN, from: ALICE, text: "hi" });
     const response = await fetch(`${server.url}/bot${TOKEN}/getUpdates`);
     expect(await response.json()).toMatchObject({ ok: true, result: [{ message: { text: "hi" } }] });
+  });
+});
+
+describe("GramIO reads the two-way updates", () => {
+  test("a press on a button of a GramIO InlineKeyboard reaches bot.callbackQuery; answer and edit land", async () => {
+    server = await startFakeBotApi({ now: fakeClock().now, bots: [BOT] });
+    const bot = new Bot({ token: TOKEN, api: { baseURL: server.baseURL } });
+    server.emulator.userWrites({ token: TOKEN, from: ALICE, text: "hi" });
+    const keyboard = new InlineKeyboard().text("Approve", packButtonHandle("n-1042", 0)).url("Open", "https://erp.example.org/1042");
+    const sent = await bot.api.sendMessage({ chat_id: ALICE.id, text: "Invoice 1042", reply_markup: keyboard });
+
+    const pressed: Array<{ notification: string; index: number; from: number }> = [];
+    bot.callbackQuery(buttonHandle, async (context) => {
+      pressed.push({ ...context.queryData, from: context.from.id });
+      await context.answer({ text: "Got it" });
+      await context.editText("Invoice 1042: approved");
+    });
+    const update = server.emulator.userPresses({ token: TOKEN, chat_id: ALICE.id, message_id: sent.message_id, button: "Approve" });
+    const [delivered] = (await (await fetch(`${server.url}/bot${TOKEN}/getUpdates?offset=${update.update_id}`)).json() as { result: TelegramUpdate[] }).result;
+    await bot.updates.handleUpdate(delivered as TelegramUpdate);
+
+    expect(pressed).toEqual([{ notification: "n-1042", index: 0, from: ALICE.id }]);
+    expect(server.emulator.callbackAnswer(TOKEN, update.callback_query?.id ?? "")).toMatchObject({ text: "Got it" });
+    expect(server.emulator.message(TOKEN, ALICE.id, sent.message_id)?.message).toMatchObject({ text: "Invoice 1042: approved" });
+    expect(server.emulator.keyboard(TOKEN, ALICE.id, sent.message_id)).toBeUndefined();
+    expect(server.requests().map((r) => r.method)).toEqual(["sendMessage", "getUpdates", "answerCallbackQuery", "editMessageText"]);
+  });
+
+  test("reactions, command menus and deletions through GramIO's API", async () => {
+    server = await startFakeBotApi({ bots: [BOT] });
+    const bot = new Bot({ token: TOKEN, api: { baseURL: server.baseURL } });
+    const written = server.emulator.userWrites({ token: TOKEN, from: ALICE, text: "/tasks" });
+    await bot.api.setMessageReaction({ chat_id: ALICE.id, message_id: written.message?.message_id ?? 0, reaction: [{ type: "emoji", emoji: "👌" }] });
+    expect(server.emulator.reactions(TOKEN, ALICE.id, 1)).toEqual(["👌"]);
+    await bot.api.setMyCommands({ commands: [{ command: "tasks", description: "Мои задачи" }], language_code: "ru" });
+    expect(server.emulator.commands(TOKEN, "ru")).toEqual([{ command: "tasks", description: "Мои задачи" }]);
+    const reply = await bot.api.sendMessage({ chat_id: ALICE.id, text: "3 tasks", reply_parameters: { message_id: 1 } });
+    expect(reply.reply_to_message?.text).toBe("/tasks");
+    expect(await bot.api.deleteMessage({ chat_id: ALICE.id, message_id: reply.message_id })).toBe(true);
+    const error = await bot.api.deleteMessage({ chat_id: ALICE.id, message_id: reply.message_id }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TelegramError);
+    expect((error as TelegramError<"deleteMessage">).message).toBe("Bad Request: message to delete not found");
   });
 });

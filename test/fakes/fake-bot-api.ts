@@ -1,4 +1,5 @@
 import { BotApiEmulator } from "../../src/emulator/bot-api.ts";
+import { parseRoute } from "../../src/emulator/routes.ts";
 import type { BotApiEmulatorOptions, BotInit } from "../../src/emulator/types.ts";
 
 export interface FakeBotApiOptions extends BotApiEmulatorOptions {
@@ -8,8 +9,14 @@ export interface FakeBotApiOptions extends BotApiEmulatorOptions {
 
 /** One request as the server saw it: when it came, and whether the client gave up on it. */
 export interface SeenRequest {
+  /**
+   * The Bot API method ("sendMessage"), or "downloadFile" for `GET /file/bot<token>/<path>`
+   * (the name of the Telegram port's call; the Bot API has no such method). "" for other paths.
+   */
   method: string;
   token: string;
+  /** For "downloadFile": the file_path asked for. */
+  file_path?: string;
   /** Date.now() when it arrived. */
   at: number;
   /** The client closed the connection before the answer (an aborted fetch). */
@@ -31,8 +38,6 @@ export interface FakeBotApi {
   close(): Promise<void>;
 }
 
-const BOT_API_PATH = /^\/bot([^/]+)\/([^/]+)\/?$/;
-
 /** Serves a BotApiEmulator on a random loopback port with Bun.serve. */
 export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<FakeBotApi> {
   const { bots = [], ...emulatorOptions } = options;
@@ -46,8 +51,7 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
     // timeout (10 s) would cut them, so it is disabled.
     idleTimeout: 0,
     async fetch(req) {
-      const [, token = "", method = ""] = BOT_API_PATH.exec(new URL(req.url).pathname) ?? [];
-      const request: SeenRequest = { method: decodeURIComponent(method), token: decodeURIComponent(token), at: Date.now(), aborted: false, status: 0 };
+      const request = seenRequest(new URL(req.url).pathname);
       seen.push(request);
       const onAbort = () => (request.aborted = true);
       req.signal.addEventListener("abort", onAbort, { once: true });
@@ -71,4 +75,12 @@ export async function startFakeBotApi(options: FakeBotApiOptions = {}): Promise<
       await server.stop(true);
     },
   };
+}
+
+function seenRequest(pathname: string): SeenRequest {
+  const route = parseRoute(pathname);
+  const base = { at: Date.now(), aborted: false, status: 0 };
+  if (route?.kind === "method") return { ...base, method: route.method, token: route.token };
+  if (route?.kind === "file") return { ...base, method: "downloadFile", token: route.token, file_path: route.path };
+  return { ...base, method: "", token: "" };
 }
