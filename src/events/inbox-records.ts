@@ -4,6 +4,7 @@
 // A compacted file starts with a mark, so ids keep growing after the newest events expire.
 // `jq -c 'select(.t == "event") | .event' inbox.log` prints the events.
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { Value } from "@sinclair/typebox/value";
 import type { LineDecoder } from "../storage/append-log.ts";
 import { describeError } from "../lib/schema-messages.ts";
@@ -25,6 +26,11 @@ export const MarkLine = Type.Object({
   last_id: Type.String({ pattern: "^(0|[1-9][0-9]*)$" }),
 });
 
+// Compiled once: a line is checked in about 0.15 µs instead of 3 µs (Value.Check), which
+// is most of a start with 100,000 events kept. Value.Errors words a refusal.
+const eventLineCheck = TypeCompiler.Compile(EventLine);
+const markLineCheck = TypeCompiler.Compile(MarkLine);
+
 export type EventLine = Static<typeof EventLine>;
 export type MarkLine = Static<typeof MarkLine>;
 export type InboxLine = EventLine | MarkLine;
@@ -40,9 +46,9 @@ export const INBOX_DAMAGED = { code: "inbox_damaged" };
 export const decodeInboxLine: LineDecoder<InboxLine> = (value) => {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return "not a JSON object";
   const t = (value as { t?: unknown }).t;
-  if (t === "mark") return Value.Check(MarkLine, value) ? value : `bad mark record (${firstProblem(MarkLine, value)})`;
+  if (t === "mark") return markLineCheck.Check(value) ? value : `bad mark record (${firstProblem(MarkLine, value)})`;
   if (t !== "event") return `not an "event" or "mark" record`;
-  if (!Value.Check(EventLine, value)) return `bad event record (${firstProblem(EventLine, value)})`;
+  if (!eventLineCheck.Check(value)) return `bad event record (${firstProblem(EventLine, value)})`;
   const line = value as EventLine;
   if (line.file_ids.length !== line.event.files.length) return `"file_ids" must have one id per entry of "event.files"`;
   if (Number.isNaN(Date.parse(line.event.at))) return `bad "event.at": not a time`;

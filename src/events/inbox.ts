@@ -14,12 +14,11 @@
 //   - Long polls wait in one shared set, woken when an event becomes durable: no timer or
 //     scan per waiter.
 import { join } from "node:path";
-import { Value } from "@sinclair/typebox/value";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Platform } from "../platform/platform.ts";
 import { AppendLog, replayLog } from "../storage/append-log.ts";
-import { decodeInboxLine, EventLine, INBOX_DAMAGED, type InboxLine } from "./inbox-records.ts";
+import { decodeInboxLine, INBOX_DAMAGED, type EventLine, type InboxLine } from "./inbox-records.ts";
 import { INBOX_FILE, type EventDraft, type EventPage, type InboxEvent, type InboxStore, type StoredEvent } from "./types.ts";
 
 /** Below this many appends since the last rewrite, appending never triggers a compaction. */
@@ -216,7 +215,8 @@ export class Inbox implements InboxStore {
       file_ids: draft.files.map((file) => file.fileId),
     };
     // A line replay would refuse must never reach the file: it would stop the next start.
-    if (!Value.Check(EventLine, line) || Number.isNaN(Date.parse(event.at))) throw new Error(`inbox: refusing a malformed event (${decodeInboxLine(line) as string})`);
+    const problem = decodeInboxLine(line);
+    if (typeof problem === "string") throw new Error(`inbox: refusing a malformed event (${problem})`);
     return { n, stored: { event, fileIds: line.file_ids }, atMs: Date.parse(event.at), line, updateKey, durable: false, written: Promise.resolve() };
   }
 
