@@ -287,11 +287,14 @@ export class Inbox implements InboxStore {
 
   /**
    * Rewrites once the appends since the last rewrite outnumber the events kept (the
-   * rewrite's size), so rewriting costs O(1) per append (outbox.ts does the same).
+   * rewrite's size), so rewriting costs O(1) per append (outbox.ts does the same), and
+   * only if the oldest event has expired: unlike the outbox's progress records, an event
+   * line never goes stale, so until something expires the file holds only what is kept.
    */
   #maybeCompact(): void {
     if (this.#log.appendsSinceCompaction < Math.max(MIN_COMPACT_APPENDS, this.#entries.length)) return;
-    this.#log.compact(() => this.#snapshot());
+    const oldest = this.#entries[0];
+    if (oldest && oldest.atMs < this.options.clock.now() - this.options.retentionMs()) this.#log.compact(() => this.#snapshot());
   }
 
   /** What the file becomes: the mark, then every event kept (those being written too). */

@@ -2,6 +2,8 @@
 // leaves nothing waiting), and long polls woken by an event, ended by the clock, kept
 // waiting through events the client may not see, and answered at once on drain.
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { buildOpenApi } from "../../src/http/openapi.ts";
+import { EventsQuery } from "../../src/http/schemas.ts";
 import { load } from "../config/helpers.ts";
 import { ids, messageDraft } from "../events/event-fixtures.ts";
 import { bodyOf, CONFIG, eventsHarness, OPS_READER, SENDER, type EventsHarness } from "./events-fixtures.ts";
@@ -168,5 +170,21 @@ describe("long polling", () => {
     gone.abort();
     await answer;
     expect(h.inbox.waiting).toBe(0);
+  });
+});
+
+describe("what /openapi.json says is what is enforced", () => {
+  test("the query parameters are EventsQuery's, and the documented defaults and limits hold", async () => {
+    const doc = JSON.parse(JSON.stringify(buildOpenApi())) as { paths: Record<string, { get: { parameters: Array<{ name: string; schema: Record<string, unknown> }> } }> };
+    const parameters = Object.fromEntries(doc.paths["/events"]!.get.parameters.map((p) => [p.name, p.schema]));
+    expect(parameters).toEqual(JSON.parse(JSON.stringify(EventsQuery.properties)));
+    await Promise.all(Array.from({ length: (parameters.limit!.default as number) + 1 }, () => record("ivanov")));
+    const defaults = await bodyOf(await h.get("/events"));
+    expect(defaults.events).toHaveLength(parameters.limit!.default as number);
+    expect(defaults.events[0].id).toBe(String(Number(parameters.after!.default) + 1));
+    const max = parameters.limit!.maximum as number;
+    expect([(await h.get(`/events?limit=${max}`)).status, (await h.get(`/events?limit=${max + 1}`)).status]).toEqual([200, 400]);
+    const wait = parameters.wait!.maximum as number;
+    expect((await h.get(`/events?wait=${wait + 0.5}`)).status).toBe(400);
   });
 });
