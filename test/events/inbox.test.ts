@@ -197,6 +197,23 @@ describe("retention", () => {
     expect((await linesOnDisk())[0]).toEqual({ t: "mark", last_id: "2" });
   });
 
+  test("a busy inbox drops expired events once its appends outnumber what it keeps, without waiting for the sweep", async () => {
+    // A clock whose sleeps never end: only the append path can compact here.
+    let now = fx.clock.now();
+    const clock = { now: () => now, sleep: (_ms: number, signal?: AbortSignal) => new Promise<void>((_, reject) => signal?.addEventListener("abort", () => reject(signal.reason))) };
+    const box = (inbox = await fx.open({ clock }));
+    await box.record(messageDraft(clock, { text: "old" }));
+    now += 8 * DAY;
+    // 10,000 appends since the rewrite at open (the minimum) are the trigger: 9,999 are not.
+    for (let i = 0; i < 2; i++) await Promise.all(Array.from({ length: 4999 }, () => box.record(messageDraft(clock))));
+    expect(box.get("1")).toBeDefined();
+    await box.record(messageDraft(clock));
+    await box.flush();
+    expect(box.get("1")).toBeUndefined();
+    const lines = await linesOnDisk();
+    expect({ first: lines[0], events: lines.length - 1 }).toEqual({ first: { t: "mark", last_id: "10000" }, events: 9999 });
+  });
+
   test("a shorter retention from a reload applies at the next sweep", async () => {
     const box = await open();
     await box.record(messageDraft(fx.clock));
