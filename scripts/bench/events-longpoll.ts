@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     printTable(`GET /events long polls (${IDLE} idle, then ${EVENTS} events to ${READERS} waiting readers)`, [
       { figure: `RSS growth with ${IDLE} idle long polls`, value: `${(rssAfter - rssBefore).toFixed(1)} MB`, goal: "≤ 30 MB", ok: rssAfter - rssBefore <= 30 },
       { figure: `server CPU, ${IDLE} idle keep-alive connections (reference)`, value: `${keepAliveCpu.toFixed(1)} ms/s`, goal: "info" },
-      { figure: `server CPU while ${IDLE} long polls wait`, value: `${idleCpu.toFixed(1)} ms/s`, goal: "~0: ≤ reference + 2", ok: idleCpu <= keepAliveCpu + 2 },
+      { figure: `server CPU while ${IDLE} long polls wait`, value: `${idleCpu.toFixed(1)} ms/s`, goal: "~0: ≤ reference + 5", ok: idleCpu <= keepAliveCpu + 5 },
       { figure: "event durable → waiting reader, p50", value: ms(median(latencies)), goal: "info" },
       { figure: "event durable → waiting reader, p95", value: ms(percentile(latencies, 95)), goal: "≤ 50 ms", ok: percentile(latencies, 95) <= 50 },
       { figure: "max", value: ms(Math.max(...latencies)), goal: "info" },
