@@ -81,7 +81,7 @@ export class Inbox implements InboxStore {
 
   /**
    * Replays data_dir/inbox.log (torn tail cut, damage → StateError naming file:line),
-   * drops expired events and compacts. A failed compaction (disk full) leaves the replayed
+   * drops expired events and compacts (a file with no records is left as it is). A failed compaction (disk full) leaves the replayed
    * file in use: start needs no free space.
    */
   static async open(options: InboxOptions): Promise<Inbox> {
@@ -97,7 +97,8 @@ export class Inbox implements InboxStore {
     const onCompactionError = (error: unknown) => options.log.warn("inbox: compaction failed; still appending to the uncompacted file", { error });
     const inbox = new Inbox(options, new AppendLog<InboxLine>({ platform: options.platform, path, replayed, onCompactionError }));
     inbox.#replay(lines);
-    inbox.#log.compact(() => inbox.#snapshot());
+    // Nothing to rewrite in a missing or empty file: the first event creates it.
+    if (lines.length > 0) inbox.#log.compact(() => inbox.#snapshot());
     await inbox.#log.flush();
     void inbox.#sweep();
     return inbox;
