@@ -9,6 +9,7 @@ import { Value } from "@sinclair/typebox/value";
 import type { LineDecoder } from "../storage/append-log.ts";
 import { describeError } from "../lib/schema-messages.ts";
 import { InboxEventSchema } from "./event-schema.ts";
+import type { EventDraft, InboxEvent } from "./types.ts";
 
 export const EventLine = Type.Object({
   t: Type.Literal("event"),
@@ -60,4 +61,36 @@ function firstProblem(schema: TSchema, value: unknown): string {
   const error = Value.Errors(schema, value).First();
   if (!error) return "invalid";
   return `${error.path || "/"}: ${error.value === undefined ? "missing" : describeError(error)}`;
+}
+
+/** The line for a new event: the event as it is served (fields in the documented order, file URLs from its id). */
+export function eventLineOf(id: string, draft: EventDraft): EventLine {
+  const e = draft.event;
+  const event: InboxEvent = {
+    id,
+    type: e.type,
+    at: e.at,
+    bot: e.bot,
+    user: e.user,
+    key: e.key,
+    chat_id: e.chat_id,
+    message_id: e.message_id,
+    from: { id: e.from.id, username: e.from.username, name: e.from.name },
+    text: e.text,
+    command: e.command,
+    args: e.args,
+    reply_to: e.reply_to && { notification: e.reply_to.notification, message_id: e.reply_to.message_id },
+    files: draft.files.map((file, n) => ({ name: file.name, mime: file.mime, size: file.size, url: `/events/${id}/files/${n}` })),
+  };
+  if (e.data !== undefined) event.data = e.data;
+  if (e.button !== undefined) event.button = e.button;
+  if (e.notification !== undefined) event.notification = e.notification;
+  const source = { bot: draft.source.bot, bot_id: draft.source.telegramBotId, update_id: draft.source.updateId };
+  return { t: "event", event, source, file_ids: draft.files.map((file) => file.fileId) };
+}
+
+/** A cursor: "0" or an event id, as a number. Callers check the format first (GET /events answers 400). */
+export function parseId(id: string): bigint {
+  if (!/^[0-9]{1,30}$/.test(id)) throw new RangeError(`not an event id: ${JSON.stringify(id.slice(0, 40))}`);
+  return BigInt(id);
 }

@@ -18,8 +18,9 @@ import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Platform } from "../platform/platform.ts";
 import { AppendLog, replayLog } from "../storage/append-log.ts";
-import { decodeInboxLine, INBOX_DAMAGED, type EventLine, type InboxLine } from "./inbox-records.ts";
+import { decodeInboxLine, eventLineOf, INBOX_DAMAGED, parseId, type EventLine, type InboxLine } from "./inbox-records.ts";
 import { INBOX_FILE, type EventDraft, type EventPage, type InboxEvent, type InboxStore, type StoredEvent } from "./types.ts";
+import { Waiters } from "./waiters.ts";
 
 /** Below this many appends since the last rewrite, appending never triggers a compaction. */
 const MIN_COMPACT_APPENDS = 10_000;
@@ -52,18 +53,13 @@ interface Entry {
   written: Promise<void>;
 }
 
-interface Waiter {
-  readonly after: bigint;
-  readonly wake: () => void;
-}
-
 export class Inbox implements InboxStore {
   /** Ordered by id; the events not yet durable are at the end. */
   #entries: Entry[] = [];
   readonly #byId = new Map<string, Entry>();
   readonly #byUpdate = new Map<string, Entry>();
   readonly #decisions = new Map<string, Entry>();
-  readonly #waiters = new Set<Waiter>();
+  readonly #waiters = new Waiters();
   readonly #log: AppendLog<InboxLine>;
   readonly #sweeping = new AbortController();
   /** The newest id given (durable or not, also one whose write failed): the next is one more. */
@@ -81,8 +77,8 @@ export class Inbox implements InboxStore {
 
   /**
    * Replays data_dir/inbox.log (torn tail cut, damage → StateError naming file:line),
-   * drops expired events and compacts (a file with no records is left as it is). A failed compaction (disk full) leaves the replayed
-   * file in use: start needs no free space.
+   * drops expired events and compacts. A failed compaction (disk full) leaves the
+   * replayed file in use: start needs no free space.
    */
   static async open(options: InboxOptions): Promise<Inbox> {
     const path = join(options.dataDir, INBOX_FILE);
@@ -171,16 +167,7 @@ export class Inbox implements InboxStore {
   waitForNewer(after: string, signal: AbortSignal): Promise<void> {
     const from = parseId(after);
     if (this.#closed || signal.aborted || this.#visible > from) return Promise.resolve();
-    return new Promise((resolve) => {
-      const wake = () => {
-        this.#waiters.delete(waiter);
-        signal.removeEventListener("abort", wake);
-        resolve();
-      };
-      const waiter: Waiter = { after: from, wake };
-      this.#waiters.add(waiter);
-      signal.addEventListener("abort", wake, { once: true });
-    });
+    return this.#waiters.wait(from, signal);
   }
 
   lastId(): string {
@@ -201,23 +188,17 @@ export class Inbox implements InboxStore {
   async close(): Promise<void> {
     this.#closed = true;
     this.#sweeping.abort();
-    for (const waiter of this.#waiters) waiter.wake();
+    this.#waiters.releaseAll();
     await this.#log.close();
   }
 
   #newEntry(draft: EventDraft, updateKey: string): Entry {
     const n = ++this.#given;
-    const id = String(n);
-    const event = publicEvent(id, draft);
-    const line: EventLine = {
-      t: "event",
-      event,
-      source: { bot: draft.source.bot, bot_id: draft.source.telegramBotId, update_id: draft.source.updateId },
-      file_ids: draft.files.map((file) => file.fileId),
-    };
+    const line = eventLineOf(String(n), draft);
     // A line replay would refuse must never reach the file: it would stop the next start.
     const problem = decodeInboxLine(line);
     if (typeof problem === "string") throw new Error(`inbox: refusing a malformed event (${problem})`);
+    const { event } = line;
     return { n, stored: { event, fileIds: line.file_ids }, atMs: Date.parse(event.at), line, updateKey, durable: false, written: Promise.resolve() };
   }
 
@@ -245,7 +226,7 @@ export class Inbox implements InboxStore {
   #becameDurable(entry: Entry): void {
     entry.durable = true;
     if (entry.n > this.#visible) this.#visible = entry.n;
-    for (const waiter of this.#waiters) if (waiter.after < entry.n) waiter.wake();
+    this.#waiters.wakeNewer(entry.n);
     this.options.onRecorded?.(entry.stored.event);
   }
 
@@ -332,31 +313,6 @@ export class Inbox implements InboxStore {
   }
 }
 
-/** The event as it is served: fields in the documented order, file URLs from its id. */
-function publicEvent(id: string, draft: EventDraft): InboxEvent {
-  const e = draft.event;
-  const event: InboxEvent = {
-    id,
-    type: e.type,
-    at: e.at,
-    bot: e.bot,
-    user: e.user,
-    key: e.key,
-    chat_id: e.chat_id,
-    message_id: e.message_id,
-    from: { id: e.from.id, username: e.from.username, name: e.from.name },
-    text: e.text,
-    command: e.command,
-    args: e.args,
-    reply_to: e.reply_to && { notification: e.reply_to.notification, message_id: e.reply_to.message_id },
-    files: draft.files.map((file, n) => ({ name: file.name, mime: file.mime, size: file.size, url: `/events/${id}/files/${n}` })),
-  };
-  if (e.data !== undefined) event.data = e.data;
-  if (e.button !== undefined) event.button = e.button;
-  if (e.notification !== undefined) event.notification = e.notification;
-  return event;
-}
-
 function replayedEntry(line: EventLine): Entry {
   const { event } = line;
   return {
@@ -378,12 +334,6 @@ async function existing(entry: Entry): Promise<{ stored: StoredEvent; isNew: boo
 
 function decisionKeyOf(bot: string, chatId: number, messageId: number): string {
   return `${bot}\n${chatId}\n${messageId}`;
-}
-
-/** A cursor: "0" or an event id. Callers check the format (GET /events answers 400). */
-export function parseId(id: string): bigint {
-  if (!/^[0-9]{1,30}$/.test(id)) throw new RangeError(`not an event id: ${JSON.stringify(id.slice(0, 40))}`);
-  return BigInt(id);
 }
 
 function max(a: bigint, b: bigint): bigint {

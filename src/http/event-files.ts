@@ -42,7 +42,10 @@ async function handleFile(options: EventFilesOptions, req: Request, ctx: Request
   const api = options.botApi(stored.event.bot);
   if (!api) throw httpError("file_unavailable", `the event came through bot "${stored.event.bot}", which is disabled or no longer in the config; enable it to download its files`);
   const upstream = await download(api, fileId, req.signal);
-  return new Response(upstream.body, { headers: fileHeaders(file, upstream) });
+  const headers = fileHeaders(file, upstream);
+  // HEAD (the router serves it with GET's handler): the headers, and the download let go.
+  if (req.method === "HEAD") return await upstream.body?.cancel(), new Response(null, { headers });
+  return new Response(upstream.body, { headers });
 }
 
 async function download(api: TelegramApi, fileId: string, signal: AbortSignal): Promise<Response> {

@@ -8,7 +8,7 @@ import { systemClock } from "../../src/lib/clock.ts";
 import { createGramioBot, createTelegramApi, type TelegramApi } from "../../src/telegram/api.ts";
 import { BOT_TOKEN } from "../config/helpers.ts";
 import { messageDraft } from "../events/event-fixtures.ts";
-import { bodyOf, eventsHarness, OPS_READER, SENDER, type EventsHarness } from "./events-fixtures.ts";
+import { bodyOf, eventsHarness, OPS_READER, READER, SENDER, type EventsHarness } from "./events-fixtures.ts";
 import { startFileStandIn, type FileStandIn } from "./events-stand-in.ts";
 
 let standIn: FileStandIn;
@@ -44,6 +44,15 @@ describe("streaming", () => {
     expect(res.headers.get("content-disposition")).toBe(`attachment; filename="____ 1042.pdf"; filename*=UTF-8''%D1%81%D1%87%D1%91%D1%82%201042.pdf`);
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     expect(standIn.requests).toEqual(["/bot<token>/getFile", "/file/bot<token>/documents/doc-1.bin"]);
+  });
+
+  test("HEAD gives the same headers without the bytes", async () => {
+    standIn.files.set("doc-1", { bytes: PDF });
+    const event = await eventWithFiles();
+    const res = await h.router.handle(new Request(`http://localhost${event.files[0]!.url}`, { method: "HEAD", headers: { Authorization: `Bearer ${READER}` } }), { remoteAddr: "127.0.0.1" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-length")).toBe(String(PDF.length));
+    expect(res.body).toBeNull();
   });
 
   test("a photo's second file, by index; an odd MIME type is served as bytes", async () => {
