@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   validate: async () => (await import("./cli/validate.ts")).runValidate,
   check: async () => (await import("./cli/check.ts")).runCheck,
   keys: async () => (await import("./cli/keys.ts")).runKeys,
+  events: async () => (await import("./cli/events.ts")).runEvents,
   send: async () => (await import("./cli/send.ts")).runSend,
   demo: async () => (await import("./cli/demo.ts")).runDemo,
 };

@@ -9,6 +9,8 @@ Usage:
   tgsignal keys [-c FILE] [--json] issued keys, unassigned first
   tgsignal keys revoke KEY [-c FILE]   revoke a key (server stopped)
   tgsignal keys repair [-c FILE]   move damaged keys.log lines aside (server stopped)
+  tgsignal events [-c FILE] [--follow] [--after ID]
+                                   events people sent, as JSON lines (--follow: new ones as they come)
   tgsignal send [-c FILE] --to NAME [--format text|html|markdown] [--title T] [--silent] TEXT|-
                                    one message; through the running server if there is one
   tgsignal demo [--auto]           local sandbox: gateway + built-in Bot API emulator
@@ -20,6 +22,6 @@ Environment:
   TGSIGNAL_LOG_FORMAT  text | json (default text)
 
 Exit codes: 0 ok, 1 invalid config or input (or an enabled bot failing check),
-2 usage, 3 data dir problem (locked, damaged key log, not writable), 4 runtime
+2 usage, 3 data dir problem (locked, damaged key log or inbox, not writable), 4 runtime
 failure (port in use, a send that failed).
 `;

@@ -50,6 +50,22 @@ export interface EventDraft {
   event: Omit<InboxEvent, "id" | "files">;
   /** Telegram file ids of the files, in order, with their metadata (ids stay private: they carry no secret, but are ours). */
   files: Array<Omit<EventFile, "url"> & { fileId: string }>;
+  /**
+   * A press on a `keep_buttons: true` notification: every press is an event. Without it a
+   * second button event for the same message is refused (one decision per message).
+   */
+  repeatable?: boolean;
+}
+
+/** A page of events and how far the inbox looked for it. */
+export interface EventPage {
+  events: InboxEvent[];
+  /**
+   * The newest id examined (at least `after`): everything up to it was seen, and either
+   * returned or refused by the filter. A reader that got nothing waits for newer than this
+   * (waitForNewer), not than its own cursor, or events it may not see would wake it at once.
+   */
+  until: string;
 }
 
 /** An event with what only the gateway needs: the Telegram file ids behind its files. */
@@ -66,15 +82,18 @@ export interface InboxStore {
   /**
    * Appends the event unless one for the same update exists (then returns that one with
    * isNew false). A button event for a message that already has one (one decision per
-   * message) is not appended either: `decided` returns the first.
+   * message) is not appended either, unless the draft is `repeatable`: the first is
+   * returned, as `decided` does. Resolves once the event is fsynced.
    */
   record(draft: EventDraft): Promise<{ stored: StoredEvent; isNew: boolean }>;
   get(id: string): StoredEvent | undefined;
   /** Events with ids above `after` ("0": from the oldest kept) that pass `filter`, oldest first, at most `limit`. */
   after(after: string, limit: number, filter?: (event: InboxEvent) => boolean): InboxEvent[];
-  /** Resolves when an event newer than `after` exists, or on `signal` (never rejects). */
+  /** `after`, and how far it looked (EventPage.until). Only durable events are read. */
+  read(after: string, limit: number, filter?: (event: InboxEvent) => boolean): EventPage;
+  /** Resolves when an event newer than `after` is readable, or on `signal` or close (never rejects). */
   waitForNewer(after: string, signal: AbortSignal): Promise<void>;
-  /** The newest id given so far ("0" before the first event). */
+  /** The newest readable (durable) id ("0" before the first event). */
   lastId(): string;
   /** The button event already taken for this message of ours, if any. */
   decided(bot: string, chatId: number, messageId: number): InboxEvent | undefined;

@@ -1,6 +1,8 @@
 // Adds the gateway's long-lived parts in start order: per-bot clients (shared), the
-// inbound layer (key log, pollers) and the outbound layer (outbox, delivery, notify).
+// events inbox (inbox.log, GET /events), the inbound layer (key log, pollers) and the
+// outbound layer (outbox, delivery, notify).
 import type { Gateway } from "./app.ts";
+import { addEvents } from "./events.ts";
 import { addInbound } from "./inbound.ts";
 import { addOutbound } from "./outbound.ts";
 import { BotClients } from "../telegram/bot-clients.ts";
@@ -12,6 +14,8 @@ export async function addComponents(gateway: Gateway): Promise<void> {
   bots.apply(store.current);
   // Subscribed first, so later layers see the new clients when they react to a reload.
   store.subscribe((next) => bots.apply(next));
+  // Before the inbound layer, which records into it (and so stops before it closes).
+  await addEvents(gateway, bots);
   const keys = await addInbound(gateway, bots);
   await addOutbound(gateway, bots, keys);
 }

@@ -4,7 +4,8 @@
 import { Type, type TObject, type TSchema } from "@sinclair/typebox";
 import { VERSION } from "../version.ts";
 import { ERRORS, type ErrorCode } from "./errors.ts";
-import { IdempotencyKey, NotifyRequest, NotifyToRequest, StatusQuery, TemplateName } from "./schemas.ts";
+import { InboxEventSchema } from "../events/event-schema.ts";
+import { EventsQuery, IdempotencyKey, NotifyRequest, NotifyToRequest, StatusQuery, TemplateName } from "./schemas.ts";
 
 const Outcome = Type.Union([Type.Literal("delivered"), Type.Literal("queued"), Type.Literal("failed")]);
 
@@ -103,9 +104,41 @@ export function buildOpenApi(): Record<string, unknown> {
           },
         },
       },
+      ...eventPaths(),
       "/healthz": { get: { summary: "Liveness and per-bot state", security: [], responses: { "200": { description: "ok or degraded" } } } },
       "/metrics": { get: { summary: "Prometheus metrics", security: [], responses: { "200": { description: "text exposition format" } } } },
       "/openapi.json": { get: { summary: "This document", security: [], responses: { "200": { description: "OpenAPI 3.1" } } } },
+    },
+  };
+}
+
+export const EventsResponseSchema = Type.Object({ events: Type.Array(InboxEventSchema) });
+
+function eventPaths(): Record<string, unknown> {
+  const access = ["bad_host", "unauthorized", "forbidden", "forbidden_events", "internal"] as const;
+  return {
+    "/events": {
+      get: {
+        summary: "What people wrote (messages, commands, replies, button presses, files), newer than a cursor; long-polls with wait",
+        parameters: queryParameters(EventsQuery),
+        responses: {
+          "200": { description: "events newer than after, oldest first (empty when wait ran out)", content: json(EventsResponseSchema) },
+          ...errorResponses([...access, "bad_field", "unknown_field", "bad_after", "bad_wait", "bad_limit"]),
+        },
+      },
+    },
+    "/events/{id}/files/{n}": {
+      get: {
+        summary: "The bytes of file n (from 0) of an event, streamed from Telegram",
+        parameters: [
+          { name: "id", in: "path", required: true, schema: { type: "string" } },
+          { name: "n", in: "path", required: true, schema: { type: "integer", minimum: 0 } },
+        ],
+        responses: {
+          "200": { description: "the file, with its Content-Type and a Content-Disposition naming it", content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } } },
+          ...errorResponses([...access, "not_found", "file_too_big", "file_unavailable"]),
+        },
+      },
     },
   };
 }

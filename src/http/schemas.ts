@@ -1,7 +1,7 @@
 // What requests may contain, as TypeBox schemas: the one definition requests are checked
 // against (fields.ts, by TypeBox itself) and /openapi.json is generated from, so no limit,
-// default or enumeration is written twice. Routes to come (events, PATCH and DELETE
-// /messages, buttons, attachments) add their schemas beside these.
+// default or enumeration is written twice. Routes to come (PATCH and DELETE /messages,
+// buttons, attachments) add their schemas beside these.
 import { Type } from "@sinclair/typebox";
 import { FORMATS, type Format } from "../delivery/format.ts";
 import { TEMPLATE_NAMES } from "../templates/webhooks.ts";
@@ -51,4 +51,23 @@ export const IdempotencyKey = Type.String({ minLength: 1, maxLength: 255, patter
 /** The query string of GET /messages/{id}. */
 export const StatusQuery = Type.Object({
   wait: Type.Optional(Type.Number({ minimum: 0, maximum: MAX_WAIT_SECONDS, description: "wait up to this many seconds for delivery", ...codes("bad_wait") })),
+});
+
+export const DEFAULT_EVENTS_LIMIT = 100;
+export const MAX_EVENTS_LIMIT = 1000;
+
+/** The query string of GET /events. */
+export const EventsQuery = Type.Object({
+  after: Type.Optional(
+    Type.String({
+      pattern: "^[0-9]{1,20}$",
+      default: "0",
+      description: "an event id (decimal digits, e.g. 1042): only newer events are returned; 0 = from the oldest kept",
+      ...codes("bad_after"),
+    }),
+  ),
+  wait: Type.Optional(
+    Type.Number({ minimum: 0, maximum: MAX_WAIT_SECONDS, default: 0, description: "seconds to wait for an event when there is none (long polling); 0 = answer at once", ...codes("bad_wait") }),
+  ),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_EVENTS_LIMIT, default: DEFAULT_EVENTS_LIMIT, description: "at most this many events, oldest first", ...codes("bad_limit") })),
 });

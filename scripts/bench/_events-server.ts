@@ -1,0 +1,77 @@
+// The gateway side of events-longpoll.ts, in its own process so its RSS and CPU are its
+// own: createGateway + the bot clients + addEvents (the events part of what `serve`
+// wires), served by the Bun platform. The conversation that records people's messages
+// lives in another layer; here a line "record USER" on stdin records one event for USER,
+// as it would, and the answer "recorded ID AT" gives the wall-clock time (ms, fractional)
+// at which the record was durable.
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfigFile } from "../../src/config/load.ts";
+import { createGateway } from "../../src/gateway/app.ts";
+import { addEvents } from "../../src/gateway/events.ts";
+import { systemClock } from "../../src/lib/clock.ts";
+import { createMemoryLogger } from "../../src/lib/log.ts";
+import { bunPlatform } from "../../src/platform/bun.ts";
+import { BotClients } from "../../src/telegram/bot-clients.ts";
+
+// The two client tokens come from the bench: one reads everything, one only a quiet user.
+const [READER, IDLE_READER] = process.argv.slice(2);
+
+const dir = await mkdtemp(join(tmpdir(), "tgs-bench-events-"));
+const file = join(dir, "config.yaml");
+await writeFile(
+  file,
+  [
+    "listen: 127.0.0.1:0",
+    "data_dir: ./data",
+    "clients:",
+    `  reader: { token: ${READER}, receive: true }`,
+    // Reads only a user who never writes: its long polls stay idle while events flow.
+    `  idle: { token: ${IDLE_READER}, receive: true, allow: [quiet] }`,
+    "bots:",
+    '  main: { token: "111111:AAAAAAAAAAAAAAAAAAAAAAAAAAAA", poll: "0 0 1 1 *" }',
+    "users:",
+    "  ivanov: 48213977",
+    "  quiet: 51928374",
+  ].join("\n") + "\n",
+);
+const load = () => loadConfigFile(bunPlatform, file, { env: {} });
+const gateway = createGateway({ platform: bunPlatform, log: createMemoryLogger("warn"), clock: systemClock, env: {} }, await load(), load);
+const bots = new BotClients({ platform: bunPlatform, clock: systemClock, metrics: gateway.metrics });
+const inbox = await addEvents(gateway, bots);
+await gateway.start();
+const server = await bunPlatform.serve({ hostname: "127.0.0.1", port: 0, handler: gateway.router.handle });
+process.stdout.write(`listening http://127.0.0.1:${server.port}\n`);
+
+let update = 0;
+let buffered = "";
+for await (const chunk of process.stdin) {
+  buffered += chunk.toString();
+  const lines = buffered.split("\n");
+  buffered = lines.pop()!;
+  for (const line of lines) {
+    const [command, user = "ivanov"] = line.trim().split(" ");
+    if (command !== "record") continue;
+    const id = ++update;
+    const { stored } = await inbox.record({
+      source: { bot: "main", telegramBotId: 111111, updateId: id },
+      event: {
+        type: "message",
+        at: new Date().toISOString(),
+        bot: "main",
+        user,
+        key: "48213977",
+        chat_id: 5001,
+        message_id: id,
+        from: { id: 5001, username: user, name: user },
+        text: `message ${id}`,
+        command: null,
+        args: null,
+        reply_to: null,
+      },
+      files: [],
+    });
+    process.stdout.write(`recorded ${stored.event.id} ${performance.timeOrigin + performance.now()}\n`);
+  }
+}
