@@ -50,6 +50,12 @@ export interface EventDraft {
   event: Omit<InboxEvent, "id" | "files">;
   /** Telegram file ids of the files, in order, with their metadata (ids stay private: they carry no secret, but are ours). */
   files: Array<Omit<EventFile, "url"> & { fileId: string }>;
+  /**
+   * A button press that decides its message (the notification has no keep_buttons): it
+   * is recorded only while that message (bot, chat_id, message_id) has no decision yet.
+   * Presses under keep_buttons leave it unset: each is an event.
+   */
+  decides?: boolean;
 }
 
 /** An event with what only the gateway needs: the Telegram file ids behind its files. */
@@ -65,8 +71,9 @@ export interface StoredEvent {
 export interface InboxStore {
   /**
    * Appends the event unless one for the same update exists (then returns that one with
-   * isNew false). A button event for a message that already has one (one decision per
-   * message) is not appended either: `decided` returns the first.
+   * isNew false). A deciding button event (`decides`) for a message that already has a
+   * decision is not appended either: it returns the decision, isNew false (`decided`
+   * returns it too).
    */
   record(draft: EventDraft): Promise<{ stored: StoredEvent; isNew: boolean }>;
   get(id: string): StoredEvent | undefined;
@@ -76,7 +83,7 @@ export interface InboxStore {
   waitForNewer(after: string, signal: AbortSignal): Promise<void>;
   /** The newest id given so far ("0" before the first event). */
   lastId(): string;
-  /** The button event already taken for this message of ours, if any. */
+  /** The deciding button event already taken for this message of ours, if any. */
   decided(bot: string, chatId: number, messageId: number): InboxEvent | undefined;
   close(): Promise<void>;
 }

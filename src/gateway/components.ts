@@ -2,6 +2,7 @@
 // inbound layer (key log, pollers) and the outbound layer (outbox, delivery, notify).
 import type { Gateway } from "./app.ts";
 import { addInbound } from "./inbound.ts";
+import { interimInbox, noNotifications } from "./interim-two-way.ts";
 import { addOutbound } from "./outbound.ts";
 import { BotClients } from "../telegram/bot-clients.ts";
 import { transportTiming, type TransportTiming } from "../telegram/timing.ts";
@@ -12,7 +13,8 @@ export async function addComponents(gateway: Gateway): Promise<void> {
   bots.apply(store.current);
   // Subscribed first, so later layers see the new clients when they react to a reload.
   store.subscribe((next) => bots.apply(next));
-  const keys = await addInbound(gateway, bots);
+  // At merge: the durable inbox and the outbox's lookup (see interim-two-way.ts).
+  const keys = await addInbound(gateway, bots, { inbox: interimInbox(), notifications: noNotifications });
   await addOutbound(gateway, bots, keys);
 }
 
