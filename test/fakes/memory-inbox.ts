@@ -4,12 +4,14 @@ import type { EventDraft, InboxEvent, InboxStore, StoredEvent } from "../../src/
  * An InboxStore in memory with the durable store's contract (src/events/types.ts): one
  * event per update (Telegram bot id + update_id), one deciding button event per message,
  * ids that only grow. `failNext` makes the next record reject (a full disk), as the real
- * store's append would; `records` counts every call.
+ * store's append would; `hold` keeps records pending (an fsync in progress) until released;
+ * `records` counts every call.
  */
 export class MemoryInbox implements InboxStore {
   readonly events: StoredEvent[] = [];
   records = 0;
   failNext: Error | undefined;
+  #held: Promise<void> | undefined;
   readonly #bySource = new Map<string, StoredEvent>();
   readonly #decisions = new Map<string, InboxEvent>();
   readonly #waiters = new Set<() => void>();
@@ -19,6 +21,7 @@ export class MemoryInbox implements InboxStore {
     const failure = this.failNext;
     this.failNext = undefined;
     if (failure) throw failure;
+    await this.#held;
     const sourceKey = `${draft.source.telegramBotId}:${draft.source.updateId}`;
     const seen = this.#bySource.get(sourceKey);
     if (seen) return { stored: seen, isNew: false };
@@ -33,6 +36,16 @@ export class MemoryInbox implements InboxStore {
     if (draft.decides) this.#decisions.set(messageKey, stored.event);
     for (const wake of this.#waiters) wake();
     return { stored, isNew: true };
+  }
+
+  /** Records wait until the returned function is called. */
+  hold(): () => void {
+    let release!: () => void;
+    this.#held = new Promise((resolve) => (release = resolve));
+    return () => {
+      this.#held = undefined;
+      release();
+    };
   }
 
   get(id: string): StoredEvent | undefined {
