@@ -22,9 +22,6 @@ import { connectionOf, passOn, type Connection } from "./person-events.ts";
 import { telegramBotId } from "./poller.ts";
 import { handlePress } from "./presses.ts";
 
-export type { ConversationClient, ConversationDeps } from "./conversation.ts";
-export { renderReply } from "./conversation.ts";
-
 type Say = (text: TextName, vars?: TextVars) => void;
 /** What the bot answers itself. */
 type OwnIntent = Exclude<Intent, "command" | "text">;
