@@ -95,7 +95,7 @@ export interface InboxStore {
   waitForNewer(after: string, signal: AbortSignal): Promise<void>;
   /** The newest readable (durable) id ("0" before the first event). */
   lastId(): string;
-  /** The button event already taken for this message of ours, if any. */
+  /** The deciding button event already taken for this message of ours, if any. */
   decided(bot: string, chatId: number, messageId: number): InboxEvent | undefined;
   close(): Promise<void>;
 }

@@ -5,6 +5,8 @@ import type { Gateway } from "./app.ts";
 import { addEvents } from "./events.ts";
 import { addInbound } from "./inbound.ts";
 import { addOutbound } from "./outbound.ts";
+import type { OutboxStore } from "../delivery/outbox.ts";
+import type { NotificationLookup } from "../inbound/notifications.ts";
 import { BotClients } from "../telegram/bot-clients.ts";
 import { transportTiming, type TransportTiming } from "../telegram/timing.ts";
 
@@ -15,9 +17,16 @@ export async function addComponents(gateway: Gateway): Promise<void> {
   // Subscribed first, so later layers see the new clients when they react to a reload.
   store.subscribe((next) => bots.apply(next));
   // Before the inbound layer, which records into it (and so stops before it closes).
-  await addEvents(gateway, bots);
-  const keys = await addInbound(gateway, bots);
-  await addOutbound(gateway, bots, keys);
+  const inbox = await addEvents(gateway, bots);
+  // The outbox opens after the key registry it resolves recipients with; the conversation
+  // asks it about notifications only once updates flow (after every component started).
+  let outbox: OutboxStore | undefined;
+  const notifications: NotificationLookup = {
+    get: (id) => outbox?.get(id),
+    findByMessage: () => undefined,
+  };
+  const keys = await addInbound(gateway, bots, { inbox, notifications });
+  outbox = await addOutbound(gateway, bots, keys);
 }
 
 /**

@@ -1,8 +1,9 @@
-// Inbound layer: the key registry (keys.log), one poller per enabled bot, and the
-// conversation handlers. Follows config reloads: bots added, removed, disabled, or with
-// changed token/api_url/proxy/poll/timezone get a fresh poller; texts, access, phrases
-// and language are read live by the handlers. A bot stopped by a 401 stays stopped
-// until its config changes.
+// Inbound layer: the key registry (keys.log), one poller per enabled bot, the
+// conversation handlers (keys, events from people, button presses) and each bot's
+// commands menu. Follows config reloads: bots added, removed, disabled, or with changed
+// token/api_url/proxy/poll/timezone get a fresh poller; texts, access, phrases, language
+// and `users` are read live by the handlers; a changed menu is published again. A bot
+// stopped by a 401 stays stopped until its config changes.
 import type { Gateway } from "./app.ts";
 import type { BotConfig, Config } from "../config/types.ts";
 import { KeyRegistry } from "../keys/registry.ts";
@@ -10,7 +11,12 @@ import type { KeyLookup, KeyStore } from "../keys/types.ts";
 import type { Logger } from "../lib/log.ts";
 import type { BotClient } from "../telegram/bot-client.ts";
 import type { BotClients } from "../telegram/bot-clients.ts";
+import type { InboxStore } from "../events/types.ts";
+import type { MetricsRegistry } from "../lib/metrics.ts";
+import type { ConversationDeps } from "../inbound/conversation.ts";
 import { registerHandlers } from "../inbound/handlers.ts";
+import { MenuPublisher } from "../inbound/menu.ts";
+import type { NotificationLookup } from "../inbound/notifications.ts";
 import { Poller } from "../inbound/poller.ts";
 import { ReplyQueue } from "../inbound/replies.ts";
 
@@ -19,7 +25,13 @@ interface RunningBot {
   poller: Poller;
 }
 
-export async function addInbound(gateway: Gateway, bots: BotClients): Promise<KeyLookup> {
+/** What the conversation records into and looks up (the inbox, and the outbox's notifications). */
+export interface InboundDeps {
+  inbox: Pick<InboxStore, "record" | "decided">;
+  notifications: NotificationLookup;
+}
+
+export async function addInbound(gateway: Gateway, bots: BotClients, twoWay: InboundDeps): Promise<KeyLookup> {
   const { deps, store, metrics } = gateway;
   const log = deps.log.child({ component: "inbound" });
   const registry = await KeyRegistry.open({
@@ -28,7 +40,6 @@ export async function addInbound(gateway: Gateway, bots: BotClients): Promise<Ke
     now: () => deps.clock.now(),
     onWarning: (message) => log.warn(message),
   });
-  const keysIssued = metrics.counter("tgsignal_keys_issued_total", "Keys issued to new chats, by bot.");
   const pollErrors = metrics.counter("tgsignal_poll_errors_total", "getUpdates failures by bot and kind.");
   const running = new Map<string, RunningBot>();
   metrics
@@ -38,8 +49,18 @@ export async function addInbound(gateway: Gateway, bots: BotClients): Promise<Ke
     );
 
   const replies = new ReplyQueue({ clock: deps.clock, log, timing: bots.timing });
+  const conversation: ConversationDeps = {
+    registry,
+    log,
+    replies,
+    clock: deps.clock,
+    ownerOf: (key) => store.current.keyOwners.get(key),
+    ...twoWay,
+    ...conversationMetrics(metrics),
+  };
   // Each client's GramIO bot gets the conversation once; its pollers come and go.
-  bots.onClient((client) => registerHandlers(client, { registry, log, replies, onKeyIssued: (bot) => keysIssued.inc({ bot }) }));
+  bots.onClient((client) => registerHandlers(client, conversation));
+  const menus = new MenuPublisher(log);
 
   const startPoller = (client: BotClient): void => {
     const { config } = client;
@@ -72,6 +93,8 @@ export async function addInbound(gateway: Gateway, bots: BotClients): Promise<Ke
       log.info(next ? "bot settings changed: polling restarts" : "bot removed or disabled: polling stopped", { bot: id });
     }
     for (const client of bots.all()) if (!running.has(client.config.id)) startPoller(client);
+    // Not awaited: a slow or failing setMyCommands never holds polling or a reload.
+    for (const client of bots.all()) void menus.sync(client);
     warnUnknownKeys(log, config, registry);
   };
 
@@ -90,6 +113,20 @@ export async function addInbound(gateway: Gateway, bots: BotClients): Promise<Ke
   });
   store.subscribe((next) => sync(next));
   return registry;
+}
+
+function conversationMetrics(metrics: MetricsRegistry): Pick<ConversationDeps, "onKeyIssued" | "onPress" | "onAckFailed"> {
+  const keysIssued = metrics.counter("tgsignal_keys_issued_total", "Keys issued to new chats, by bot.");
+  const presses = metrics.counter("tgsignal_button_presses_total", "Button presses, by bot and outcome (event, decided: the message had its decision, expired).");
+  const acksFailed = metrics.counter(
+    "tgsignal_acks_failed_total",
+    "Acknowledgements given up, by bot and kind (reaction, received, answer: a press's answer, keyboard: the choice shown).",
+  );
+  return {
+    onKeyIssued: (bot) => keysIssued.inc({ bot }),
+    onPress: (bot, outcome) => presses.inc({ bot, outcome }),
+    onAckFailed: (bot, kind) => acksFailed.inc({ bot, kind }),
+  };
 }
 
 /** A fresh poller for connection or schedule changes; a 401'd bot for any change of its config. */

@@ -44,7 +44,7 @@ export async function openDelivery(gateway: Gateway, bots: BotClients, keys: Key
   return { notifier, outbox, worker };
 }
 
-export async function addOutbound(gateway: Gateway, bots: BotClients, keys: KeyLookup): Promise<void> {
+export async function addOutbound(gateway: Gateway, bots: BotClients, keys: KeyLookup): Promise<OutboxStore> {
   const { deps, store, router, health } = gateway;
   const outbound = await openDelivery(gateway, bots, keys);
   const draining = new AbortController();
@@ -53,6 +53,7 @@ export async function addOutbound(gateway: Gateway, bots: BotClients, keys: KeyL
   router.add("GET", "/openapi.json", () => Response.json(openapi));
   health.add("delivery", () => deliveryHealth(outbound, bots, deps.clock));
   gateway.components.push(outboundComponent(gateway, outbound, draining));
+  return outbound.outbox;
 }
 
 function outboundComponent(gateway: Gateway, { outbox, worker }: Outbound, draining: AbortController): Component {

@@ -1,70 +1,103 @@
-// The conversation: /start, /key and key phrases, /stop, help; plus the service updates
-// that change a key (the person blocked the bot, a group became a supergroup). Updates
-// are dispatched by GramIO's handlers on the bot's one GramIO instance; the decisions
-// live in intent.ts. A handler resolves once its durable effect is made (the poller then
-// confirms the update); its reply is queued per chat (replies.ts) and leaves through the
-// bot's send path, like notifications.
-import type { BotConfig } from "../config/types.ts";
-import type { ChatType, KeyRecord, KeyStore } from "../keys/types.ts";
-import type { Logger } from "../lib/log.ts";
+// The conversation: /start, /key and key phrases, /stop, help; what people write for the
+// system (person-events.ts) and their button presses (presses.ts); plus the service
+// updates that change a key (the person blocked the bot, a group became a supergroup).
+// Updates are dispatched by GramIO's handlers on the bot's one GramIO instance; the
+// decisions live in intent.ts and message-content.ts. A handler resolves once its durable
+// effect is made (a key, an event; the poller then confirms the update); its reply is
+// queued per chat (replies.ts) and leaves through the bot's send path, like notifications.
+//
+// In a group only what is addressed to the bot counts: commands, key phrases, replies to
+// the bot's messages and mentions of it. Other chatter is never answered nor recorded,
+// even when privacy mode is off and Telegram delivers it.
+import type { AccessConfig } from "../config/types.ts";
+import type { ChatType, KeyRecord } from "../keys/types.ts";
 import type { TelegramUpdate } from "../telegram/api.ts";
 import type { BotClient } from "../telegram/bot-client.ts";
-import { DEFAULT_TEXTS, pickLanguage, renderText, type Language, type TextName, type TextVars } from "../config/texts.ts";
-import { classifyMessage, decideAccess, type Intent } from "./intent.ts";
-import type { ReplyQueue } from "./replies.ts";
-
-export interface ConversationDeps {
-  registry: KeyStore;
-  log: Logger;
-  replies: ReplyQueue;
-  onKeyIssued?(botId: string): void;
-}
-
-/** The part of the bot's client the conversation uses. */
-export type ConversationClient = Pick<BotClient, "config" | "username" | "send" | "getChatMember">;
+import { buttonHandle, unpackButtonHandle } from "../telegram/button-handle.ts";
+import { pickLanguage, type TextName, type TextVars } from "../config/texts.ts";
+import { fullName, queueText, renderReply, type ConversationClient, type ConversationDeps } from "./conversation.ts";
+import { classifyMessage, decideAccess, type ClassifiedMessage, type Intent } from "./intent.ts";
+import { readContent } from "./message-content.ts";
+import { connectionOf, passOn, type Connection } from "./person-events.ts";
+import { telegramBotId } from "./poller.ts";
+import { handlePress } from "./presses.ts";
 
 type Say = (text: TextName, vars?: TextVars) => void;
+/** What the bot answers itself. */
+type OwnIntent = Exclude<Intent, "command" | "text">;
 
 type Message = NonNullable<TelegramUpdate["message"]>;
 type MemberUpdate = NonNullable<TelegramUpdate["my_chat_member"]>;
 
 /** Registers the conversation on the client's GramIO bot (once per client). */
 export function registerHandlers(client: BotClient, deps: ConversationDeps): void {
-  client.bot.on("message", ({ update }) => update?.message && handleMessage(client, deps, update.message));
-  client.bot.on("migrate_to_chat_id", ({ update }) => update?.message && handleMigration(client, deps, update.message));
-  client.bot.on("my_chat_member", ({ update }) => update?.my_chat_member && handleMemberChange(client, deps, update.my_chat_member));
+  const { bot } = client;
+  bot.on("message", ({ update }) => update?.message && handleMessage(client, deps, update.message, update.update_id));
+  bot.on("migrate_to_chat_id", ({ update }) => update?.message && handleMigration(client, deps, update.message));
+  bot.on("my_chat_member", ({ update }) => update?.my_chat_member && handleMemberChange(client, deps, update.my_chat_member));
+  // GramIO's unpack throws on data that starts like a handle but does not parse (an older
+  // handle format); answered here as expired, it never fails the batch.
+  bot.on("callback_query", ({ update }, next) => {
+    const query = update?.callback_query;
+    if (!update || !query?.data || !buttonHandle.filter(query.data) || unpackButtonHandle(query.data)) return next();
+    return handlePress(client, deps, query, update.update_id, undefined);
+  });
+  bot.callbackQuery(buttonHandle, ({ update, queryData }) => {
+    const query = update?.callback_query;
+    return query && handlePress(client, deps, query, update.update_id, queryData);
+  });
+  // Any other callback data (not a handle of ours): answered, so the spinner stops.
+  bot.on("callback_query", ({ update }) => update?.callback_query && handlePress(client, deps, update.callback_query, update.update_id, undefined));
 }
 
-export async function handleMessage(client: ConversationClient, deps: ConversationDeps, message: Message): Promise<void> {
+export async function handleMessage(client: ConversationClient, deps: ConversationDeps, message: Message, updateId: number): Promise<void> {
   const { config } = client;
   const from = message.from;
-  if (!from || from.is_bot || typeof message.text !== "string") return;
+  if (!from || from.is_bot) return;
   const chatType = message.chat.type as ChatType;
   if (chatType === "channel") return;
-  const classified = classifyMessage(message.text, client.username, config.keyPhrases);
-  if (!classified) return;
+  const content = readContent(message, { id: telegramBotId(config.token), username: client.username });
+  if (!content) return;
+  const classified = content.isText ? classifyMessage(content.text ?? "", client.username, config.keyPhrases) : undefined;
+  // A command for another bot (/key@other_bot).
+  if (content.isText && !classified) return;
+  const connection = connectionOf(deps, config.id, message.chat.id);
+  const own = classified && ownIntent(classified, connection, config.access);
   const inGroup = chatType !== "private";
-  // In groups only commands and key phrases get an answer: chatter is not for us.
-  if (inGroup && !classified.command && classified.intent !== "key") return;
+  const addressed = classified?.command || own === "key" || content.mentionsUs || content.repliesTo !== undefined;
+  if (inGroup && !addressed) return;
 
-  const language = pickLanguage(config.language, from.language_code);
-  const name = inGroup ? (message.chat.title ?? from.first_name) : from.first_name;
-  const say: Say = (text, vars = {}) =>
-    void deps.replies.enqueue({
-      bot: config.id,
-      chatId: message.chat.id,
-      text: renderReply(config, language, text, { name, bot: client.username ?? config.id, ...vars }),
-      chatter: text === "start" || text === "help",
-      send: (params, signal) => client.send(params, signal),
-    });
-  await runIntent(client, deps, message, classified.intent, classified.args, say, name);
+  if (own) {
+    const language = pickLanguage(config.language, from.language_code);
+    const name = inGroup ? (message.chat.title ?? from.first_name) : from.first_name;
+    const say: Say = (text, vars = {}) =>
+      queueText(client, deps, message.chat.id, renderReply(config, language, text, { name, bot: client.username ?? config.id, ...vars }), {
+        chatter: text === "start" || text === "help",
+      });
+    return runIntent(client, deps, message, own, classified.args, say, name);
+  }
+  const command = classified?.intent === "command" ? { name: classified.name ?? "", args: classified.args } : undefined;
+  return passOn(client, deps, { updateId, message, content, command, connection });
+}
+
+/**
+ * The bot's own business, or undefined when the message is for the system. A connected
+ * chat's text that merely starts with a key phrase ("ключ от склада у кого?") is a message,
+ * unless the bot takes a passphrase after the phrase.
+ */
+function ownIntent(classified: ClassifiedMessage, connection: Connection, access: AccessConfig): OwnIntent | undefined {
+  const { intent } = classified;
+  if (intent === "command" || intent === "text") return undefined;
+  const takesPassphrase = access.mode === "restricted" && access.passphrase !== null;
+  if (intent === "key" && !classified.command && classified.args !== "" && connection.user !== undefined && !takesPassphrase) return undefined;
+  return intent;
 }
 
 async function runIntent(
   client: ConversationClient,
   deps: ConversationDeps,
   message: Message,
-  intent: Intent,
+  intent: OwnIntent,
   args: string,
   say: Say,
   name: string,
@@ -164,20 +197,4 @@ async function reactivateKey(botId: string, deps: ConversationDeps, change: Memb
     requestedBy: record.requestedBy,
   });
   deps.log.info("key reactivated: the bot was unblocked", { bot: botId, key: record.key, chat_id: change.chat.id });
-}
-
-export function renderReply(config: BotConfig, language: Language, text: TextName, vars: TextVars): string {
-  const template = config.texts[text] ?? DEFAULT_TEXTS[language][text];
-  return renderText(template, { title: config.title, phrase: displayPhrase(config, language), ...vars });
-}
-
-/** The phrase to suggest: the language's usual one if configured, else the first configured. */
-function displayPhrase(config: BotConfig, language: Language): string {
-  const preferred = language === "ru" ? "мой ключ" : "my key";
-  if (config.keyPhrases.includes(preferred)) return preferred;
-  return config.keyPhrases[0] ?? "/key";
-}
-
-function fullName(user: { first_name: string; last_name?: string }): string {
-  return user.last_name ? `${user.first_name} ${user.last_name}` : user.first_name;
 }

@@ -3,21 +3,30 @@
 import { normalizePhrase } from "../config/checks.ts";
 import type { AccessConfig } from "../config/types.ts";
 
-export type Intent = "start" | "key" | "stop" | "help";
+/** The bot's own business (start, key, stop, help), another /command, or plain text. */
+export type Intent = "start" | "key" | "stop" | "help" | "command" | "text";
 
 export interface ClassifiedMessage {
   intent: Intent;
-  /** Text after the command or key phrase (a passphrase, a /start payload). */
+  /** Text after the command or key phrase (a passphrase, a /start payload, a command's arguments). */
   args: string;
   /** A /command (as opposed to free text): in groups only commands get answers. */
   command: boolean;
+  /** The command's name, lower case, without "/" and "@botname" (commands only). */
+  name?: string;
 }
 
 // Telegram: a command is "/" + up to 32 letters, digits or underscores, optionally
 // "@botusername"; in groups clients append the bot's username to disambiguate.
 const COMMAND = /^\/([A-Za-z0-9_]{1,32})(?:@([A-Za-z0-9_]{3,32}))?(?:\s+([\s\S]*))?$/;
 
-const COMMAND_INTENTS: Record<string, Intent> = { start: "start", key: "key", stop: "stop", help: "help" };
+// A Map, not an object literal: "/constructor" must not find Object.prototype's member.
+const COMMAND_INTENTS = new Map<string, Intent>([
+  ["start", "start"],
+  ["key", "key"],
+  ["stop", "stop"],
+  ["help", "help"],
+]);
 
 /**
  * Classifies a message text. Returns undefined for a command addressed to another bot.
@@ -33,7 +42,8 @@ export function classifyMessage(
   if (command) {
     const [, name = "", target, rest = ""] = command;
     if (target && botUsername && target.toLowerCase() !== botUsername.toLowerCase()) return undefined;
-    return { intent: COMMAND_INTENTS[name.toLowerCase()] ?? "help", args: rest.trim(), command: true };
+    const lower = name.toLowerCase();
+    return { intent: COMMAND_INTENTS.get(lower) ?? "command", args: rest.trim(), command: true, name: lower };
   }
   const normalized = normalizePhrase(trimmed);
   // Longest phrase first, so "мой ключ" wins over "ключ" when both are configured.
@@ -41,7 +51,7 @@ export function classifyMessage(
     if (normalized === phrase) return { intent: "key", args: "", command: false };
     if (normalized.startsWith(phrase + " ")) return { intent: "key", args: normalized.slice(phrase.length + 1), command: false };
   }
-  return { intent: "help", args: "", command: false };
+  return { intent: "text", args: "", command: false };
 }
 
 export type AccessDecision = "allowed" | "denied" | "passphrase_required";

@@ -8,7 +8,7 @@
 // instead of starting a second one (consecutive windows of `* * * * * *` become one).
 //
 // The offset moves past a batch once every update's durable effect is made (a key issued
-// and fsynced, a revocation appended). Replies are queued per chat and sent afterwards
+// and fsynced, a revocation appended, an event in the inbox). Replies are queued per chat and sent afterwards
 // (replies.ts), so a slow chat never holds the next batch; a crash may lose a reply but
 // never a key (it is in keys.log, and asking again gives the same key).
 import { Cron } from "croner";
@@ -58,7 +58,8 @@ export interface PollerStatus {
 export const WINDOW_MARGIN_MS = 150;
 /** Telegram holds a long poll for at most 50 s. */
 const MAX_POLL_SECONDS = 50;
-const ALLOWED_UPDATES: GetUpdatesParams["allowed_updates"] = ["message", "my_chat_member"];
+/** Messages (keys, events), presses of our buttons, and the bot's membership in chats. */
+const ALLOWED_UPDATES: GetUpdatesParams["allowed_updates"] = ["message", "callback_query", "my_chat_member"];
 
 export class Poller {
   #job: Cron | undefined;
@@ -273,6 +274,8 @@ export function telegramBotId(token: string): number {
   return Number.parseInt(token.split(":")[0] ?? "", 10);
 }
 
+/** The chat whose order an update keeps: a press belongs to the chat of the pressed message. */
 function chatOf(update: TelegramUpdate): number {
-  return update.message?.chat.id ?? update.my_chat_member?.chat.id ?? 0;
+  const query = update.callback_query;
+  return update.message?.chat.id ?? update.my_chat_member?.chat.id ?? query?.message?.chat.id ?? query?.from.id ?? 0;
 }

@@ -1,19 +1,21 @@
-// Replies to people, one queue per chat. The poller hands a batch to the handlers, which
-// make the durable effects (a key issued and fsynced, a revocation) and queue the reply;
+// Replies to people, one queue per chat: texts, the acknowledgement of a message that
+// became an event (a reaction or a text), a pressed message's keyboard edit. The poller
+// hands a batch to the handlers, which make the durable effects (a key issued and
+// fsynced, an event recorded) and queue the reply;
 // the offset then moves on while each chat's queue drains at its own pace in the bot's
 // rate limiter. So one chat's backlog never delays another chat's answer, and a flood is
 // coalesced instead of answered message by message:
-// - a reply identical to one still queued or being sent to that chat is absorbed by it
-//   (ten "/key" in a row: one key reply);
+// - a reply identical to one still queued or being sent to that chat (the same `key`) is
+//   absorbed by it (ten "/key" in a row: one key reply);
 // - chatter replies (start, help: how to connect) go to a chat at most once per
 //   CHATTER_WINDOW_SECONDS of Telegram's time for the same text;
 // - a chat holds at most MAX_PENDING distinct replies; the oldest gives way to the newest.
 // A queued reply is not durable: a crash or a shutdown may drop it. That never loses a
-// key, which is in keys.log before its reply is queued; asking again gives the same key.
+// key, which is in keys.log before its reply is queued (asking again gives the same key),
+// nor an event, which is in the inbox before its acknowledgement is queued.
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
-import type { SendMessageParams } from "../telegram/api.ts";
-import type { SendOutcome } from "../telegram/bot-client.ts";
+import type { TelegramOutcome } from "../telegram/outcome.ts";
 import { backoffDelay, type TransportTiming } from "../telegram/timing.ts";
 
 export const CHATTER_WINDOW_SECONDS = 30;
@@ -24,11 +26,16 @@ const REPLY_ATTEMPTS = 5;
 export interface Reply {
   bot: string;
   chatId: number;
-  text: string;
-  /** A start or help text: subject to the chatter window. */
+  /** What makes two replies to a chat the same (a text reply: its text; a reaction: the message). */
+  key: string;
+  /** What it is, for the log: "reply", "reaction", "keyboard". */
+  kind?: string;
+  /** A start, help or "not connected" text: subject to the chatter window. */
   chatter?: boolean;
-  /** The bot's send path (its rate limiter, 429 pauses). */
-  send(params: SendMessageParams, signal: AbortSignal): Promise<SendOutcome>;
+  /** The call, through the bot's send path (its rate limiter, 429 pauses). */
+  send(signal: AbortSignal): Promise<TelegramOutcome<unknown>>;
+  /** Called when the reply is given up: Telegram refused it, or it kept failing. */
+  onFailed?(reason: string): void;
 }
 
 export interface ReplyQueueOptions {
@@ -60,7 +67,7 @@ export class ReplyQueue {
   enqueue(reply: Reply): boolean {
     if (this.#stop.signal.aborted) return false;
     const chat = `${reply.bot}\u0000${reply.chatId}`;
-    if (reply.chatter && !this.#takeChatterSlot(`${chat}\u0000${reply.text}`)) return false;
+    if (reply.chatter && !this.#takeChatterSlot(`${chat}\u0000${reply.key}`)) return false;
     const queue = this.#chats.get(chat);
     if (!queue) {
       const fresh: ChatQueue = { pending: [reply], current: undefined };
@@ -68,7 +75,7 @@ export class ReplyQueue {
       void this.#drain(chat, fresh);
       return true;
     }
-    if (queue.current?.text === reply.text || queue.pending.some((queued) => queued.text === reply.text)) return false;
+    if (queue.current?.key === reply.key || queue.pending.some((queued) => queued.key === reply.key)) return false;
     if (queue.pending.length >= MAX_PENDING) queue.pending.shift();
     queue.pending.push(reply);
     return true;
@@ -105,14 +112,14 @@ export class ReplyQueue {
 
   async #deliver(reply: Reply): Promise<void> {
     const { clock, log, timing, random } = this.options;
-    const params = { chat_id: reply.chatId, text: reply.text };
     for (let attempt = 1; ; attempt++) {
-      const outcome = await reply.send(params, this.#stop.signal);
+      const outcome = await reply.send(this.#stop.signal);
       if (outcome.kind === "ok") return;
       const heals = outcome.kind === "rate_limited" || outcome.kind === "retryable";
       // A person who blocked the bot, or a chat that is gone, does not heal by retrying.
       if (!heals || attempt >= REPLY_ATTEMPTS) {
-        log.warn("reply not delivered", { bot: reply.bot, chat_id: reply.chatId, error: outcome.reason });
+        log.warn(`${reply.kind ?? "reply"} not delivered`, { bot: reply.bot, chat_id: reply.chatId, error: outcome.reason });
+        reply.onFailed?.(outcome.reason);
         return;
       }
       // A 429 has paused the bot's limiter already; a 5xx or network failure backs off here.

@@ -4,7 +4,20 @@
 import type { Bot } from "gramio";
 import type { BotConfig } from "../config/types.ts";
 import type { Clock } from "../lib/clock.ts";
-import type { CallOptions, ChatMemberStatus, GetUpdatesParams, SendMessageParams, SentMessage, TelegramApi, TelegramUpdate, TelegramUser } from "./api.ts";
+import type {
+  AnswerCallbackQueryParams,
+  CallOptions,
+  ChatMemberStatus,
+  EditMessageReplyMarkupParams,
+  GetUpdatesParams,
+  SendMessageParams,
+  SentMessage,
+  SetMessageReactionParams,
+  SetMyCommandsParams,
+  TelegramApi,
+  TelegramUpdate,
+  TelegramUser,
+} from "./api.ts";
 import { classifyFailure, type TelegramOutcome } from "./outcome.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 
@@ -67,19 +80,60 @@ export class BotClient {
     return this.api.getUpdates(params, options);
   }
 
-  /**
-   * The one way a message leaves: a slot from the bot's rate limiter, the call, and its
-   * outcome classified. A 429 pauses the whole bot for retry_after (Telegram's limits
-   * are per bot), whichever send drew it. `signal` stops the wait for a slot (the
-   * promise rejects with its reason); a request already on the wire is not aborted, since
-   * it may have reached Telegram and only its answer can tell.
-   */
+  /** The one way a message leaves (notifications and replies alike): see #limited. */
   async send(params: SendMessageParams, signal?: AbortSignal): Promise<SendOutcome> {
+    return this.#limited(params.chat_id, signal, () => this.api.sendMessage(params));
+  }
+
+  /** A reaction on a person's message (the acknowledgement), through the rate limiter like a send. */
+  react(params: SetMessageReactionParams, signal?: AbortSignal): Promise<TelegramOutcome<true>> {
+    return this.#limited(params.chat_id, signal, () => this.api.setMessageReaction(params));
+  }
+
+  /**
+   * Replaces a message's buttons, through the rate limiter. Telegram answers 400 "message
+   * is not modified" when the keyboard already is this one: the edit's goal is met.
+   */
+  async editReplyMarkup(params: EditMessageReplyMarkupParams, signal?: AbortSignal): Promise<TelegramOutcome<unknown>> {
+    const outcome = await this.#limited(params.chat_id, signal, () => this.api.editMessageReplyMarkup(params));
+    if (outcome.kind === "bad_request" && /message is not modified/i.test(outcome.reason)) return { kind: "ok", value: true };
+    return outcome;
+  }
+
+  /**
+   * Ends the spinner on a pressed button. No rate-limiter slot: it sends no message, and
+   * Telegram expects the answer within seconds of the press, whatever the chat's backlog.
+   */
+  async answerCallback(params: AnswerCallbackQueryParams): Promise<TelegramOutcome<true>> {
+    try {
+      return { kind: "ok", value: await this.api.answerCallbackQuery(params) };
+    } catch (error) {
+      return classifyFailure(error);
+    }
+  }
+
+  /** Publishes the commands menu (one language scope). */
+  async setCommands(params: SetMyCommandsParams, signal?: AbortSignal): Promise<TelegramOutcome<true>> {
+    try {
+      return { kind: "ok", value: await this.api.setMyCommands(params, { signal }) };
+    } catch (error) {
+      return classifyFailure(error);
+    }
+  }
+
+  /**
+   * The one way a call that Telegram counts against the bot's limits leaves: a slot from
+   * the rate limiter, the call, and its outcome classified. A 429 pauses the whole bot for
+   * retry_after (Telegram's limits are per bot), whichever call drew it. `signal` stops
+   * the wait for a slot (the promise rejects with its reason); a request already on the
+   * wire is not aborted, since it may have reached Telegram and only its answer can tell.
+   */
+  async #limited<T>(chatId: number, signal: AbortSignal | undefined, call: () => Promise<T>): Promise<TelegramOutcome<T>> {
     const { clock, events, secondMs } = this.#parts;
-    const waited = await this.limiter.acquire(params.chat_id, signal);
+    const waited = await this.limiter.acquire(chatId, signal);
     if (waited > 0) events?.waited(waited);
     try {
-      return { kind: "ok", value: await this.api.sendMessage(params) };
+      return { kind: "ok", value: await call() };
     } catch (error) {
       const failure = classifyFailure(error);
       if (failure.kind === "rate_limited") {

@@ -18,6 +18,7 @@ import { RateLimiter } from "../../src/telegram/rate-limit.ts";
 import { TELEGRAM_TIMING } from "../../src/telegram/timing.ts";
 import { load } from "../config/helpers.ts";
 import { FakeClock } from "../fakes/fake-clock.ts";
+import { MemoryInbox } from "../fakes/memory-inbox.ts";
 import { unusedApi } from "../fakes/unused-api.ts";
 
 let dir: string;
@@ -84,7 +85,8 @@ function conversation(answer: (params: SendMessageParams, call: number) => void,
   const log = createMemoryLogger();
   const issued: string[] = [];
   const replies = new ReplyQueue({ clock, log, timing: TELEGRAM_TIMING, random: () => 1 });
-  registerHandlers(client, { registry, log, replies, onKeyIssued: (id) => issued.push(id) });
+  const notifications = { get: () => undefined, findByMessage: () => undefined };
+  registerHandlers(client, { registry, log, replies, clock, ownerOf: () => undefined, inbox: new MemoryInbox(), notifications, onKeyIssued: (id) => issued.push(id) });
   return { client, clock, sent, log, issued, replies };
 }
 
@@ -99,14 +101,14 @@ test("dispatch resolves once the key is on disk; the reply follows through the s
   expect(issued).toEqual(["main"]);
 });
 
-test("a flood from one chat is coalesced: ten /key in a row get one reply, help at most once per window", async () => {
+test("a flood from one chat is coalesced: ten /key in a row get one reply, 'not connected' at most once per window", async () => {
   const { client, clock, sent, replies } = conversation(() => {}, {}, 50);
   for (let i = 1; i <= 10; i++) await client.dispatch(message(i, "/key"));
   for (let i = 11; i <= 40; i++) await client.dispatch(message(i, `chatter ${i}`));
   expect(replies.pendingCount).toBeLessThanOrEqual(1);
   await until(clock, () => sent.length === 2 && replies.pendingCount === 0);
   await clock.advance(5000);
-  expect(sent.map((reply) => reply.text.slice(0, 9))).toEqual(["Your key:", "Send “my "]);
+  expect(sent.map((reply) => reply.text.slice(0, 9))).toEqual(["Your key:", "Your mess"]);
   // After the chatter window, the same question gets the help again.
   await clock.advance(30_000);
   await client.dispatch(message(41, "hello?"));

@@ -7,7 +7,7 @@ const phrases = DEFAULTS.keyPhrases.map(normalizePhrase);
 const classify = (text: string, username: string | undefined = "signal_bot") => classifyMessage(text, username, phrases);
 
 test("commands, with and without @botname, with arguments", () => {
-  expect(classify("/start")).toEqual({ intent: "start", args: "", command: true });
+  expect(classify("/start")).toEqual({ intent: "start", args: "", command: true, name: "start" });
   expect(classify("/key")).toMatchObject({ intent: "key", command: true });
   expect(classify("/KEY@Signal_Bot")).toMatchObject({ intent: "key" });
   expect(classify("/key@other_bot")).toBeUndefined();
@@ -15,7 +15,11 @@ test("commands, with and without @botname, with arguments", () => {
   expect(classify("/key  tulip 42 ")).toMatchObject({ intent: "key", args: "tulip 42" });
   expect(classify("/stop")).toMatchObject({ intent: "stop" });
   expect(classify("/help")).toMatchObject({ intent: "help" });
-  expect(classify("/settings")).toMatchObject({ intent: "help", command: true });
+  expect(classify("/settings")).toMatchObject({ intent: "command", command: true, name: "settings" });
+  expect(classify("/Tasks@signal_bot  42 ")).toEqual({ intent: "command", args: "42", command: true, name: "tasks" });
+  // Not Object.prototype's members.
+  expect(classify("/constructor")).toMatchObject({ intent: "command", name: "constructor" });
+  expect(classify("/toString")).toMatchObject({ intent: "command", name: "tostring" });
 });
 
 test("key phrases: case, spacing, punctuation and ё ignored; longest phrase first", () => {
@@ -23,8 +27,8 @@ test("key phrases: case, spacing, punctuation and ё ignored; longest phrase fir
     expect(classify(text)).toMatchObject({ intent: "key", command: false });
   }
   expect(classify("мой ключ тюльпан")).toMatchObject({ intent: "key", args: "тюльпан" });
-  expect(classify("keyboard")).toMatchObject({ intent: "help", command: false });
-  expect(classify("hello")).toMatchObject({ intent: "help", command: false });
+  expect(classify("keyboard")).toMatchObject({ intent: "text", command: false });
+  expect(classify("hello")).toMatchObject({ intent: "text", command: false });
 });
 
 test("access: open, allow-list by id or username, passphrase; listed people need no passphrase", () => {

@@ -231,3 +231,28 @@ test("a batch retried after one chat's failure does not handle the other chats' 
   expect(dispatched.filter((id) => id === 11)).toHaveLength(1);
   expect(handled.sort()).toEqual([10, 11]);
 });
+
+test("button presses are asked for (allowed_updates) and kept in order with the pressed message's chat", async () => {
+  const pressIn = (id: number, chat: number): TelegramUpdate =>
+    ({
+      update_id: id,
+      callback_query: { id: `q${id}`, from: { id: 77, is_bot: false, first_name: "P" }, chat_instance: "c", data: "x", message: { message_id: 1, date: 0, chat: { id: chat, type: "group", title: "G" } } },
+    }) as TelegramUpdate;
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const order: number[] = [];
+  const polling = setup([[update(10, -5), pressIn(11, -5), update(12, 2)]], async (u) => {
+    if (u.update_id === 10) await held;
+    order.push(u.update_id);
+  });
+  const window = polling.poller.runWindow(polling.clock.now() + 5000);
+  await settled(() => order.length === 1);
+  // The other chat went ahead; the press waits for the message before it in its chat.
+  expect(order).toEqual([12]);
+  release();
+  await settled(() => polling.calls.length === 2);
+  expect(order).toEqual([12, 10, 11]);
+  expect(polling.calls[0]!.allowed_updates).toEqual(["message", "callback_query", "my_chat_member"]);
+  await polling.clock.advance(5000);
+  await window;
+});

@@ -108,8 +108,9 @@ describe("key conversation", () => {
     void gateway;
     expect(await readFile(path, "utf8")).toContain(`"type":"migrated","key":"${groupKey}","chat_id":-1007002`);
     expect(await readFile(path, "utf8")).toContain(`"type":"blocked","key":"${personKey}"`);
-    // Writing again unblocks the bot (Telegram: my_chat_member → member): the same key is active again.
-    expect(await ask(harness.api, "hello")).not.toMatch(/\d{8}/);
+    // Writing again unblocks the bot (Telegram: my_chat_member → member): the same key is
+    // active again, so the (unassigned) person is told it is not connected yet; no key is issued.
+    expect(await ask(harness.api, "hello")).toContain(`your key ${personKey} is not connected yet`);
     const lines = (await readFile(path, "utf8")).trim().split("\n").map((line) => JSON.parse(line) as { type: string; key: string });
     const mine = lines.filter((record) => record.key === personKey).map((record) => record.type);
     expect(mine).toEqual(["issued", "blocked", "issued"]);

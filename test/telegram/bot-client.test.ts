@@ -117,3 +117,41 @@ test("getMe remembers our username: commands in groups are addressed with it", a
   await client.getMe();
   expect(client.username).toBe("signal_bot");
 });
+
+test("a reaction and a keyboard edit wait for the bot's rate limiter like a send; a press's answer does not", async () => {
+  const { client, clock, start } = makeClient();
+  const at: Record<string, number> = {};
+  client.api.setMessageReaction = async () => ((at.reaction = clock.now()), true);
+  client.api.editMessageReplyMarkup = async () => ((at.edit = clock.now()), true);
+  client.api.answerCallbackQuery = async () => ((at.answer = clock.now()), true);
+  // A 429 paused the bot for 3 s.
+  client.limiter.pauseUntil(start + 3000);
+  const reaction = client.react({ chat_id: 1, message_id: 3, emoji: "👌" });
+  const edit = client.editReplyMarkup({ chat_id: 2, message_id: 4 });
+  expect(await client.answerCallback({ callback_query_id: "q" })).toEqual({ kind: "ok", value: true });
+  await clock.advance(3100);
+  expect(await reaction).toEqual({ kind: "ok", value: true });
+  expect(await edit).toMatchObject({ kind: "ok" });
+  expect(at.answer! - start).toBe(0);
+  expect(at.reaction! - start).toBeGreaterThanOrEqual(3000);
+  expect(at.edit! - start).toBeGreaterThanOrEqual(3000);
+});
+
+test("a keyboard edit Telegram calls 'not modified' has met its goal; other refusals come back classified", async () => {
+  const { client, clock } = makeClient();
+  let description = "Bad Request: message is not modified: specified new message content and reply markup are exactly the same";
+  client.api.editMessageReplyMarkup = async () => {
+    throw new TelegramApiError("editMessageReplyMarkup", 400, description);
+  };
+  const first = client.editReplyMarkup({ chat_id: 1, message_id: 4 });
+  await clock.advance(100);
+  expect(await first).toEqual({ kind: "ok", value: true });
+  description = "Bad Request: message to edit not found";
+  const second = client.editReplyMarkup({ chat_id: 2, message_id: 4 });
+  await clock.advance(100);
+  expect(await second).toMatchObject({ kind: "bad_request" });
+  client.api.setMyCommands = async () => {
+    throw new TelegramApiError("setMyCommands", 429, "Too Many Requests: retry after 5", 5);
+  };
+  expect(await client.setCommands({ commands: [] })).toMatchObject({ kind: "rate_limited", retryAfterSeconds: 5 });
+});

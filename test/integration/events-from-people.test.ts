@@ -1,0 +1,161 @@
+// People writing to the system, end to end: the real gateway (in-process, as `serve`
+// wires it) against the fake Bot API. A connected person's text and custom /commands are
+// recorded as events and acknowledged; anyone else is told how to connect; group chatter
+// is ignored; the commands menu is published at start and on change.
+//
+// Until the durable inbox and GET /events are merged, events are seen through
+// tgsignal_events_total and the acknowledgement (texts.received as a Telegram
+// reply to the person's message); the event JSON itself is covered by the unit tests
+// (test/inbound/person-events.test.ts). What needs the rest of issue 9 is test.todo below.
+import { afterEach, expect, test } from "bun:test";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { ask, configYaml, createHarness, keyIn, TOKEN, waitFor, type Harness } from "./inbound-harness.ts";
+import { timeScaleEnv } from "./boot-gateway.ts";
+import { startServe, type ServeProcess } from "./serve-process.ts";
+
+let harness: Harness | undefined;
+let serve: ServeProcess | undefined;
+afterEach(async () => {
+  if (serve && serve.proc.exitCode === null) await serve.kill("SIGKILL");
+  serve = undefined;
+  await harness?.close();
+  harness = undefined;
+});
+
+const IVAN = { id: 5001, first_name: "Ivan", username: "ivan", language_code: "en" };
+const PETR = { id: 5002, first_name: "Пётр", language_code: "ru" };
+const RECEIVED = 'texts: { received: "Received, {name}" }';
+
+function metric(h: Harness, line: string): number {
+  const found = h.gateway!.metrics.render().split("\n").find((row) => row.startsWith(line + " "));
+  return found ? Number(found.slice(line.length + 1)) : 0;
+}
+const messageEvents = (h: Harness) => metric(h, 'tgsignal_events_total{bot="main",type="message"}');
+
+/** Starts the gateway with `extra` under the bot, gets Ivan a key and assigns it to "ivanov" (a live reload). */
+async function connectedIvan(extra = RECEIVED): Promise<{ h: Harness; key: string }> {
+  const h = (harness = await createHarness([{ id: "main", token: TOKEN, extra }]));
+  await h.start();
+  const key = keyIn(await ask(h.api, "/key", { from: IVAN }));
+  await h.writeConfig(configYaml(h.api.url, [{ id: "main", token: TOKEN, extra }], `users:\n  ivanov: ${key}\n`));
+  return { h, key };
+}
+
+test("a connected person's text and /commands become events, each acknowledged as a reply to it; built-ins and other bots' commands do not", async () => {
+  const { h } = await connectedIvan();
+  for (const text of ["Где счёт 1042?", "/tasks 42", "/tasks@signal_bot open"]) {
+    const before = h.api.emulator.sent(TOKEN).length;
+    const written = h.api.emulator.userWrites({ token: TOKEN, from: IVAN, text });
+    const ack = await h.api.emulator.waitForSent((m) => h.api.emulator.sent(TOKEN).indexOf(m) >= before && m.chat_id === IVAN.id);
+    expect(ack.text).toBe("Received, Ivan");
+    expect(ack.reply_parameters).toMatchObject({ message_id: written.message!.message_id });
+  }
+  expect(messageEvents(h)).toBe(3);
+  // The bot's own business stays its own; a command for another bot is not ours at all.
+  expect(await ask(h.api, "/help", { from: IVAN })).toContain("/key");
+  expect(keyIn(await ask(h.api, "my key", { from: IVAN }))).toBeTruthy();
+  h.api.emulator.userWrites({ token: TOKEN, from: IVAN, text: "/tasks@other_bot 1" });
+  expect(await ask(h.api, "/start", { from: IVAN })).toContain("Hello, Ivan");
+  expect(messageEvents(h)).toBe(3);
+}, 20_000);
+
+test("not connected: no key, or a key not assigned, is told so in the person's language; no event; a flood is answered once", async () => {
+  const { h } = await connectedIvan();
+  expect(await ask(h.api, "Здравствуйте, где мой счёт?", { from: PETR })).toStartWith("Сообщение не передано: вы ещё не подключены");
+  const key = keyIn(await ask(h.api, "/key", { from: PETR }));
+  expect(await ask(h.api, "/tasks", { from: PETR })).toBe(`Сообщение не передано: ваш ключ ${key} ещё не подключён. Передайте его администратору.`);
+  const before = h.api.emulator.sent(TOKEN).filter((m) => m.chat_id === PETR.id).length;
+  for (let i = 0; i < 30; i++) h.api.emulator.userWrites({ token: TOKEN, from: PETR, text: `hello ${i}` });
+  // Ivan's message behind the flood is still taken promptly.
+  expect(await ask(h.api, "still there?", { from: IVAN })).toBe("Received, Ivan");
+  await Bun.sleep(300);
+  expect(h.api.emulator.sent(TOKEN).filter((m) => m.chat_id === PETR.id).length - before).toBeLessThanOrEqual(1);
+  expect(messageEvents(h)).toBe(1);
+}, 20_000);
+
+test("in a connected group only what is addressed to the bot is an event; chatter is never answered", async () => {
+  const chat = { id: -7001, type: "group" as const, title: "Ops" };
+  const h = (harness = await createHarness([{ id: "main", token: TOKEN, extra: RECEIVED }]));
+  await h.start();
+  const key = keyIn(await ask(h.api, "/key@signal_bot", { chat, from: IVAN }));
+  await h.writeConfig(configYaml(h.api.url, [{ id: "main", token: TOKEN, extra: RECEIVED }], `users:\n  ops: ${key}\n`));
+  const olga = { id: 5010, first_name: "Olga", language_code: "en" };
+  for (const text of ["good morning", "who has the key to 305?", "/tasks@other_bot"]) h.api.emulator.userWrites({ token: TOKEN, chat, from: olga, text });
+  expect(await ask(h.api, "/tasks@signal_bot 42", { chat, from: olga })).toBe("Received, Olga");
+  await Bun.sleep(300);
+  expect(h.api.emulator.sent(TOKEN).filter((m) => m.chat_id === chat.id)).toHaveLength(2);
+  expect(messageEvents(h)).toBe(1);
+}, 20_000);
+
+test("the commands menu is published at start (default and ru), again when commands or texts change, not for other reloads", async () => {
+  const bot = (extra: string) => [{ id: "main", token: TOKEN, extra }];
+  const h = (harness = await createHarness(bot('commands: { tasks: "Мои задачи" }')));
+  await h.start();
+  const published = () => h.api.requests("setMyCommands", TOKEN).filter((r) => r.status === 200).length;
+  await waitFor(() => published() === 2, 5000, "the menu at start");
+  await h.writeConfig(configYaml(h.api.url, bot('commands: { tasks: "Мои задачи" }'), "users:\n  ivanov: 48213977\n"));
+  await Bun.sleep(200);
+  expect(published()).toBe(2);
+  await h.writeConfig(configYaml(h.api.url, bot('commands: { tasks: "Мои задачи", report: "Отчёт" }')));
+  await waitFor(() => published() === 4, 5000, "the changed menu");
+  await h.writeConfig(configYaml(h.api.url, bot('commands: { tasks: "Мои задачи", report: "Отчёт" }\ntexts: { menu_help: "Справка" }')));
+  await waitFor(() => published() === 6, 5000, "the menu with a changed text");
+  const res = await fetch(`${h.api.url}/bot${TOKEN}/getMyCommands`);
+  // The fake keeps one list (the last published: Russian).
+  expect(((await res.json()) as { result: Array<{ command: string }> }).result.map((c) => c.command)).toEqual(["tasks", "report", "key", "stop", "help"]);
+}, 20_000);
+
+test("a failing setMyCommands is logged, never fatal, and published at the next change", async () => {
+  const h = (harness = await createHarness([{ id: "main", token: TOKEN, extra: 'commands: { tasks: "Tasks" }' }]));
+  h.api.emulator.failNext(TOKEN, "setMyCommands", { error_code: 400, description: "Bad Request: BOT_COMMAND_INVALID" });
+  await h.start();
+  await waitFor(() => h.log.lines.some((line) => line.includes("commands menu not published")), 5000, "the failure logged");
+  expect(await ask(h.api, "/start", { from: IVAN })).toContain("Hello");
+  await h.writeConfig(configYaml(h.api.url, [{ id: "main", token: TOKEN, extra: 'commands: { tasks: "Tasks" }' }], "users:\n  ivanov: 48213977\n"));
+  await waitFor(() => h.api.requests("setMyCommands", TOKEN).filter((r) => r.status === 200).length === 2, 5000, "the retry");
+}, 20_000);
+
+test.todo("a connected person's message is acknowledged with 👌 by default (needs the emulator's setMessageReaction and a helper listing reactions)");
+test.todo("documents and photos become events with their files; GET /events/{id}/files/{n} streams them (needs the emulator's documents and photos)");
+test.todo("a reply to a notification carries reply_to.notification (needs the emulator's reply_to_message and the outbox's findByMessage wired)");
+test.todo("a mention of the bot in a group is an event with the mention stripped (needs mention entities from the emulator)");
+
+// kill -9 right after people wrote 50 messages: after the restart every event is there
+// exactly once. Needs the durable inbox (inbox.log) and GET /events; with this branch's
+// interim in-memory inbox the events recorded before the kill are gone. At merge: make it
+// `test(...)`; it uses only the DESIGN's API (clients.<id>.receive, GET /events).
+test.todo("kill -9 right after 50 messages: after restart every event is there exactly once", async () => {
+  const h = (harness = await createHarness());
+  const people = Array.from({ length: 10 }, (_, i) => ({ id: 8000 + i, first_name: `P${i}`, language_code: "en" }));
+  const keys = people.map((_, i) => String(70000000 + i));
+  const keyLog = people.map((person, i) =>
+    JSON.stringify({ type: "issued", key: keys[i], bot: "main", chat_id: person.id, chat_type: "private", username: null, name: person.first_name, at: "2026-11-25T09:00:00.000Z" }),
+  );
+  await mkdir(join(h.dir, "data"), { recursive: true });
+  await writeFile(join(h.dir, "data", "keys.log"), keyLog.join("\n") + "\n");
+  const users = `users:\n${keys.map((key, i) => `  p${i}: ${key}`).join("\n")}\n`;
+  const config = configYaml(h.api.url, [{ id: "main", token: TOKEN, extra: RECEIVED }], users).replace("bots:", "clients:\n  erp:\n    token: events-reader-token-0123456789\n    receive: true\nbots:");
+  await writeFile(h.configFile, config);
+  serve = await startServe(h.configFile, { env: timeScaleEnv() });
+  for (let n = 0; n < 50; n++) h.api.emulator.userWrites({ token: TOKEN, from: people[n % people.length]!, text: `message ${String(n).padStart(2, "0")}` });
+  // Killed while the batch is being handled: some events are on disk, the offset may not be.
+  await h.api.emulator.waitForSent((m) => m.text.startsWith("Received"), 10_000);
+  await serve.kill("SIGKILL");
+  serve = await startServe(h.configFile, { env: timeScaleEnv() });
+  const texts = async (): Promise<string[]> => {
+    const res = await fetch(`${serve!.url}/events?after=0&limit=1000`, { headers: { Authorization: "Bearer events-reader-token-0123456789" } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { events: Array<{ text: string | null }> };
+    return body.events.map((event) => event.text ?? "");
+  };
+  await waitFor(() => h.api.requests("getUpdates", TOKEN).length > 0, 10_000, "polling after the restart");
+  const deadline = Date.now() + 15_000;
+  let seen = await texts();
+  while (seen.length < 50 && Date.now() < deadline) {
+    await Bun.sleep(100);
+    seen = await texts();
+  }
+  expect(seen.sort()).toEqual(Array.from({ length: 50 }, (_, n) => `message ${String(n).padStart(2, "0")}`));
+  expect(await serve.kill("SIGTERM")).toBe(0);
+}, 40_000);
