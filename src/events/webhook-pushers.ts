@@ -37,11 +37,42 @@ interface Running {
 
 export class WebhookPushers {
   readonly #running = new Map<string, Running>();
+  /** apply and stop run one at a time: a reload racing shutdown must not start loops after it. */
+  #queue: Promise<void> = Promise.resolve();
+  #closed = false;
 
   constructor(private readonly options: WebhookPushersOptions) {}
 
-  /** Starts, stops and restarts pushers so that exactly `specs` run. */
-  async apply(specs: readonly WebhookSpec[]): Promise<void> {
+  /** Starts, stops and restarts pushers so that exactly `specs` run. After stop(), does nothing. */
+  apply(specs: readonly WebhookSpec[]): Promise<void> {
+    return this.#serially(() => (this.#closed ? Promise.resolve() : this.#apply(specs)));
+  }
+
+  /** Stops every pusher (a POST in flight is aborted; its event is sent again next time). */
+  stop(): Promise<void> {
+    this.#closed = true;
+    return this.#serially(async () => {
+      const running = [...this.#running.values()];
+      this.#running.clear();
+      await Promise.all(running.map(({ pusher }) => pusher.stop()));
+    });
+  }
+
+  get(client: string): WebhookPusher | undefined {
+    return this.#running.get(client)?.pusher;
+  }
+
+  all(): Array<[string, WebhookPusher]> {
+    return [...this.#running].map(([client, running]) => [client, running.pusher]);
+  }
+
+  #serially(step: () => Promise<void>): Promise<void> {
+    const run = this.#queue.then(step);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  async #apply(specs: readonly WebhookSpec[]): Promise<void> {
     const wanted = new Map(specs.map((spec) => [spec.client, spec]));
     const stopping: Array<Promise<void>> = [];
     for (const [client, running] of this.#running) {
@@ -60,20 +91,6 @@ export class WebhookPushers {
     // A restarted client's old loop must be gone (its cursor saved) before the new one reads it.
     await Promise.all(stopping);
     for (const spec of wanted.values()) this.#start(spec);
-  }
-
-  get(client: string): WebhookPusher | undefined {
-    return this.#running.get(client)?.pusher;
-  }
-
-  all(): Array<[string, WebhookPusher]> {
-    return [...this.#running].map(([client, running]) => [client, running.pusher]);
-  }
-
-  async stop(): Promise<void> {
-    const running = [...this.#running.values()];
-    this.#running.clear();
-    await Promise.all(running.map(({ pusher }) => pusher.stop()));
   }
 
   #start(spec: WebhookSpec): void {
