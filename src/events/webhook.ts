@@ -115,7 +115,7 @@ export class WebhookPusher {
       }
       for (const event of batch) {
         if (!(await this.#deliver(event))) return;
-        this.#position = position = event.id;
+        position = event.id;
       }
     }
   }
@@ -169,6 +169,7 @@ export class WebhookPusher {
       }
     }
     this.#pending = null;
+    this.#position = event.id;
     await this.#save(event.id);
     return !this.#stop.signal.aborted;
   }

@@ -28,12 +28,13 @@ export function verifySignature(secret: string, body: Uint8Array, header: string
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-export function startReceiver(secret: string): Receiver {
+/** `port`: listen there (a receiver coming back where it was); default any free port. */
+export function startReceiver(secret: string, port = 0): Receiver {
   const received: Received[] = [];
   const acknowledged: string[] = [];
   const waiters = new Set<() => void>();
   const server = Bun.serve({
-    port: 0,
+    port,
     hostname: "127.0.0.1",
     async fetch(req) {
       const raw = new Uint8Array(await req.arrayBuffer());
