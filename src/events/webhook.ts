@@ -80,7 +80,10 @@ export class WebhookPusher {
   }
 
   start(): void {
-    this.#running ??= this.#run().catch((error: unknown) => {
+    // "From now on" for a new client means from this call, not from when the cursor file
+    // was found missing: events recorded while it was being read are pushed.
+    const startedAfter = this.options.inbox.lastId();
+    this.#running ??= this.#run(startedAfter).catch((error: unknown) => {
       // Not expected (every step catches its own errors), but a dead loop must say so.
       this.#log.error("webhook pusher stopped by an unexpected error", { error });
       this.status.state = "stopped";
@@ -100,9 +103,9 @@ export class WebhookPusher {
     return oldest ? Math.max(0, now - Date.parse(oldest.at)) : 0;
   }
 
-  async #run(): Promise<void> {
+  async #run(startedAfter: string): Promise<void> {
     const { inbox, accepts } = this.options;
-    let position = await this.#begin();
+    let position = await this.#begin(startedAfter);
     if (position === null) return;
     while (!this.#stop.signal.aborted) {
       // Both read in one turn of the event loop, so nothing can be recorded in between.
@@ -120,15 +123,15 @@ export class WebhookPusher {
     }
   }
 
-  /** The saved cursor; a new client's starts at the newest event (pushes from now on). Null when stopped first. */
-  async #begin(): Promise<string | null> {
+  /** The saved cursor; a new client's is `startedAfter` (pushes from now on). Null when stopped first. */
+  async #begin(startedAfter: string): Promise<string | null> {
     const { cursor, inbox } = this.options;
     for (let attempt = 1; ; attempt++) {
       try {
         let after = await cursor.load();
         const newest = inbox.lastId();
         if (after === null) {
-          after = newest;
+          after = startedAfter;
           await cursor.save(after);
           this.#log.info("webhook: no cursor yet; pushing the events from now on", { cursor: cursor.path, after });
         } else if (compareEventIds(after, newest) > 0) {

@@ -252,6 +252,22 @@ test("a new client (no cursor file) starts from now: events kept before are not 
   expect(s.log.lines.some((line) => line.includes("no cursor yet; pushing the events from now on"))).toBe(true);
 });
 
+test("a new client's 'now' is when it starts: an event recorded while the cursor file is read is pushed", async () => {
+  const inbox = new MemoryInbox();
+  inbox.add("ivanov", "before");
+  const cursor = memoryCursor(null);
+  const load = cursor.load;
+  cursor.load = async () => {
+    inbox.add("ivanov", "during the read");
+    return load();
+  };
+  const s = setup({ inbox, cursor });
+  s.pusher.start();
+  await until(() => s.cursor.value === "2", "event 2 pushed");
+  expect(s.cursor.saves).toEqual(["1", "2"]);
+  expect(s.fetch.posts.map((p) => p.eventId)).toEqual(["2"]);
+});
+
 test("the cursor file survives the pusher: a new one resumes after the last acknowledged event", async () => {
   dir = await mkdtemp(join(tmpdir(), "tgs-hook-"));
   const inbox = new MemoryInbox();
