@@ -36,6 +36,8 @@ test("POSTs exactly the event JSON, signed: the receiver's HMAC of the raw body 
   expect(got!.headers.get("content-type")).toBe("application/json");
   expect(got!.headers.get("user-agent")).toMatch(/^tgsignal\//);
   expect(got!.headers.get("authorization")).toBeNull();
+  // A Content-Length, not chunked: receivers that read exactly that many bytes (the docs' Python example) work.
+  expect(got!.headers.get("content-length")).toBe(String(eventBody(sent).byteLength));
 });
 
 test("the signature is sha256= and the hex HMAC-SHA256 of the bytes with the secret", () => {
