@@ -187,8 +187,8 @@ export class WebhookPusher {
   #failed(event: InboxEvent, outcome: Extract<PostOutcome, { ok: false }>, attempt: number): void {
     this.#noteFailure(outcome.reason, outcome.message, attempt);
     this.options.events?.failed(this.options.client, outcome.reason);
-    // Logged at the first failure and then at attempts 2, 4, 8, …: a receiver down for
-    // days writes a few dozen lines, not one per retry.
+    // Logged at attempts 1, 2, 4, 8, … (the rest at debug): a receiver down for a day
+    // writes about ten lines, not one per retry; /healthz and the metrics show every one.
     const quiet = (attempt & (attempt - 1)) !== 0;
     this.#log[quiet ? "debug" : "warn"]("webhook POST failed; retrying with backoff", { event: event.id, attempt, reason: outcome.reason, error: outcome.message });
   }
