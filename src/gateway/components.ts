@@ -5,6 +5,7 @@ import type { Gateway } from "./app.ts";
 import { addEvents } from "./events.ts";
 import { addInbound } from "./inbound.ts";
 import { addOutbound } from "./outbound.ts";
+import { addWebhooks } from "./webhooks.ts";
 import type { OutboxStore } from "../delivery/outbox.ts";
 import type { NotificationLookup } from "../inbound/notifications.ts";
 import { BotClients } from "../telegram/bot-clients.ts";
@@ -18,6 +19,8 @@ export async function addComponents(gateway: Gateway): Promise<void> {
   store.subscribe((next) => bots.apply(next));
   // Before the inbound layer, which records into it (and so stops before it closes).
   const inbox = await addEvents(gateway, bots);
+  // After the inbox's component (replayed before pushers start; pushers stop before it closes).
+  addWebhooks(gateway, inbox, { scale: bots.timing.secondMs / 1000 });
   // The outbox opens after the key registry it resolves recipients with; the conversation
   // asks it about notifications only once updates flow (after every component started).
   let outbox: OutboxStore | undefined;

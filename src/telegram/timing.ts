@@ -4,11 +4,11 @@
 // count its flood windows and retry_after in the same short seconds, so "a 429 pauses for
 // retry_after" and "the limiter keeps under the flood limits" hold as at full scale.
 import { TELEGRAM_LIMITS, type RateLimits } from "./rate-limit.ts";
+import type { BackoffOptions } from "../lib/backoff.ts";
 
-export interface BackoffOptions {
-  baseMs: number;
-  capMs: number;
-}
+// The backoff lives in lib/ (the webhook pushers, below this layer, use it too); the
+// transport's callers keep importing it from here.
+export { backoffDelay, type BackoffOptions } from "../lib/backoff.ts";
 
 export interface TransportTiming {
   /** How long one of Telegram's seconds lasts: 1000 ms, less in tests. retry_after counts in it. */
@@ -56,14 +56,4 @@ export const TELEGRAM_TIMING: TransportTiming = transportTiming(1);
 function scaledRate(telegram: number, ours: number, unitMs: number, scale: number): number {
   const slackMs = unitMs / ours - unitMs / telegram;
   return unitMs / ((unitMs / telegram) * scale + slackMs);
-}
-
-/**
- * Capped exponential backoff with "equal jitter": between half and all of the step
- * base·2^(attempt−1), capped. The jitter keeps restarted instances and many bots from
- * retrying in lockstep. `attempt` counts consecutive failures from 1; `random` returns [0, 1).
- */
-export function backoffDelay(attempt: number, options: BackoffOptions, random: () => number = Math.random): number {
-  const step = Math.min(options.capMs, options.baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(step / 2 + (step / 2) * random());
 }

@@ -8,6 +8,7 @@
 // reply to the person's message); the event JSON itself is covered by the unit tests
 // (test/inbound/person-events.test.ts). What needs the rest of issue 9 is test.todo below.
 import { afterEach, expect, test } from "bun:test";
+import { createHmac } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ask, configYaml, createHarness, keyIn, TOKEN, waitFor, type Harness } from "./inbound-harness.ts";
@@ -219,3 +220,34 @@ test("kill -9 right after 50 messages: after restart every event is there exactl
   expect(seen.sort()).toEqual(Array.from({ length: 50 }, (_, n) => `message ${String(n).padStart(2, "0")}`));
   expect(await serve.kill("SIGTERM")).toBe(0);
 }, 40_000);
+
+test("a person's message reaches a client's webhook, signed with its secret: the full path through inbox.log", async () => {
+  const secret = "erp-webhook-secret-0123456789";
+  const received: Array<{ id: string | null; valid: boolean; event: EventJson }> = [];
+  const receiver = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    async fetch(req) {
+      const body = await req.text();
+      const signature = `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+      received.push({ id: req.headers.get("x-tgsignal-event"), valid: req.headers.get("x-tgsignal-signature") === signature, event: JSON.parse(body) as EventJson });
+      return new Response("ok");
+    },
+  });
+  try {
+    const h = (harness = await createHarness([{ id: "main", token: TOKEN, extra: RECEIVED }]));
+    await h.start();
+    const key = keyIn(await ask(h.api, "/key", { from: IVAN }));
+    const webhook = `clients:\n  erp:\n    token: events-reader-token-0123456789\n    webhook: { url: "http://127.0.0.1:${receiver.port}/hook", secret: ${secret} }\nbots:`;
+    await h.writeConfig(configYaml(h.api.url, [{ id: "main", token: TOKEN, extra: RECEIVED }], `users:\n  ivanov: ${key}\n`).replace("bots:", webhook));
+    // A new client's pusher starts "from now on": from the reload, which writeConfig waits for.
+    for (const text of ["first", "second"]) expect(await ask(h.api, text, { from: IVAN })).toBe("Received, Ivan");
+    await waitFor(() => received.length === 2, 5000, "two webhook POSTs");
+    expect(received.map(({ id, valid, event }) => [id, valid, event.text, event.user])).toEqual([
+      [received[0]!.event.id, true, "first", "ivanov"],
+      [received[1]!.event.id, true, "second", "ivanov"],
+    ]);
+  } finally {
+    await receiver.stop(true);
+  }
+}, 20_000);
