@@ -4,7 +4,19 @@
 import type { Bot } from "gramio";
 import type { BotConfig } from "../config/types.ts";
 import type { Clock } from "../lib/clock.ts";
-import type { CallOptions, ChatMemberStatus, GetUpdatesParams, SendMessageParams, SentMessage, TelegramApi, TelegramUpdate, TelegramUser } from "./api.ts";
+import type {
+  CallOptions,
+  ChatMemberStatus,
+  EditMessageReplyMarkupParams,
+  EditMessageTextParams,
+  GetUpdatesParams,
+  MessageRef,
+  SendMessageParams,
+  SentMessage,
+  TelegramApi,
+  TelegramUpdate,
+  TelegramUser,
+} from "./api.ts";
 import { classifyFailure, type TelegramOutcome } from "./outcome.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 
@@ -74,12 +86,31 @@ export class BotClient {
    * promise rejects with its reason); a request already on the wire is not aborted, since
    * it may have reached Telegram and only its answer can tell.
    */
-  async send(params: SendMessageParams, signal?: AbortSignal): Promise<SendOutcome> {
+  send(params: SendMessageParams, signal?: AbortSignal): Promise<SendOutcome> {
+    return this.#limited(params.chat_id, signal, () => this.api.sendMessage(params));
+  }
+
+  /** A sent message's new text (and buttons: without reply_markup Telegram removes them), on the send path. */
+  editText(params: EditMessageTextParams, signal?: AbortSignal): Promise<TelegramOutcome<unknown>> {
+    return this.#limited(params.chat_id, signal, () => this.api.editMessageText(params));
+  }
+
+  /** A sent message's buttons replaced (removed without reply_markup), on the send path. */
+  editReplyMarkup(params: EditMessageReplyMarkupParams, signal?: AbortSignal): Promise<TelegramOutcome<unknown>> {
+    return this.#limited(params.chat_id, signal, () => this.api.editMessageReplyMarkup(params));
+  }
+
+  /** A sent message deleted, on the send path (edits and deletions count against the same limits). */
+  deleteMessage(params: MessageRef, signal?: AbortSignal): Promise<TelegramOutcome<true>> {
+    return this.#limited(params.chat_id, signal, () => this.api.deleteMessage(params));
+  }
+
+  async #limited<T>(chatId: number, signal: AbortSignal | undefined, call: () => Promise<T>): Promise<TelegramOutcome<T>> {
     const { clock, events, secondMs } = this.#parts;
-    const waited = await this.limiter.acquire(params.chat_id, signal);
+    const waited = await this.limiter.acquire(chatId, signal);
     if (waited > 0) events?.waited(waited);
     try {
-      return { kind: "ok", value: await this.api.sendMessage(params) };
+      return { kind: "ok", value: await call() };
     } catch (error) {
       const failure = classifyFailure(error);
       if (failure.kind === "rate_limited") {
