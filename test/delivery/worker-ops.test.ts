@@ -12,6 +12,7 @@ import { DeliveryWorker, type DeliveryEvents } from "../../src/delivery/worker.t
 import type { KeyLookup } from "../../src/keys/types.ts";
 import { TelegramApiError } from "../../src/lib/errors.ts";
 import { createMemoryLogger } from "../../src/lib/log.ts";
+import { bunPlatform } from "../../src/platform/bun.ts";
 import { createGramioBot, type TelegramApi, type TelegramInlineKeyboardMarkup } from "../../src/telegram/api.ts";
 import { BotClient } from "../../src/telegram/bot-client.ts";
 import { unpackButtonHandle } from "../../src/telegram/button-handle.ts";
@@ -43,7 +44,7 @@ const events: DeliveryEvents = { delivered() {}, failed() {}, retried() {}, oper
 beforeEach(async () => {
   tmp = await tempDir();
   clock = new FakeClock();
-  outbox = await Outbox.open({ platform: (await import("../../src/platform/bun.ts")).bunPlatform, clock, log, dataDir: tmp.dir });
+  outbox = await Outbox.open({ platform: bunPlatform, clock, log, dataDir: tmp.dir });
   outcomes.length = 0;
 });
 afterEach(async () => {
@@ -157,7 +158,7 @@ test("a part resent as plain text keeps the keyboard on its last piece and the r
 });
 
 test("an edit accepted while its message waits for a 429 pause is carried out after the message, in the chat's order", async () => {
-  const { client, calls } = fakeBot((call, n) => {
+  const { client, calls } = fakeBot((_call, n) => {
     if (n === 1) throw telegramError(429, "Too Many Requests: retry after 5", 5);
   }, TELEGRAM_TIMING.limits);
   const { worker: w, operations } = start(client);
