@@ -5,12 +5,21 @@ import { mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Gateway } from "../../src/gateway/app.ts";
+import type { Logger } from "../../src/lib/log.ts";
 import { createMemoryLogger } from "../../src/lib/log.ts";
 import { bunPlatform } from "../../src/platform/bun.ts";
 import type { Platform, Server } from "../../src/platform/platform.ts";
 import { startFakeBotApi, type FakeBotApi } from "../fakes/fake-bot-api.ts";
 import type { RateLimitOptions } from "../../src/emulator/types.ts";
-import { bootGateway, TIME_SCALE } from "./boot-gateway.ts";
+import { bootGateway, TIME_SCALE, timeScaleEnv } from "./boot-gateway.ts";
+import { createGateway } from "../../src/gateway/app.ts";
+import { addInbound } from "../../src/gateway/inbound.ts";
+import { addOutbound } from "../../src/gateway/outbound.ts";
+import { loadConfigFile } from "../../src/config/load.ts";
+import { systemClock } from "../../src/lib/clock.ts";
+import { BotClients } from "../../src/telegram/bot-clients.ts";
+import { transportTiming } from "../../src/telegram/timing.ts";
+import type { EventLookup } from "../../src/delivery/reply-to.ts";
 
 export const TOKEN = "111111:AAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 export const TOKEN_B = "222222:BBBBBBBBBBBBBBBBBBBBBBBBBBBB";
@@ -112,6 +121,21 @@ export interface HarnessOptions {
   keyLog?: string;
   /** Replaces the Bun platform (e.g. to deliver signals by hand). */
   platform?: Platform;
+  /** Events for reply_to (the inbox is wired by the gateway once it exists; until then, a test's own). */
+  inbox?: EventLookup;
+}
+
+/** bootGateway's wiring (gateway/components.ts), with `inbox` handed to the outbound side for reply_to. */
+async function bootWithInbox(configFile: string, platform: Platform, log: Logger, inbox: EventLookup): Promise<Gateway> {
+  const load = () => loadConfigFile(platform, configFile, { env: {} });
+  const gateway = createGateway({ platform, log, clock: systemClock, env: timeScaleEnv() }, await load(), load);
+  const bots = new BotClients({ platform, clock: systemClock, metrics: gateway.metrics, timing: transportTiming(TIME_SCALE) });
+  bots.apply(gateway.store.current);
+  gateway.store.subscribe((next) => bots.apply(next));
+  const keys = await addInbound(gateway, bots);
+  await addOutbound(gateway, bots, keys, inbox);
+  await gateway.start();
+  return gateway;
 }
 
 export async function startNotifyHarness(options: HarnessOptions = {}): Promise<NotifyHarness> {
@@ -136,7 +160,8 @@ export async function startNotifyHarness(options: HarnessOptions = {}): Promise<
   let server: Server;
   const harness = { api, dir, configFile, log } as NotifyHarness;
   const boot = async () => {
-    const gateway = await bootGateway(configFile, { platform: options.platform ?? bunPlatform, log });
+    const platform = options.platform ?? bunPlatform;
+    const gateway = options.inbox ? await bootWithInbox(configFile, platform, log, options.inbox) : await bootGateway(configFile, { platform, log });
     server = await bunPlatform.serve({ hostname: "127.0.0.1", port: 0, handler: gateway.router.handle });
     harness.gateway = gateway;
     harness.url = `http://127.0.0.1:${server.port}`;
