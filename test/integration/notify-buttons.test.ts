@@ -47,7 +47,7 @@ function keyboardOf(chat: number): TelegramInlineKeyboardMarkup | undefined {
 
 function expectRows(markup: TelegramInlineKeyboardMarkup | undefined, id: string): void {
   expect(markup!.inline_keyboard.map((row) => row.map((button) => button.text))).toEqual([["Согласовать", "Открыть"], ["Отклонить"]]);
-  const [[approve, open], [reject]] = markup!.inline_keyboard as [[{ callback_data: string }, { url: string }], [{ callback_data: string }]];
+  const [[approve, open], [reject]] = markup!.inline_keyboard as unknown as [[{ callback_data: string }, { url: string }], [{ callback_data: string }]];
   expect([unpackButtonHandle(approve.callback_data), open.url, unpackButtonHandle(reject.callback_data)]).toEqual([
     { notification: id, index: 0 },
     "https://erp.local/invoice/1042",
