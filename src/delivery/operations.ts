@@ -27,7 +27,7 @@ export interface EditInput {
 
 export interface MessageOperationsOptions {
   outbox: OutboxStore;
-  worker: Pick<DeliveryWorker, "enqueue" | "interrupt">;
+  worker: Pick<DeliveryWorker, "enqueue" | "interrupt" | "isDelivering">;
   clock: Clock;
 }
 
@@ -75,7 +75,7 @@ export class MessageOperations {
       const queued = state.recipients.flatMap((recipient, index) => (recipient.status === "queued" ? [index] : []));
       // Applied (the queued recipients cancelled) before the write; waits for a send slot stop now.
       const written = this.options.outbox.recordOperation(state, op);
-      const sending = new Set(queued.filter((index) => this.options.worker.interrupt(state, index)));
+      for (const index of queued) this.options.worker.interrupt(state, index);
       try {
         await written;
       } catch (error) {
@@ -83,7 +83,7 @@ export class MessageOperations {
         this.options.worker.enqueue(state);
         throw error;
       }
-      await this.#cancelUnsent(state, op, queued, sending);
+      await this.#cancelUnsent(state, op, queued);
       this.options.worker.enqueue(state);
       return { state, op, replayed: false };
     });
@@ -98,12 +98,13 @@ export class MessageOperations {
    * A cancelled recipient with nothing sent and no send on the wire is done at once: the
    * answer says "cancelled" without waiting for its chat's lane. The others (a part out,
    * or a send whose answer is pending) are left to the worker, which deletes what went out.
+   * By now (after the fsync) an interrupted wait for a send slot has ended.
    */
-  async #cancelUnsent(state: NotificationState, op: Operation, queued: number[], sending: ReadonlySet<number>): Promise<void> {
+  async #cancelUnsent(state: NotificationState, op: Operation, queued: number[]): Promise<void> {
     const opIndex = state.ops?.indexOf(op) ?? -1;
-    const done = queued
-      .filter((index) => !sending.has(index) && state.recipients[index]!.messageIds.length === 0)
-      .map((index) => this.options.outbox.recordOperationDone(state, opIndex, index, { status: "cancelled" }));
+    const unsent = (index: number) =>
+      op.targets[index]!.status === "queued" && !this.options.worker.isDelivering(state, index) && state.recipients[index]!.messageIds.length === 0;
+    const done = queued.filter(unsent).map((index) => this.options.outbox.recordOperationDone(state, opIndex, index, { status: "cancelled" }));
     // Applied in memory already; if the record is lost, the worker comes to the same answer after a restart.
     await Promise.all(done.map((written) => written.catch(() => {})));
   }

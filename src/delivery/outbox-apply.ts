@@ -3,7 +3,7 @@
 // All of them are idempotent where a replay may repeat a record.
 import type { ProgressRecord } from "./outbox-records.ts";
 import type { OperationRecord } from "./outbox-op-records.ts";
-import { isOperationSettled, type NotificationState, type Operation, type RecipientState } from "./types.ts";
+import { isOperationSettled, isSettled, type NotificationState, type Operation, type RecipientState } from "./types.ts";
 
 /** Applies a progress record (a part sent, a recipient failed). */
 export function applyProgress(state: NotificationState, record: ProgressRecord): void {
@@ -102,4 +102,20 @@ export function applyOperationDone(state: NotificationState, record: Extract<Ope
     delete op.text;
     delete op.keyboard;
   }
+}
+
+/**
+ * The parts are only needed to send them: dropped once nobody is queued. Not while a
+ * deletion is being written: if its write fails, it is undone and delivery carries on.
+ */
+export function dropPartsIfDone(state: NotificationState): void {
+  if (isSettled(state) && !state.ops?.some((op) => op.writing)) state.parts = [];
+}
+
+/** When anything last happened to it: retention counts from there. */
+export function lastChange(state: NotificationState): number {
+  let last = state.at;
+  for (const recipient of state.recipients) last = Math.max(last, recipient.doneAt ?? 0);
+  for (const op of state.ops ?? []) for (const target of op.targets) last = Math.max(last, target.doneAt ?? op.at);
+  return last;
 }

@@ -17,12 +17,11 @@ import type { Logger } from "../lib/log.ts";
 import type { Platform } from "../platform/platform.ts";
 import { StateError } from "../lib/errors.ts";
 import { AppendLog, replayLog } from "../storage/append-log.ts";
-import { applyOperation, applyOperationDone, applyProgress } from "./outbox-apply.ts";
+import { applyOperation, applyOperationDone, applyProgress, dropPartsIfDone, lastChange } from "./outbox-apply.ts";
+import { MessageIndex } from "./message-index.ts";
 import { decodeOperation, encodeOperation, type OperationRecord } from "./outbox-op-records.ts";
 import { decodeOutboxRecord, encodeNotification, type OutboxLine, type OutboxRecord, type ProgressRecord } from "./outbox-records.ts";
 import { hasDataButtons, hasWork, isSettled, type NotificationState, type Operation, type TargetStatus } from "./types.ts";
-
-type OperationDoneRecord = Extract<OperationRecord, { t: "opdone" }>;
 
 export const RETENTION_MS = 24 * 60 * 60 * 1000;
 const MIN_COMPACT_APPENDS = 10_000;
@@ -37,11 +36,7 @@ export interface OutboxOptions {
 }
 
 /** How an operation ended for one recipient. */
-export interface OperationResult {
-  status: Exclude<TargetStatus, "queued">;
-  reason?: string;
-  warning?: string;
-}
+export type OperationResult = { status: Exclude<TargetStatus, "queued">; reason?: string; warning?: string };
 
 export type OutboxListener = (state: NotificationState) => void;
 
@@ -82,8 +77,7 @@ export const OUTBOX_FILE = "outbox.log";
 export class Outbox implements OutboxStore {
   readonly #byId = new Map<string, NotificationState>();
   readonly #byIdempotencyKey = new Map<string, NotificationState>();
-  /** `bot\nchat\nmessage id` of every message sent → its notification (replies, presses). */
-  readonly #byMessage = new Map<string, NotificationState>();
+  readonly #byMessage = new MessageIndex();
   readonly #listeners = new Map<string, Set<OutboxListener>>();
   /** Accept writes not yet fsynced, by notification id. */
   readonly #accepting = new Map<string, Promise<void>>();
@@ -128,7 +122,7 @@ export class Outbox implements OutboxStore {
   }
 
   findByMessage(bot: string, chatId: number, messageId: number): NotificationState | undefined {
-    return this.#byMessage.get(messageKey(bot, chatId, messageId));
+    return this.#byMessage.get(bot, chatId, messageId);
   }
 
   pending(): NotificationState[] {
@@ -197,7 +191,7 @@ export class Outbox implements OutboxStore {
   }
 
   recordOperationDone(state: NotificationState, opIndex: number, index: number, result: OperationResult): Promise<void> {
-    const record: OperationDoneRecord = { t: "opdone", id: state.id, o: opIndex, r: index, status: result.status, at: this.options.clock.now() };
+    const record: Extract<OperationRecord, { t: "opdone" }> = { t: "opdone", id: state.id, o: opIndex, r: index, status: result.status, at: this.options.clock.now() };
     if (result.reason) record.reason = result.reason;
     if (result.warning) record.warn = result.warning;
     applyOperationDone(state, record);
@@ -237,7 +231,7 @@ export class Outbox implements OutboxStore {
   #applyProgress(state: NotificationState, record: ProgressRecord): void {
     applyProgress(state, record);
     const recipient = state.recipients[record.r];
-    if (record.t === "sent" && recipient) for (const id of record.mids) this.#byMessage.set(messageKey(recipient.bot, recipient.chatId, id), state);
+    if (record.t === "sent" && recipient) this.#byMessage.add(state, recipient.bot, recipient.chatId, record.mids);
     dropPartsIfDone(state);
   }
 
@@ -248,18 +242,12 @@ export class Outbox implements OutboxStore {
   #index(state: NotificationState): void {
     this.#byId.set(state.id, state);
     if (state.idempotencyKey) this.#byIdempotencyKey.set(idempotencyIndexKey(state.client, state.idempotencyKey), state);
-    for (const recipient of state.recipients)
-      for (const id of recipient.messageIds) this.#byMessage.set(messageKey(recipient.bot, recipient.chatId, id), state);
+    this.#byMessage.addAll(state);
   }
 
   #unindex(state: NotificationState): void {
     if (this.#byId.get(state.id) === state) this.#byId.delete(state.id);
-    for (const recipient of state.recipients) {
-      for (const id of recipient.messageIds) {
-        const key = messageKey(recipient.bot, recipient.chatId, id);
-        if (this.#byMessage.get(key) === state) this.#byMessage.delete(key);
-      }
-    }
+    this.#byMessage.removeAll(state);
     if (!state.idempotencyKey) return;
     const key = idempotencyIndexKey(state.client, state.idempotencyKey);
     if (this.#byIdempotencyKey.get(key) === state) this.#byIdempotencyKey.delete(key);
@@ -310,26 +298,7 @@ export class Outbox implements OutboxStore {
   }
 }
 
-/**
- * The parts are only needed to send them: dropped once nobody is queued. Not while a
- * deletion is being written: if its write fails, it is undone and delivery carries on.
- */
-function dropPartsIfDone(state: NotificationState): void {
-  if (isSettled(state) && !state.ops?.some((op) => op.writing)) state.parts = [];
-}
-
-function messageKey(bot: string, chatId: number, messageId: number): string {
-  return `${bot}\n${chatId}\n${messageId}`;
-}
-
 /** Idempotency-Keys are per client: the index is keyed by both. */
 function idempotencyIndexKey(client: string, key: string): string {
   return `${client}\n${key}`;
-}
-
-function lastChange(state: NotificationState): number {
-  let last = state.at;
-  for (const recipient of state.recipients) last = Math.max(last, recipient.doneAt ?? 0);
-  for (const op of state.ops ?? []) for (const target of op.targets) last = Math.max(last, target.doneAt ?? op.at);
-  return last;
 }

@@ -67,14 +67,18 @@ export class DeliveryWorker {
     });
   }
 
+  /** Stops waiting to send to recipient `index` (its notification was deleted); a request already on the wire still ends. */
+  interrupt(state: NotificationState, index: number): void {
+    this.#delivering.get(`${state.id}\n${index}`)?.abort(new Error("deleted"));
+  }
+
   /**
-   * Stops waiting to send to recipient `index` (its notification was deleted). True if its
-   * delivery was under way: a message already on the wire may still arrive and be recorded.
+   * Whether recipient `index` is being sent to. Shortly after interrupt() only a request
+   * on the wire keeps it so (a wait for a slot ends at once): its message may still
+   * arrive and be recorded.
    */
-  interrupt(state: NotificationState, index: number): boolean {
-    const controller = this.#delivering.get(`${state.id}\n${index}`);
-    controller?.abort(new Error("deleted"));
-    return controller !== undefined;
+  isDelivering(state: NotificationState, index: number): boolean {
+    return this.#delivering.has(`${state.id}\n${index}`);
   }
 
   /** Stops taking new sends; sends already on the wire finish and are recorded. */

@@ -31,7 +31,7 @@ beforeEach(async () => {
   outbox = await Outbox.open({ platform, clock, log: createMemoryLogger(), dataDir: tmp.dir });
   enqueued = [];
   sending = new Set();
-  const worker = { enqueue: (state: NotificationState) => void enqueued.push(state.id), interrupt: (_: NotificationState, index: number) => sending.has(index) };
+  const worker = { enqueue: (state: NotificationState) => void enqueued.push(state.id), interrupt: () => {}, isDelivering: (_: NotificationState, index: number) => sending.has(index) };
   operations = new MessageOperations({ outbox, worker, clock });
 });
 afterEach(async () => {

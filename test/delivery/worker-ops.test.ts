@@ -89,8 +89,9 @@ function fakeBot(answer: (call: Call, n: number) => void = () => {}, limits = UN
 
 const keys: KeyLookup = { lookup: () => undefined, recordBlocked: async () => {}, recordMigrated: async () => {} };
 
-function start(client: BotClient): { worker: DeliveryWorker; operations: MessageOperations } {
-  worker = new DeliveryWorker({ outbox, bots: { get: () => client }, keys, clock, log, events, backoff: TELEGRAM_TIMING.sendBackoff, random: () => 1 });
+function start(client: BotClient, enabled = () => true): { worker: DeliveryWorker; operations: MessageOperations } {
+  const bots = { get: () => (enabled() ? client : undefined) };
+  worker = new DeliveryWorker({ outbox, bots, keys, clock, log, events, backoff: TELEGRAM_TIMING.sendBackoff, random: () => 1 });
   return { worker, operations: new MessageOperations({ outbox, worker, clock }) };
 }
 
@@ -228,6 +229,20 @@ test("a deletion while the message waits for a paused bot cancels it: answered a
   expect(calls).toEqual([]);
   // A second DELETE answers with the first.
   expect((await operations.remove(state.id, caller)).replayed).toBe(true);
+});
+
+test("a deletion while the bot is disabled cancels at once too; the chat's next notification goes out when it is back", async () => {
+  const { client, calls } = fakeBot();
+  let enabled = false;
+  const { worker: w, operations } = start(client, () => enabled);
+  const doomed = await accept(notification(clock.now(), { parts: ["doomed"] }), w);
+  const next = await accept(notification(clock.now(), { parts: ["next"] }), w);
+  await clock.advance(100);
+  const { op } = await operations.remove(doomed.id, caller);
+  expect(op.targets[0]!.status).toBe("cancelled");
+  enabled = true;
+  await until(() => next.recipients[0]!.status === "delivered", 1000);
+  expect(calls.map((call) => call.params.text)).toEqual(["next"]);
 });
 
 test("a deletion removes every part that went out and cancels the rest; a part sent while it was asked for is deleted too", async () => {
