@@ -6,7 +6,7 @@
 // checked here, so every refusal names the button and why. All of it is one pass.
 import type { Button } from "../delivery/types.ts";
 import { MAX_BUTTONS, MAX_BUTTONS_PER_ROW } from "../delivery/keyboard.ts";
-import { Value } from "@sinclair/typebox/value";
+import { Value, ValueErrorType } from "@sinclair/typebox/value";
 import { describeError, showValue } from "../lib/schema-messages.ts";
 import { httpError } from "./errors.ts";
 import { DataButton, UrlButton } from "./schemas.ts";
@@ -74,8 +74,9 @@ function checkButton(button: unknown, where: string): Button {
   const error = Value.Check(schema, button) ? undefined : Value.Errors(schema, button).First();
   if (error) {
     const name = error.path.split("/")[1] ?? "";
-    const unknown = name !== "" && !Object.hasOwn(schema.properties, name);
-    throw bad(`${where}${label}: ${unknown ? `unknown field ${showValue(name)}` : `${name || "button"}: ${describeError(error)}`}`);
+    if (!Object.hasOwn(schema.properties, name)) throw bad(`${where}${label}: unknown field ${showValue(name)}`);
+    if (error.type === ValueErrorType.ObjectRequiredProperty) throw bad(`${where}${label}: "${name}" is required (the label)`);
+    throw bad(`${where}${label}: ${name}: ${describeError(error)}`);
   }
   if (typeof fields.url === "string") return { text: fields.text as string, url: checkUrl(fields.url, `${where}${label}`) };
   return { text: fields.text as string, data: fields.data as string };
