@@ -94,6 +94,24 @@ describe("errors", () => {
     }
   });
 
+  test("PATCH and DELETE /messages/{id} answer with the operation and list their own codes; /notify none of theirs", () => {
+    const messages = doc.paths["/messages/{id}"]!;
+    const codesOf = (operation: Operation) =>
+      Object.values(operation.responses).flatMap((response) => {
+        const code = (response.content["application/json"].schema as { properties: { error?: { properties: { code: { const?: string; anyOf?: Array<{ const: string }> } } } } }).properties.error?.properties.code;
+        return code ? (code.anyOf ?? [code]).map((option) => option.const) : [];
+      });
+    expect(codesOf(messages.patch!)).toEqual(expect.arrayContaining(["bad_edit", "not_editable", "not_delivered", "message_deleted", "too_many_edits", "bad_buttons", "not_found"]));
+    expect(codesOf(messages.delete!)).toEqual(expect.arrayContaining(["not_found", "bad_wait"]));
+    expect(codesOf(notify)).not.toContain("not_editable");
+    expect(codesOf(notify)).toContain("unknown_event");
+    for (const status of ["200", "202", "424"]) {
+      const schema = messages.delete!.responses[status]!.content["application/json"].schema as { properties: Record<string, unknown> };
+      expect(Object.keys(schema.properties)).toEqual(["id", "operation", "status", "at", "recipients"]);
+    }
+    expect(Object.keys((messages.patch!.requestBody.content["application/json"]!.schema as { properties: object }).properties)).toEqual(["text", "format", "title", "buttons", "button", "wait"]);
+  });
+
   test("each listed code says what it means and where README explains it", () => {
     const description = notify.responses["422"]!.description;
     expect(description).toContain(`\`idempotency_key_reused\`: ${ERRORS.idempotency_key_reused.message} (README ${ERRORS.idempotency_key_reused.doc})`);
