@@ -126,6 +126,8 @@ describe("bad inputs: 4xx, nothing sent, nothing stored", () => {
     ["a javascript: url", { buttons: [{ text: "Открыть", url: "javascript:alert(document.cookie)" }] }, "bad_buttons", 'url: must be an http:// or https:// URL, got "javascript:alert(document.cookie)"'],
     ["101 buttons", { buttons: many }, "bad_buttons", "101 buttons; Telegram allows at most 100"],
     ["an empty label", { buttons: [{ text: "", data: "a" }] }, "bad_buttons", "text: must not be empty"],
+    ["9 buttons in a row", { buttons: [Array.from({ length: 9 }, (_, i) => ({ text: `${i}`, data: `${i}` }))] }, "bad_buttons", "row 1 has 9 buttons; Telegram allows at most 8 in a row"],
+    ["a tg: link", { buttons: [{ text: "Me", url: "tg://user?id=1" }] }, "bad_buttons", "url: must be an http:// or https:// URL"],
     ["data over 256 characters", { buttons: [{ text: "A", data: "d".repeat(257) }] }, "bad_buttons", "data: must be at most 256 characters"],
     ["keep_buttons that is no boolean", { buttons: [{ text: "A", data: "a" }], keep_buttons: "sometimes" }, "bad_keep_buttons", "keep_buttons"],
   ];
