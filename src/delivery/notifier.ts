@@ -8,8 +8,10 @@ import { RequestError } from "../lib/errors.ts";
 import { formatMessage, type Format } from "./format.ts";
 import type { OutboxStore } from "./outbox.ts";
 import { resolveRecipients } from "./recipients.ts";
+import { resolveReply, type EventLookup } from "./reply-to.ts";
 import { plainFallbackParts, splitText } from "./split.ts";
-import { isSettled, type NotificationState } from "./types.ts";
+import { isSettled, type Button, type NotificationState, type RecipientState } from "./types.ts";
+import { waitUntil } from "./wait.ts";
 import type { DeliveryWorker } from "./worker.ts";
 
 /**
@@ -21,6 +23,7 @@ import type { DeliveryWorker } from "./worker.ts";
 export const MAX_PARTS = 20;
 
 export interface NotifyInput {
+  /** Users and groups; empty when `replyTo` names the chat. */
   to: string[];
   text: string;
   format: Format;
@@ -28,6 +31,11 @@ export interface NotifyInput {
   silent: boolean;
   bot?: string;
   topic?: number;
+  /** Rows of buttons (checked by the HTTP layer: labels, data, http(s) URLs, Telegram's limits). */
+  buttons?: Button[][];
+  keepButtons?: boolean;
+  /** An event id: the notification answers it, in its chat. */
+  replyTo?: string;
 }
 
 export interface Caller {
@@ -39,6 +47,8 @@ export interface NotifierOptions {
   outbox: OutboxStore;
   worker: DeliveryWorker;
   keys: KeyLookup;
+  /** The inbox, for `reply_to`. */
+  events: EventLookup;
   config: () => Config;
   clock: Clock;
   onAccepted?: (state: NotificationState) => void;
@@ -78,31 +88,12 @@ export class Notifier {
 
   /** Resolves when every recipient is delivered or failed, or after `ms`, or on `signal`. */
   waitSettled(state: NotificationState, ms: number, signal?: AbortSignal): Promise<void> {
-    if (ms <= 0 || isSettled(state) || signal?.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timeout = new AbortController();
-      const done = () => {
-        unsubscribe();
-        timeout.abort();
-        signal?.removeEventListener("abort", done);
-        resolve();
-      };
-      const unsubscribe = this.options.outbox.subscribe(state.id, (next) => isSettled(next) && done());
-      signal?.addEventListener("abort", done, { once: true });
-      this.options.clock.sleep(ms, timeout.signal).then(done, () => {});
-    });
+    return waitUntil(this.options.outbox, this.options.clock, state, () => isSettled(state), ms, signal);
   }
 
   #build(input: NotifyInput, caller: Caller): NotificationState {
     const now = this.options.clock.now();
-    const recipients = resolveRecipients({
-      config: this.options.config(),
-      keys: this.options.keys,
-      names: input.to,
-      bot: input.bot,
-      allow: caller.allow,
-      clientId: caller.id,
-    });
+    const recipients = this.#recipients(input, caller);
     for (const recipient of recipients) if (recipient.status === "failed") recipient.doneAt = now;
     const parts = splitText(formatMessage(input), { maxParts: MAX_PARTS + 1 });
     if (parts.length === 0) throw new RequestError("empty_text", "text is empty once formatting is applied; send some visible text");
@@ -116,7 +107,17 @@ export class Notifier {
     }
     const state: NotificationState = { id: newId(now), at: now, client: caller.id, silent: input.silent, parts, partCount: parts.length, recipients };
     if (input.topic !== undefined) state.topic = input.topic;
+    if (input.buttons?.some((row) => row.length > 0)) state.buttons = input.buttons;
+    if (input.keepButtons) state.keepButtons = true;
+    if (input.replyTo !== undefined) state.replyTo = input.replyTo;
     return state;
+  }
+
+  #recipients(input: NotifyInput, caller: Caller): RecipientState[] {
+    const { keys, events } = this.options;
+    const config = this.options.config();
+    if (input.replyTo !== undefined) return [resolveReply({ config, keys, events, eventId: input.replyTo, caller, ...(input.bot !== undefined && { bot: input.bot }) })];
+    return resolveRecipients({ config, keys, names: input.to, bot: input.bot, allow: caller.allow, clientId: caller.id });
   }
 }
 
@@ -156,6 +157,9 @@ function randomHex5(): string {
 }
 
 function fingerprintOf(input: NotifyInput): string {
-  const { to, text, format, title, silent, bot, topic } = input;
-  return createHash("sha256").update(JSON.stringify([to, text, format, title ?? null, silent, bot ?? null, topic ?? null])).digest("base64url").slice(0, 22);
+  const { to, text, format, title, silent, bot, topic, buttons, keepButtons, replyTo } = input;
+  const fields: unknown[] = [to, text, format, title ?? null, silent, bot ?? null, topic ?? null];
+  // Only when used, so keys stored before these fields existed still match their retries.
+  if (buttons !== undefined || keepButtons || replyTo !== undefined) fields.push(buttons ?? null, keepButtons ?? false, replyTo ?? null);
+  return createHash("sha256").update(JSON.stringify(fields)).digest("base64url").slice(0, 22);
 }

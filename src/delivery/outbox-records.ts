@@ -1,6 +1,21 @@
-// The outbox.log line format (snake_case on disk, like keys.log) and its decoding.
+// The outbox.log line format (snake_case on disk, like keys.log) and its decoding. Lines
+// for edits and deletions are in outbox-op-records.ts.
 import type { LineDecoder } from "../storage/append-log.ts";
-import type { NotificationState, RecipientState, RecipientStatus } from "./types.ts";
+import {
+  checkOperation,
+  decodeOperation,
+  decodeOperationRecord,
+  encodeOperation,
+  isButtonRows,
+  isCount,
+  isObject,
+  isText,
+  isTime,
+  optional,
+  type OperationLine,
+  type OperationRecord,
+} from "./outbox-op-records.ts";
+import type { Button, NotificationState, RecipientState, RecipientStatus } from "./types.ts";
 
 /** Progress of one recipient, appended as the worker goes. */
 export type ProgressRecord =
@@ -8,10 +23,10 @@ export type ProgressRecord =
   | { t: "failed"; id: string; r: number; reason: string; at: number };
 
 /** A line as replay decodes it. */
-export type OutboxRecord = { t: "n"; state: NotificationState } | ProgressRecord;
+export type OutboxRecord = { t: "n"; state: NotificationState } | ProgressRecord | OperationRecord;
 
 /** A line as it is written. */
-export type OutboxLine = NotificationLine | ProgressRecord;
+export type OutboxLine = NotificationLine | ProgressRecord | OperationRecord;
 
 interface RecipientLine {
   user: string;
@@ -25,6 +40,7 @@ interface RecipientLine {
   reason?: string;
   warning?: string;
   done_at?: number;
+  reply_to_message_id?: number;
 }
 
 interface NotificationLine {
@@ -39,7 +55,12 @@ interface NotificationLine {
   part_count: number;
   /** Present while something is queued. */
   parts?: string[];
+  buttons?: Button[][];
+  keep_buttons?: boolean;
+  /** The event id this answers. */
+  reply_to?: string;
   recipients: RecipientLine[];
+  ops?: OperationLine[];
 }
 
 export function encodeNotification(state: NotificationState, withParts: boolean): NotificationLine {
@@ -49,7 +70,11 @@ export function encodeNotification(state: NotificationState, withParts: boolean)
   if (state.silent) line.silent = true;
   if (state.topic !== undefined) line.topic = state.topic;
   if (withParts) line.parts = state.parts;
+  if (state.buttons) line.buttons = state.buttons;
+  if (state.keepButtons) line.keep_buttons = true;
+  if (state.replyTo !== undefined) line.reply_to = state.replyTo;
   line.recipients = state.recipients.map(encodeRecipient);
+  if (state.ops && state.ops.length > 0) line.ops = state.ops.map(encodeOperation);
   return line;
 }
 
@@ -67,6 +92,7 @@ function encodeRecipient(recipient: RecipientState): RecipientLine {
   if (recipient.reason) line.reason = recipient.reason;
   if (recipient.warning) line.warning = recipient.warning;
   if (recipient.doneAt !== undefined) line.done_at = recipient.doneAt;
+  if (recipient.replyToMessageId !== undefined) line.reply_to_message_id = recipient.replyToMessageId;
   return line;
 }
 
@@ -81,6 +107,7 @@ export const decodeOutboxRecord: LineDecoder<OutboxRecord> = (value) => {
     const problem = checkNotification(value);
     return problem ?? { t: "n", state: decodeNotification(value as unknown as NotificationLine) };
   }
+  if (value.t === "op" || value.t === "opdone") return decodeOperationRecord(value);
   if (typeof value.id !== "string" || !isCount(value.r)) return 'missing or bad "id" or "r"';
   if (!isTime(value.at)) return 'missing or bad "at"';
   if (value.t === "sent") {
@@ -89,7 +116,7 @@ export const decodeOutboxRecord: LineDecoder<OutboxRecord> = (value) => {
     return value as unknown as OutboxRecord;
   }
   if (value.t === "failed") return typeof value.reason === "string" ? (value as unknown as OutboxRecord) : 'failed record without "reason"';
-  return `not a notification, "sent" or "failed" record`;
+  return `not a notification, "sent", "failed", "op" or "opdone" record`;
 };
 
 /** Why a notification line cannot be used, or undefined when it can. */
@@ -99,10 +126,18 @@ function checkNotification(line: Record<string, unknown>): string | undefined {
   if (!optional(line.idempotency_key, isText) || !optional(line.fingerprint, isText)) return 'bad "idempotency_key" or "fingerprint"';
   if (!optional(line.silent, (v) => typeof v === "boolean") || !optional(line.topic, Number.isSafeInteger)) return 'bad "silent" or "topic"';
   if (!optional(line.parts, (v) => Array.isArray(v) && v.every(isText))) return '"parts" must be a list of texts';
+  if (!optional(line.buttons, isButtonRows) || !optional(line.keep_buttons, (v) => typeof v === "boolean")) return 'bad "buttons" or "keep_buttons"';
+  if (!optional(line.reply_to, isText)) return 'bad "reply_to"';
   if (!Array.isArray(line.recipients)) return 'missing or bad "recipients"';
   for (let index = 0; index < line.recipients.length; index++) {
     const problem = checkRecipient(line.recipients[index], line.part_count);
     if (problem) return `recipient ${index}: ${problem}`;
+  }
+  if (!optional(line.ops, Array.isArray)) return '"ops" must be a list';
+  const ops = (line.ops ?? []) as unknown[];
+  for (let index = 0; index < ops.length; index++) {
+    const problem = checkOperation(ops[index], line.recipients.length);
+    if (problem) return `operation ${index}: ${problem}`;
   }
   // A queued recipient is sent parts[next..]: they must all be there.
   const queued = line.recipients.some((recipient) => (recipient as RecipientLine).status === "queued");
@@ -119,34 +154,14 @@ function checkRecipient(recipient: unknown, partCount: number): string | undefin
   if (!isIdList(recipient.message_ids)) return 'bad "message_ids"';
   if (!optional(recipient.attempts, isCount) || !optional(recipient.done_at, isTime)) return 'bad "attempts" or "done_at"';
   if (!optional(recipient.reason, isText) || !optional(recipient.warning, isText)) return 'bad "reason" or "warning"';
+  if (!optional(recipient.reply_to_message_id, Number.isSafeInteger)) return 'bad "reply_to_message_id"';
   return undefined;
 }
 
-const STATUSES: ReadonlySet<unknown> = new Set<RecipientStatus>(["queued", "delivered", "failed"]);
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function isText(value: unknown): value is string {
-  return typeof value === "string";
-}
-
-function isCount(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) >= 0;
-}
-
-function isTime(value: unknown): value is number {
-  return typeof value === "number" && Number.isFinite(value);
-}
+const STATUSES: ReadonlySet<unknown> = new Set<RecipientStatus>(["queued", "delivered", "failed", "cancelled"]);
 
 function isIdList(value: unknown): value is number[] {
   return Array.isArray(value) && value.every((id) => Number.isSafeInteger(id));
-}
-
-/** Absent, or present and passing `check`. */
-function optional(value: unknown, check: (value: unknown) => boolean): boolean {
-  return value === undefined || check(value);
 }
 
 function decodeNotification(line: NotificationLine): NotificationState {
@@ -171,11 +186,16 @@ function decodeNotification(line: NotificationLine): NotificationState {
       if (recipient.reason) state.reason = recipient.reason;
       if (recipient.warning) state.warning = recipient.warning;
       if (recipient.done_at !== undefined) state.doneAt = recipient.done_at;
+      if (recipient.reply_to_message_id !== undefined) state.replyToMessageId = recipient.reply_to_message_id;
       return state;
     }),
   };
   if (line.idempotency_key) state.idempotencyKey = line.idempotency_key;
   if (line.fingerprint) state.fingerprint = line.fingerprint;
   if (line.topic !== undefined) state.topic = line.topic;
+  if (line.buttons) state.buttons = line.buttons;
+  if (line.keep_buttons) state.keepButtons = true;
+  if (line.reply_to !== undefined) state.replyTo = line.reply_to;
+  if (line.ops) state.ops = line.ops.map(decodeOperation);
   return state;
 }

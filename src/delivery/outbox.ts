@@ -2,19 +2,26 @@
 //   {"t":"n",...}      a notification: accepted (all queued) or, after compaction, its state
 //   {"t":"sent",...}   part `p` of recipient `r` went out as message ids `mids`
 //   {"t":"failed",...} recipient `r` failed permanently
+//   {"t":"op",...}     an edit or deletion (PATCH / DELETE /messages/{id}) accepted
+//   {"t":"opdone",...} operation `o` ended for recipient `r`
 // It is an append-only log (storage/append-log.ts): accepting waits for the fsync (group
 // commit); progress records ride along in the next batch, so a crash may resend a part
 // whose record was not yet on disk (at-least-once). On start the log is replayed and
 // compacted; while running it is compacted when it has grown well past what is live.
 // Finished notifications are kept for 24 h as summaries without text, for
-// GET /messages/{id} and Idempotency-Key.
+// GET /messages/{id}, PATCH/DELETE and Idempotency-Key; one with buttons whose press
+// makes an event is kept as long as events are (events_retention), for the press.
 import { join } from "node:path";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Platform } from "../platform/platform.ts";
+import { StateError } from "../lib/errors.ts";
 import { AppendLog, replayLog } from "../storage/append-log.ts";
+import { applyOperation, applyOperationDone, applyProgress, dropPartsIfDone, lastChange } from "./outbox-apply.ts";
+import { MessageIndex } from "./message-index.ts";
+import { decodeOperation, encodeOperation, type OperationRecord } from "./outbox-op-records.ts";
 import { decodeOutboxRecord, encodeNotification, type OutboxLine, type OutboxRecord, type ProgressRecord } from "./outbox-records.ts";
-import { isSettled, type NotificationState } from "./types.ts";
+import { hasDataButtons, hasWork, isSettled, type NotificationState, type Operation, type TargetStatus } from "./types.ts";
 
 export const RETENTION_MS = 24 * 60 * 60 * 1000;
 const MIN_COMPACT_APPENDS = 10_000;
@@ -24,7 +31,12 @@ export interface OutboxOptions {
   clock: Clock;
   log: Logger;
   dataDir: string;
+  /** How long events are kept (events_retention): a notification with data buttons is kept as long, for its presses. */
+  eventsRetentionMs?: () => number;
 }
+
+/** How an operation ended for one recipient. */
+export type OperationResult = { status: Exclude<TargetStatus, "queued">; reason?: string; warning?: string };
 
 export type OutboxListener = (state: NotificationState) => void;
 
@@ -36,6 +48,9 @@ export interface OutboxStore {
   get(id: string): NotificationState | undefined;
   /** The notification a client sent with this Idempotency-Key in the last 24 h. */
   findByIdempotencyKey(client: string, key: string): NotificationState | undefined;
+  /** The notification a message of ours belongs to (any part, any recipient), while it is kept. */
+  findByMessage(bot: string, chatId: number, messageId: number): NotificationState | undefined;
+  /** Notifications with something left to send, edit or delete. */
   pending(): NotificationState[];
   depth(): number;
   /** Records a new notification; resolves once it is durable. */
@@ -44,6 +59,13 @@ export interface OutboxStore {
   accepted(state: NotificationState): Promise<void>;
   recordSent(state: NotificationState, index: number, part: number, messageIds: number[], warning?: string): Promise<void>;
   recordFailed(state: NotificationState, index: number, reason: string): Promise<void>;
+  /**
+   * Adds an edit or deletion: applied in memory at once (a deletion cancels what is still
+   * queued), resolves once durable; if the write fails it is undone and the promise rejects.
+   */
+  recordOperation(state: NotificationState, op: Operation): Promise<void>;
+  /** Operation `opIndex` ended for recipient `index` (applied at once; durable when it resolves). */
+  recordOperationDone(state: NotificationState, opIndex: number, index: number, result: OperationResult): Promise<void>;
   subscribe(id: string, listener: OutboxListener): () => void;
   /** Writes what is queued and stops. */
   close(): Promise<void>;
@@ -55,6 +77,7 @@ export const OUTBOX_FILE = "outbox.log";
 export class Outbox implements OutboxStore {
   readonly #byId = new Map<string, NotificationState>();
   readonly #byIdempotencyKey = new Map<string, NotificationState>();
+  readonly #byMessage = new MessageIndex();
   readonly #listeners = new Map<string, Set<OutboxListener>>();
   /** Accept writes not yet fsynced, by notification id. */
   readonly #accepting = new Map<string, Promise<void>>();
@@ -73,17 +96,17 @@ export class Outbox implements OutboxStore {
    */
   static async open(options: OutboxOptions): Promise<Outbox> {
     const path = join(options.dataDir, OUTBOX_FILE);
-    const records: OutboxRecord[] = [];
+    const records: Array<[OutboxRecord, number]> = [];
     const replayed = await replayLog(options.platform, path, {
       decode: decodeOutboxRecord,
-      onRecord: (record) => void records.push(record),
+      onRecord: (record, line) => void records.push([record, line]),
       repairTail: true,
       onWarning: (message) => options.log.warn(`outbox: ${message}`),
       damaged: { code: "outbox_damaged" },
     });
     const onCompactionError = (error: unknown) => options.log.warn("outbox: compaction failed; still appending to the uncompacted file", { error });
     const outbox = new Outbox(options, new AppendLog<OutboxLine>({ platform: options.platform, path, replayed, onCompactionError }));
-    for (const record of records) outbox.#applyReplayed(record);
+    for (const [record, line] of records) outbox.#applyReplayed(record, `${path}:${line}`);
     outbox.#log.compact(() => outbox.#snapshot());
     await outbox.#log.flush();
     return outbox;
@@ -98,8 +121,12 @@ export class Outbox implements OutboxStore {
     return state && this.options.clock.now() - state.at < RETENTION_MS ? state : undefined;
   }
 
+  findByMessage(bot: string, chatId: number, messageId: number): NotificationState | undefined {
+    return this.#byMessage.get(bot, chatId, messageId);
+  }
+
   pending(): NotificationState[] {
-    return [...this.#byId.values()].filter((state) => !isSettled(state));
+    return [...this.#byId.values()].filter(hasWork);
   }
 
   depth(): number {
@@ -144,6 +171,36 @@ export class Outbox implements OutboxStore {
     return this.#progress(state, { t: "failed", id: state.id, r: index, reason, at: this.options.clock.now() });
   }
 
+  async recordOperation(state: NotificationState, op: Operation): Promise<void> {
+    // Applied before the append, as everything here is: a compaction meanwhile must hold it.
+    op.writing = true;
+    const undo = applyOperation(state, op);
+    this.#notify(state);
+    const written = this.#log.append({ t: "op", id: state.id, op: encodeOperation(op) });
+    this.#maybeCompact();
+    try {
+      await written;
+    } catch (error) {
+      undo();
+      this.#notify(state);
+      throw error;
+    } finally {
+      delete op.writing;
+    }
+    dropPartsIfDone(state);
+  }
+
+  recordOperationDone(state: NotificationState, opIndex: number, index: number, result: OperationResult): Promise<void> {
+    const record: Extract<OperationRecord, { t: "opdone" }> = { t: "opdone", id: state.id, o: opIndex, r: index, status: result.status, at: this.options.clock.now() };
+    if (result.reason) record.reason = result.reason;
+    if (result.warning) record.warn = result.warning;
+    applyOperationDone(state, record);
+    this.#notify(state);
+    const written = this.#log.append(record);
+    this.#maybeCompact();
+    return written;
+  }
+
   subscribe(id: string, listener: OutboxListener): () => void {
     let set = this.#listeners.get(id);
     if (!set) this.#listeners.set(id, (set = new Set()));
@@ -164,21 +221,33 @@ export class Outbox implements OutboxStore {
   }
 
   async #progress(state: NotificationState, record: ProgressRecord): Promise<void> {
-    applyRecord(state, record);
-    if (isSettled(state)) state.parts = [];
-    for (const listener of this.#listeners.get(state.id) ?? []) listener(state);
+    this.#applyProgress(state, record);
+    this.#notify(state);
     const written = this.#log.append(record);
     this.#maybeCompact();
     await written;
   }
 
+  #applyProgress(state: NotificationState, record: ProgressRecord): void {
+    applyProgress(state, record);
+    const recipient = state.recipients[record.r];
+    if (record.t === "sent" && recipient) this.#byMessage.add(state, recipient.bot, recipient.chatId, record.mids);
+    dropPartsIfDone(state);
+  }
+
+  #notify(state: NotificationState): void {
+    for (const listener of this.#listeners.get(state.id) ?? []) listener(state);
+  }
+
   #index(state: NotificationState): void {
     this.#byId.set(state.id, state);
     if (state.idempotencyKey) this.#byIdempotencyKey.set(idempotencyIndexKey(state.client, state.idempotencyKey), state);
+    this.#byMessage.addAll(state);
   }
 
   #unindex(state: NotificationState): void {
     if (this.#byId.get(state.id) === state) this.#byId.delete(state.id);
+    this.#byMessage.removeAll(state);
     if (!state.idempotencyKey) return;
     const key = idempotencyIndexKey(state.client, state.idempotencyKey);
     if (this.#byIdempotencyKey.get(key) === state) this.#byIdempotencyKey.delete(key);
@@ -200,52 +269,36 @@ export class Outbox implements OutboxStore {
     const now = this.options.clock.now();
     const lines: OutboxLine[] = [];
     for (const state of this.#byId.values()) {
-      const settled = isSettled(state);
-      if (settled && now - lastChange(state) > RETENTION_MS) {
+      if (!hasWork(state) && now - lastChange(state) > this.#retention(state)) {
         // #unindex leaves the key alone if a newer notification reused it after 24 h.
         this.#unindex(state);
         continue;
       }
-      lines.push(encodeNotification(state, !settled));
+      lines.push(encodeNotification(state, !isSettled(state)));
     }
     return lines;
   }
 
-  #applyReplayed(record: OutboxRecord): void {
+  /** 24 h; as long as events for one whose buttons a person may still press. */
+  #retention(state: NotificationState): number {
+    if (!hasDataButtons(state.buttons)) return RETENTION_MS;
+    return Math.max(RETENTION_MS, this.options.eventsRetentionMs?.() ?? 0);
+  }
+
+  #applyReplayed(record: OutboxRecord, where: string): void {
     if (record.t === "n") return this.#index(record.state);
     const state = this.#byId.get(record.id);
-    if (state) applyRecord(state, record);
-    if (state && isSettled(state)) state.parts = [];
+    if (!state) return;
+    if (record.t === "sent" || record.t === "failed") return this.#applyProgress(state, record);
+    if (record.t === "opdone") return applyOperationDone(state, record);
+    if (record.op.targets.length !== state.recipients.length)
+      throw new StateError("outbox_damaged", `${where}: damaged record (an operation for ${record.op.targets.length} recipients on a notification of ${state.recipients.length}); not starting. Fix: stop tgsignal, back the file up, delete that line, and start again.`);
+    applyOperation(state, decodeOperation(record.op));
+    dropPartsIfDone(state);
   }
 }
 
 /** Idempotency-Keys are per client: the index is keyed by both. */
 function idempotencyIndexKey(client: string, key: string): string {
   return `${client}\n${key}`;
-}
-
-function lastChange(state: NotificationState): number {
-  return Math.max(state.at, ...state.recipients.map((recipient) => recipient.doneAt ?? 0));
-}
-
-/** Applies a progress record to the in-memory state (idempotent: replays may repeat one). */
-function applyRecord(state: NotificationState, record: ProgressRecord): void {
-  const recipient = state.recipients[record.r];
-  if (!recipient || recipient.status !== "queued") return;
-  if (record.t === "failed") {
-    recipient.status = "failed";
-    recipient.reason = record.reason;
-    recipient.doneAt = record.at;
-    return;
-  }
-  if (record.p < recipient.next) return;
-  recipient.messageIds.push(...record.mids);
-  recipient.next = record.p + 1;
-  if (record.chat !== undefined) recipient.chatId = record.chat;
-  if (record.warn) recipient.warning = record.warn;
-  if (recipient.next >= state.partCount) {
-    recipient.status = "delivered";
-    recipient.doneAt = record.at;
-    delete recipient.reason;
-  }
 }

@@ -70,6 +70,11 @@ function scopeOf(config: Config, allow: readonly string[] | null): Scope | undef
   return { allow: new Set(allow), users };
 }
 
+/** Whether a client with this `allow` list (null = everyone) may reach `user` (groups resolved). */
+export function allowsUser(config: Config, allow: readonly string[] | null, user: string): boolean {
+  return scopeOf(config, allow)?.users.has(user) ?? true;
+}
+
 /** A name in its allow list, or one whose every user is (a member, a group of members). */
 function inScope(scope: Scope, name: string, reached: readonly string[]): boolean {
   return scope.allow.has(name) || (reached.length > 0 && reached.every((user) => scope.users.has(user)));

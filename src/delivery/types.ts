@@ -1,8 +1,9 @@
 // The outbox's data model: an accepted notification, already rendered into the Telegram
 // HTML parts it will be sent as (so a restart on a newer version sends the same parts),
-// and per recipient its delivery progress.
+// per recipient its delivery progress, and the edits and deletion asked for since.
 
-export type RecipientStatus = "queued" | "delivered" | "failed";
+/** `cancelled`: deleted (DELETE /messages/{id}) before it was sent. */
+export type RecipientStatus = "queued" | "delivered" | "failed" | "cancelled";
 
 export interface Recipient {
   /** The user name from the config. */
@@ -40,25 +41,94 @@ export interface NotificationState {
   fingerprint?: string;
   silent: boolean;
   topic?: number;
-  /** Rows of buttons, shown under the last part. */
+  /** Rows of buttons under the last part, as the message shows them now (a PATCH changes them). */
   buttons?: Button[][];
   /** Buttons stay after a press (default: the first press decides, the buttons go). */
   keepButtons?: boolean;
   /** `reply_to`: the event this answers. */
   replyTo?: string;
+  /** PATCH and DELETE /messages/{id}, in the order they were asked for. */
+  ops?: Operation[];
   /** Telegram HTML, each at most 4096 visible units; dropped once every recipient is done. */
   parts: string[];
   partCount: number;
   recipients: RecipientState[];
 }
 
+export type OperationKind = "edit" | "delete";
+
+/**
+ * An operation's progress for one recipient. `skipped`: that recipient never got the
+ * message (its delivery failed), so there is nothing to change; `cancelled`: a deletion
+ * that found nothing sent yet and stopped the delivery instead.
+ */
+export type TargetStatus = "queued" | "done" | "cancelled" | "skipped" | "failed";
+
+export interface OperationTarget {
+  status: TargetStatus;
+  /** Why it failed or was skipped, or the last transient error while queued. */
+  reason?: string;
+  warning?: string;
+  attempts: number;
+  /** Epoch ms when it ended. */
+  doneAt?: number;
+}
+
+/** An edit or a deletion of what every recipient received. */
+export interface Operation {
+  kind: OperationKind;
+  /** Epoch ms when accepted. */
+  at: number;
+  /** edit: the new text, Telegram HTML in one message; absent when only the buttons change. */
+  text?: string;
+  /** edit: the buttons the message shows afterwards (empty: none). */
+  keyboard?: Button[][];
+  /** PATCH's Idempotency-Key and the fingerprint of the request it was first used with. */
+  idempotencyKey?: string;
+  fingerprint?: string;
+  /** Per recipient, in the notification's recipient order. */
+  targets: OperationTarget[];
+  /** In memory only: appended but not yet on disk, so the worker does not act on it yet. */
+  writing?: boolean;
+}
+
+/** Delivery is over: no recipient is still queued. */
 export function isSettled(state: NotificationState): boolean {
   return state.recipients.every((recipient) => recipient.status !== "queued");
 }
 
-/** "failed" if any recipient failed permanently, else "queued" if any is pending, else "delivered". */
+export function isOperationSettled(op: Operation): boolean {
+  return op.targets.every((target) => target.status !== "queued");
+}
+
+/** Anything left for the worker: a delivery or an operation. */
+export function hasWork(state: NotificationState): boolean {
+  return !isSettled(state) || (state.ops?.some((op) => !isOperationSettled(op)) ?? false);
+}
+
+export function isDeleted(state: NotificationState): boolean {
+  return state.ops?.some((op) => op.kind === "delete") ?? false;
+}
+
+/** Buttons whose press becomes an event (a URL button only opens its link). */
+export function hasDataButtons(buttons: readonly Button[][] | undefined): boolean {
+  return buttons?.some((row) => row.some((button) => "data" in button)) ?? false;
+}
+
+/**
+ * "failed" if any recipient failed permanently, else "queued" if any is pending, else
+ * "cancelled" if the whole notification was deleted before it was sent, else "delivered".
+ */
 export function overallStatus(state: NotificationState): RecipientStatus {
   if (state.recipients.some((recipient) => recipient.status === "failed")) return "failed";
   if (state.recipients.some((recipient) => recipient.status === "queued")) return "queued";
+  if (state.recipients.length > 0 && state.recipients.every((recipient) => recipient.status === "cancelled")) return "cancelled";
   return "delivered";
+}
+
+/** "failed" if Telegram refused it for any recipient, else "queued" if any is pending, else "done". */
+export function operationStatus(op: Operation): "done" | "queued" | "failed" {
+  if (op.targets.some((target) => target.status === "failed")) return "failed";
+  if (op.targets.some((target) => target.status === "queued")) return "queued";
+  return "done";
 }

@@ -1,84 +1,84 @@
-// Delivers queued recipients. One lane per (bot, chat) sends that chat's messages in
-// order; lanes run concurrently and share their bot's rate limiter, so a busy chat waits
-// for its own slots without stalling other chats. Messages leave through the bot's send
-// path (telegram/bot-client.ts); #handle decides what its outcome means for the message.
-import type { KeyLookup } from "../keys/types.ts";
-import type { Clock } from "../lib/clock.ts";
+// Delivers queued recipients, and carries out edits and deletions. One lane per (bot,
+// chat) works that chat's jobs in order; lanes run concurrently and share their bot's
+// rate limiter, so a busy chat waits for its own slots without stalling other chats. A
+// job is one recipient of one notification: it sends the parts still queued, then the
+// operations asked for since, in order, so an edit accepted while the message is still
+// queued waits behind it. Every call leaves through the bot's send path
+// (telegram/bot-client.ts); CallPolicy decides what its outcome means.
 import { errorMessage } from "../lib/errors.ts";
-import type { Logger } from "../lib/log.ts";
 import type { SendMessageParams } from "../telegram/api.ts";
-import { backoffDelay, type BackoffOptions } from "../telegram/timing.ts";
-import type { BotClient, SendOutcome } from "../telegram/bot-client.ts";
-import type { TelegramFailure } from "../telegram/outcome.ts";
+import { CallPolicy, type BotDeliveryState, type CallPolicyOptions, type CallResult, type FailureAction } from "./call-policy.ts";
+import { buildKeyboard } from "./keyboard.ts";
+import { OperationRunner } from "./operation-runner.ts";
 import type { OutboxStore } from "./outbox.ts";
 import { plainFallbackParts } from "./split.ts";
-import type { NotificationState, RecipientState } from "./types.ts";
+import type { NotificationState, Operation, RecipientState } from "./types.ts";
 
-/** Accepted notifications are retried for this long, then reported failed. */
-export const GIVE_UP_AFTER_MS = 24 * 60 * 60 * 1000;
+export { GIVE_UP_AFTER_MS, type BotDeliveryState, type DeliveryClient, type DeliveryEvents } from "./call-policy.ts";
 
-export interface DeliveryEvents {
-  delivered(bot: string, latencyMs: number): void;
-  failed(bot: string, reason: "blocked" | "rejected" | "expired"): void;
-  retried(bot: string, ambiguous: boolean): void;
-}
-
-/** The part of a bot's client the worker uses. */
-export type DeliveryClient = Pick<BotClient, "config" | "limiter" | "send">;
-
-export interface DeliveryWorkerOptions {
+export interface DeliveryWorkerOptions extends CallPolicyOptions {
   outbox: OutboxStore;
-  /** The client for an enabled bot (undefined while the bot is disabled or removed). */
-  bots: { get(botId: string): DeliveryClient | undefined };
-  keys: KeyLookup;
-  clock: Clock;
-  log: Logger;
-  events: DeliveryEvents;
-  /** How long a failing bot pauses (transport timing: 1 s doubling to 60 s). */
-  backoff: BackoffOptions;
-  random?: () => number;
 }
 
 interface Job {
   state: NotificationState;
   index: number;
+  key: string;
 }
 
-/** How a message's delivery ended, when it did not go out. */
-type FailureAction = { kind: "blocked" | "fail" | "plain"; reason: string };
-
-type SendResult = { ok: true; messageId: number } | { ok: false; action: FailureAction } | { ok: false; stopped: true };
-
-/** Per-bot health for /healthz: consecutive transient failures and the last one. */
-export interface BotDeliveryState {
-  failures: number;
-  lastError: string | null;
+/** Where a message sits in the notification: the reply goes on the first, the buttons on the last. */
+interface Placement {
+  first: boolean;
+  last: boolean;
 }
 
 export class DeliveryWorker {
   readonly #lanes = new Map<string, { queue: Job[]; running: Promise<void> }>();
-  readonly #botStates = new Map<string, BotDeliveryState>();
+  /** Jobs in a lane, by job key: one per recipient at a time, which does all its work. */
+  readonly #scheduled = new Set<string>();
+  /** Recipients being delivered right now, with what stops their waits (a deletion). */
+  readonly #delivering = new Map<string, AbortController>();
   readonly #abort = new AbortController();
+  readonly #policy: CallPolicy;
+  readonly #operations: OperationRunner;
 
-  constructor(private readonly options: DeliveryWorkerOptions) {}
-
-  botState(botId: string): BotDeliveryState {
-    let state = this.#botStates.get(botId);
-    if (!state) this.#botStates.set(botId, (state = { failures: 0, lastError: null }));
-    return state;
+  constructor(private readonly options: DeliveryWorkerOptions) {
+    this.#policy = new CallPolicy(options);
+    this.#operations = new OperationRunner({ outbox: options.outbox, policy: this.#policy, log: options.log, events: options.events });
   }
 
-  /** Queues every queued recipient of `state` on its chat's lane. */
+  botState(botId: string): BotDeliveryState {
+    return this.#policy.botState(botId);
+  }
+
+  /** Queues a job for every recipient of `state` with something to send, edit or delete. */
   enqueue(state: NotificationState): void {
     if (this.#abort.signal.aborted) return;
     state.recipients.forEach((recipient, index) => {
-      if (recipient.status !== "queued") return;
+      const key = `${state.id}\n${index}`;
+      if (this.#scheduled.has(key) || !hasWorkFor(state, index)) return;
+      this.#scheduled.add(key);
+      const job = { state, index, key };
       const laneKey = `${recipient.bot}:${recipient.chatId}`;
       const lane = this.#lanes.get(laneKey);
-      if (lane) return void lane.queue.push({ state, index });
-      const queue: Job[] = [{ state, index }];
+      if (lane) return void lane.queue.push(job);
+      const queue: Job[] = [job];
       this.#lanes.set(laneKey, { queue, running: this.#runLane(laneKey, queue) });
     });
+  }
+
+  /** Stops waiting to send to recipient `index` (its notification was deleted); a request already on the wire still ends. */
+  interrupt(state: NotificationState, index: number): void {
+    this.#delivering.get(`${state.id}\n${index}`)?.abort(new Error("deleted"));
+  }
+
+  /**
+   * Whether recipient `index` is being sent to. Shortly after interrupt() only a request
+   * on the wire keeps it so (a wait for a slot ends at once): its message may still
+   * arrive and be recorded.
+   */
+  isDelivering(state: NotificationState, index: number): boolean {
+    return this.#delivering.has(`${state.id}\n${index}`);
   }
 
   /** Stops taking new sends; sends already on the wire finish and are recorded. */
@@ -92,46 +92,77 @@ export class DeliveryWorker {
     await Promise.resolve();
     try {
       while (queue.length > 0 && !this.#abort.signal.aborted) {
-        const job = queue[0]!;
-        await this.#deliver(job.state, job.index);
+        await this.#process(queue[0]!);
         if (this.#abort.signal.aborted) break;
         queue.shift();
       }
     } catch (error) {
       this.options.log.error("delivery lane crashed", { lane: laneKey, error: errorMessage(error) });
     } finally {
+      for (const job of queue) this.#scheduled.delete(job.key);
       this.#lanes.delete(laneKey);
     }
   }
 
-  async #deliver(state: NotificationState, index: number): Promise<void> {
+  /** The recipient's queued parts, then its queued operations in order. */
+  async #process(job: Job): Promise<void> {
+    const { state, index } = job;
     const recipient = state.recipients[index]!;
-    while (recipient.status === "queued" && recipient.next < state.partCount) {
-      const part = recipient.next;
-      const result = await this.#send(state, recipient, state.parts[part] ?? "", true);
-      if ("stopped" in result) return;
-      if (result.ok) {
-        this.#sent(state, index, part, [result.messageId]);
-      } else if (result.action.kind === "plain") {
-        if (!(await this.#sendPlain(state, index, part, result.action.reason))) return;
-      } else {
-        await this.#fail(state, index, result.action);
+    for (;;) {
+      if (recipient.status === "queued") await this.#deliver(job);
+      if (this.#abort.signal.aborted) return;
+      const next = nextOperation(state, index);
+      if (next === undefined || next === "writing") {
+        // A deletion undone (its write failed) queues the recipient again.
+        if (recipient.status === "queued" && recipient.next < state.partCount) continue;
+        break;
       }
+      await this.#operations.run(state, index, next.op, next.opIndex, this.#abort.signal);
+      if (this.#abort.signal.aborted) return;
+    }
+    // Synchronously after the last look: work added from now on gets a new job.
+    this.#scheduled.delete(job.key);
+  }
+
+  async #deliver(job: Job): Promise<void> {
+    const { state, index } = job;
+    const recipient = state.recipients[index]!;
+    const cancel = new AbortController();
+    this.#delivering.set(job.key, cancel);
+    const signal = AbortSignal.any([this.#abort.signal, cancel.signal]);
+    try {
+      while (recipient.status === "queued" && recipient.next < state.partCount && !signal.aborted) {
+        const part = recipient.next;
+        const placement = { first: part === 0, last: part === state.partCount - 1 };
+        const result = await this.#send(state, index, state.parts[part] ?? "", true, placement, signal);
+        if ("stopped" in result) return;
+        if (result.ok) {
+          this.#sent(state, index, part, [result.value.message_id]);
+        } else if (result.action.kind === "plain") {
+          if (!(await this.#sendPlain(state, index, part, result.action.reason, signal))) return;
+        } else {
+          await this.#fail(state, index, result.action);
+        }
+      }
+    } finally {
+      this.#delivering.delete(job.key);
     }
   }
 
   /** Telegram rejected our HTML: resend this part once, as plain text, with a warning. */
-  async #sendPlain(state: NotificationState, index: number, part: number, reason: string): Promise<boolean> {
+  async #sendPlain(state: NotificationState, index: number, part: number, reason: string, signal: AbortSignal): Promise<boolean> {
     const recipient = state.recipients[index]!;
     const ids: number[] = [];
-    for (const piece of plainFallbackParts(state.parts[part] ?? "")) {
-      const result = await this.#send(state, recipient, piece, false);
+    const pieces = plainFallbackParts(state.parts[part] ?? "");
+    for (const [n, piece] of pieces.entries()) {
+      const placement = { first: part === 0 && n === 0, last: part === state.partCount - 1 && n === pieces.length - 1 };
+      const result = await this.#send(state, index, piece, false, placement, signal);
       if ("stopped" in result) return false;
       if (!result.ok) {
         await this.#fail(state, index, result.action.kind === "plain" ? { kind: "fail", reason } : result.action);
         return true;
       }
-      ids.push(result.messageId);
+      ids.push(result.value.message_id);
     }
     const warning = `Telegram could not parse the formatting (${reason}); sent as plain text`;
     this.options.log.warn("sent as plain text after a parse error", { id: state.id, user: recipient.user, reason });
@@ -166,85 +197,47 @@ export class DeliveryWorker {
     }
   }
 
-  /** Sends one message, handling pauses, retries and migration until a final outcome. */
-  async #send(state: NotificationState, recipient: RecipientState, text: string, html: boolean): Promise<SendResult> {
-    const signal = this.#abort.signal;
-    for (;;) {
-      if (signal.aborted) return { ok: false, stopped: true };
-      if (this.options.clock.now() - state.at > GIVE_UP_AFTER_MS)
-        return { ok: false, action: { kind: "fail", reason: `gave up after 24 h; last error: ${recipient.reason ?? "none"}` } };
-      const client = this.options.bots.get(recipient.bot);
-      if (!client) {
-        recipient.reason = `bot "${recipient.bot}" is disabled or no longer configured; waiting for it`;
-        if (!(await this.#sleep(5000))) return { ok: false, stopped: true };
-        continue;
-      }
-      let outcome: SendOutcome;
-      try {
-        outcome = await client.send(sendParams(state, recipient, text, html), signal);
-      } catch (error) {
-        if (signal.aborted) return { ok: false, stopped: true };
-        throw error;
-      }
-      if (outcome.kind === "ok") {
-        this.botState(client.config.id).failures = 0;
-        return { ok: true, messageId: outcome.value.message_id };
-      }
-      const action = await this.#handle(client, recipient, outcome);
-      if (action) return { ok: false, action };
-    }
-  }
-
-  /** Applies a failure; returns how the send ended, or undefined to try again. */
-  async #handle(client: DeliveryClient, recipient: RecipientState, failure: TelegramFailure): Promise<FailureAction | undefined> {
-    const bot = client.config.id;
-    recipient.attempts++;
-    switch (failure.kind) {
-      case "rate_limited": // the send path paused the bot for retry_after
-        recipient.reason = failure.reason;
-        return undefined;
-      case "retryable":
-      case "unauthorized": {
-        // A revoked token or a proxy's 401 is transient from the message's point of view.
-        recipient.reason = failure.reason;
-        const state = this.botState(bot);
-        state.failures++;
-        state.lastError = failure.reason;
-        this.options.events.retried(bot, failure.kind === "retryable" && failure.ambiguous);
-        // The bot (or Telegram) is failing, not this chat: back the whole bot off.
-        client.limiter.pauseUntil(this.options.clock.now() + backoffDelay(state.failures, this.options.backoff, this.options.random));
-        return undefined;
-      }
-      case "migrated":
-        this.options.log.info("group migrated to a supergroup; following it", { key: recipient.key, from: recipient.chatId, to: failure.chatId });
-        recipient.chatId = failure.chatId;
-        await this.options.keys.recordMigrated(recipient.key, failure.chatId).catch((error: unknown) =>
-          this.options.log.error("could not record a migrated key", { key: recipient.key, error: errorMessage(error) }),
-        );
-        return undefined;
-      case "blocked": // the person has to talk to the bot again: the key is recorded as blocked
-        return { kind: "blocked", reason: failure.reason };
-      case "parse_error": // our markup is bad, the text is deliverable
-        return { kind: "plain", reason: failure.reason };
-      default: // any other 4xx: the same request would fail again
-        return { kind: "fail", reason: failure.reason };
-    }
-  }
-
-  async #sleep(ms: number): Promise<boolean> {
-    try {
-      await this.options.clock.sleep(ms, this.#abort.signal);
-      return true;
-    } catch {
-      return false;
-    }
+  /** Sends one message through the call policy (pauses, retries, a migrated group followed). */
+  #send(state: NotificationState, index: number, text: string, html: boolean, placement: Placement, signal: AbortSignal): Promise<CallResult<{ message_id: number }>> {
+    const recipient = state.recipients[index]!;
+    return this.#policy.run({
+      bot: recipient.bot,
+      attempts: recipient,
+      since: state.at,
+      signal,
+      call: (client, callSignal) => client.send(sendParams(state, recipient, text, html, placement), callSignal),
+      onMigrated: async (chatId) => {
+        this.options.log.info("group migrated to a supergroup; following it", { key: recipient.key, from: recipient.chatId, to: chatId });
+        recipient.chatId = chatId;
+        await this.options.keys.recordMigrated(recipient.key, chatId);
+      },
+    });
   }
 }
 
-function sendParams(state: NotificationState, recipient: RecipientState, text: string, html: boolean): SendMessageParams {
+function hasWorkFor(state: NotificationState, index: number): boolean {
+  return state.recipients[index]?.status === "queued" || (state.ops?.some((op) => op.targets[index]?.status === "queued") ?? false);
+}
+
+/** The recipient's first queued operation; "writing" while that one is not on disk yet. */
+function nextOperation(state: NotificationState, index: number): { op: Operation; opIndex: number } | "writing" | undefined {
+  const ops = state.ops ?? [];
+  for (let opIndex = 0; opIndex < ops.length; opIndex++) {
+    const op = ops[opIndex]!;
+    if (op.targets[index]?.status === "queued") return op.writing ? "writing" : { op, opIndex };
+  }
+  return undefined;
+}
+
+function sendParams(state: NotificationState, recipient: RecipientState, text: string, html: boolean, placement: Placement): SendMessageParams {
   const params: SendMessageParams = { chat_id: recipient.chatId, text };
   if (html) params.parse_mode = "HTML";
   if (state.silent) params.disable_notification = true;
   if (state.topic !== undefined) params.message_thread_id = state.topic;
+  // Still sent if the person's message is gone: the answer matters more than the quote.
+  if (placement.first && recipient.replyToMessageId !== undefined)
+    params.reply_parameters = { message_id: recipient.replyToMessageId, allow_sending_without_reply: true };
+  const keyboard = placement.last ? buildKeyboard(state.id, state.buttons) : undefined;
+  if (keyboard) params.reply_markup = keyboard;
   return params;
 }

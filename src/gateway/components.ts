@@ -26,10 +26,10 @@ export async function addComponents(gateway: Gateway): Promise<void> {
   let outbox: OutboxStore | undefined;
   const notifications: NotificationLookup = {
     get: (id) => outbox?.get(id),
-    findByMessage: () => undefined,
+    findByMessage: (bot, chatId, messageId) => outbox?.findByMessage(bot, chatId, messageId)?.id,
   };
   const keys = await addInbound(gateway, bots, { inbox, notifications });
-  outbox = await addOutbound(gateway, bots, keys);
+  outbox = await addOutbound(gateway, bots, keys, inbox);
 }
 
 /**

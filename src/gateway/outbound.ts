@@ -7,22 +7,35 @@ import type { Clock } from "../lib/clock.ts";
 import type { BotClients } from "../telegram/bot-clients.ts";
 import type { MetricsRegistry } from "../lib/metrics.ts";
 import { Authenticator } from "../http/auth.ts";
+import { addMessageRoutes } from "../http/messages.ts";
 import { addNotifyRoutes } from "../http/notify.ts";
 import { buildOpenApi } from "../http/openapi.ts";
 import { Notifier } from "../delivery/notifier.ts";
+import { MessageOperations } from "../delivery/operations.ts";
 import { Outbox, type OutboxStore } from "../delivery/outbox.ts";
+import { NO_EVENTS, type EventLookup } from "../delivery/reply-to.ts";
 import { DeliveryWorker, type DeliveryEvents } from "../delivery/worker.ts";
 
 export interface Outbound {
   notifier: Notifier;
+  operations: MessageOperations;
   outbox: OutboxStore;
   worker: DeliveryWorker;
 }
 
-/** Opens the outbox and builds the worker and notifier (shared by serve and `tgsignal send`). */
-export async function openDelivery(gateway: Gateway, bots: BotClients, keys: KeyLookup): Promise<Outbound> {
+/**
+ * Opens the outbox and builds the worker, notifier and operations (shared by serve and
+ * `tgsignal send`). `inbox` is the event store, for reply_to (without: every event is unknown).
+ */
+export async function openDelivery(gateway: Gateway, bots: BotClients, keys: KeyLookup, inbox: EventLookup = NO_EVENTS): Promise<Outbound> {
   const { deps, store, metrics } = gateway;
-  const outbox = await Outbox.open({ platform: deps.platform, clock: deps.clock, log: deps.log, dataDir: store.current.dataDir });
+  const outbox = await Outbox.open({
+    platform: deps.platform,
+    clock: deps.clock,
+    log: deps.log,
+    dataDir: store.current.dataDir,
+    eventsRetentionMs: () => store.current.eventsRetentionMs,
+  });
   const accepted = metrics.counter("tgsignal_notifications_accepted_total", "Notifications accepted, per recipient and bot.");
   const events = deliveryMetrics(metrics);
   const worker = new DeliveryWorker({ outbox, bots, keys, clock: deps.clock, log: deps.log, events, backoff: bots.timing.sendBackoff });
@@ -30,6 +43,7 @@ export async function openDelivery(gateway: Gateway, bots: BotClients, keys: Key
     outbox,
     worker,
     keys,
+    events: inbox,
     config: () => store.current,
     clock: deps.clock,
     onAccepted: (state) => {
@@ -41,14 +55,18 @@ export async function openDelivery(gateway: Gateway, bots: BotClients, keys: Key
     },
   });
   metrics.gauge("tgsignal_outbox_depth", "Recipients with a notification still queued.").collect(() => [[undefined, outbox.depth()]]);
-  return { notifier, outbox, worker };
+  const operations = new MessageOperations({ outbox, worker, clock: deps.clock });
+  return { notifier, operations, outbox, worker };
 }
 
-export async function addOutbound(gateway: Gateway, bots: BotClients, keys: KeyLookup): Promise<OutboxStore> {
+export async function addOutbound(gateway: Gateway, bots: BotClients, keys: KeyLookup, inbox: EventLookup): Promise<OutboxStore> {
   const { deps, store, router, health } = gateway;
-  const outbound = await openDelivery(gateway, bots, keys);
+  const outbound = await openDelivery(gateway, bots, keys, inbox);
   const draining = new AbortController();
-  addNotifyRoutes({ router, store, notifier: outbound.notifier, outbox: outbound.outbox, auth: new Authenticator(deps.clock), draining: draining.signal });
+  const auth = new Authenticator(deps.clock);
+  const { notifier, operations, outbox } = outbound;
+  addNotifyRoutes({ router, store, notifier, auth, draining: draining.signal });
+  addMessageRoutes({ router, store, notifier, operations, outbox, auth, draining: draining.signal });
   const openapi = buildOpenApi();
   router.add("GET", "/openapi.json", () => Response.json(openapi));
   health.add("delivery", () => deliveryHealth(outbound, bots, deps.clock));
@@ -87,6 +105,7 @@ function deliveryMetrics(metrics: MetricsRegistry): DeliveryEvents {
   ]);
   const retries = metrics.counter("tgsignal_delivery_retries_total", "Sends retried after a 5xx or network error.");
   const duplicates = metrics.counter("tgsignal_delivery_possible_duplicates_total", "Retries after a timeout or broken connection, where Telegram may have delivered the first try.");
+  const operations = metrics.counter("tgsignal_message_operations_total", "Edits and deletions (PATCH/DELETE /messages) ended per recipient, per bot, operation and outcome.");
   return {
     delivered(bot, ms) {
       delivered.inc({ bot });
@@ -97,6 +116,7 @@ function deliveryMetrics(metrics: MetricsRegistry): DeliveryEvents {
       retries.inc({ bot });
       if (ambiguous) duplicates.inc({ bot });
     },
+    operation: (bot, operation, outcome) => operations.inc({ bot, operation, outcome }),
   };
 }
 

@@ -1,25 +1,24 @@
-// POST /notify, POST /notify/{to}, GET /messages/{id}, and the notify request they share
-// with `tgsignal send`.
+// POST /notify, POST /notify/{to}, the notify request they share with `tgsignal send`, and
+// the notification's JSON (also GET /messages/{id}'s, in messages.ts).
 // Order matters: authenticate, read the body within the limit, validate every field and
 // resolve every recipient, and only then append to the outbox and deliver.
 import type { ConfigStore } from "../config/store.ts";
 import type { Notifier, NotifyInput } from "../delivery/notifier.ts";
-import type { OutboxStore } from "../delivery/outbox.ts";
-import { overallStatus, type NotificationState, type RecipientStatus } from "../delivery/types.ts";
+import { operationStatus, overallStatus, type NotificationState, type OperationTarget, type RecipientStatus, type RecipientState } from "../delivery/types.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { renderTemplate } from "../templates/webhooks.ts";
 import type { Authenticator } from "./auth.ts";
 import { decodeUtf8, parseBody, queryFields, readBodyLimited, type Fields } from "./body.ts";
+import { readButtons } from "./buttons.ts";
 import { httpError } from "./errors.ts";
 import { checkFields, checkKnownFields, checkValue, mergeFields, normalizeFields } from "./fields.ts";
 import type { RequestContext, Router } from "./router.ts";
-import { DEFAULT_FORMAT, DEFAULT_WAIT_SECONDS, IdempotencyKey, NotifyRequest, StatusQuery, TemplateName } from "./schemas.ts";
+import { DEFAULT_FORMAT, DEFAULT_WAIT_SECONDS, IdempotencyKey, NotifyRequest, TemplateName } from "./schemas.ts";
 
 export interface NotifyRoutesOptions {
   router: Router;
   store: ConfigStore;
   notifier: Notifier;
-  outbox: OutboxStore;
   auth: Authenticator;
   /** Aborted on shutdown: waiting requests answer at once with what they have. */
   draining: AbortSignal;
@@ -29,7 +28,6 @@ export function addNotifyRoutes(options: NotifyRoutesOptions): void {
   const { router } = options;
   router.add("POST", "/notify", (req, ctx) => handleNotify(options, req, ctx, undefined));
   router.add("POST", "/notify/:to", (req, ctx) => handleNotify(options, req, ctx, ctx.params.to));
-  router.add("GET", "/messages/:id", (req, ctx) => handleStatus(options, req, ctx));
 }
 
 async function handleNotify(options: NotifyRoutesOptions, req: Request, ctx: RequestContext, to: string | undefined): Promise<Response> {
@@ -56,11 +54,21 @@ export interface ParsedNotify {
  * the CLI accept and refuse the same things.
  */
 export function parseNotifyFields(fields: Fields): ParsedNotify {
-  const request = checkFields(NotifyRequest, normalizeFields(NotifyRequest, fields));
-  const input: NotifyInput = { to: splitNames(request.to), text: request.text, format: request.format ?? DEFAULT_FORMAT, silent: request.silent ?? false };
+  const { buttons: json, button: lines, ...rest } = normalizeFields(NotifyRequest, fields);
+  // A JSON caller may give an event id as a number.
+  if (typeof rest.reply_to === "number" && Number.isSafeInteger(rest.reply_to)) rest.reply_to = String(rest.reply_to);
+  const request = checkFields(NotifyRequest, rest);
+  const buttons = readButtons(json, lines);
+  if (request.reply_to !== undefined && request.to !== undefined)
+    throw httpError("duplicate_field", 'give "reply_to" or "to", not both: a reply goes to the chat the event came from');
+  const to = request.reply_to === undefined ? splitNames(request.to ?? []) : [];
+  const input: NotifyInput = { to, text: request.text, format: request.format ?? DEFAULT_FORMAT, silent: request.silent ?? false };
   if (request.title !== undefined) input.title = request.title;
   if (request.bot !== undefined) input.bot = request.bot;
   if (request.topic !== undefined) input.topic = request.topic;
+  if (buttons !== undefined && buttons.length > 0) input.buttons = buttons;
+  if (request.keep_buttons) input.keepButtons = true;
+  if (request.reply_to !== undefined) input.replyTo = request.reply_to;
   return { input, wait: request.wait ?? DEFAULT_WAIT_SECONDS };
 }
 
@@ -119,25 +127,13 @@ async function readTemplateFields(req: Request, ctx: RequestContext, limit: numb
   return mergeFields(sources);
 }
 
-function readIdempotencyKey(req: Request): string | undefined {
+export function readIdempotencyKey(req: Request): string | undefined {
   const key = req.headers.get("idempotency-key")?.trim();
   return key === undefined || key === "" ? undefined : checkValue("Idempotency-Key", IdempotencyKey, key);
 }
 
-async function handleStatus(options: NotifyRoutesOptions, req: Request, ctx: RequestContext): Promise<Response> {
-  const config = options.store.current;
-  const caller = options.auth.authenticate(req, ctx, config);
-  const state = options.outbox.get(ctx.params.id ?? "");
-  // Clients see only their own notifications; another client's id looks unknown.
-  if (!state || state.client !== caller.id)
-    throw httpError("not_found", `no notification "${ctx.params.id}"; ids are kept for 24 h after delivery`);
-  const { wait } = checkFields(StatusQuery, normalizeFields(StatusQuery, queryFields(ctx.url)));
-  if (wait !== undefined) await options.notifier.waitSettled(state, wait * 1000, options.draining);
-  return Response.json(describeNotification(state), { status: 200 });
-}
-
 /** The answer follows the delivery outcome; `tgsignal send` reads the same outcome for its exit code. */
-const STATUS_OF_OUTCOME: Record<RecipientStatus, number> = { delivered: 200, queued: 202, failed: 424 };
+const STATUS_OF_OUTCOME: Record<RecipientStatus, number> = { delivered: 200, queued: 202, failed: 424, cancelled: 200 };
 
 function notificationResponse(state: NotificationState, headers: Record<string, string>): Response {
   return Response.json(describeNotification(state), {
@@ -146,9 +142,9 @@ function notificationResponse(state: NotificationState, headers: Record<string, 
   });
 }
 
-/** The JSON body for a notification (NotificationSchema): per recipient status, message ids, reasons. */
+/** The JSON body for a notification (NotificationSchema): per recipient status, message ids, reasons; its edits and deletion. */
 export function describeNotification(state: NotificationState): Record<string, unknown> {
-  return {
+  const out: Record<string, unknown> = {
     id: state.id,
     status: overallStatus(state),
     accepted_at: new Date(state.at).toISOString(),
@@ -163,4 +159,27 @@ export function describeNotification(state: NotificationState): Record<string, u
       return out;
     }),
   };
+  if (state.replyTo !== undefined) out.reply_to = state.replyTo;
+  if (state.buttons) out.buttons = state.buttons;
+  if (state.keepButtons) out.keep_buttons = true;
+  if (state.ops && state.ops.length > 0)
+    out.operations = state.ops.map((op) => ({
+      operation: op.kind,
+      status: operationStatus(op),
+      at: new Date(op.at).toISOString(),
+      recipients: state.recipients.map((recipient, index) => describeTarget(recipient, op.targets[index]!)),
+    }));
+  return out;
+}
+
+/** One recipient's side of an edit or deletion. */
+export function describeTarget(recipient: RecipientState, target: OperationTarget): Record<string, unknown> {
+  const out: Record<string, unknown> = { user: recipient.user, key: recipient.key, bot: recipient.bot, chat_id: recipient.chatId, status: target.status };
+  if (recipient.messageIds.length > 0) out.message_ids = recipient.messageIds;
+  if (target.status === "failed") out.error = target.reason ?? "failed";
+  if (target.status === "skipped" && target.reason) out.reason = target.reason;
+  if (target.status === "queued" && target.reason) out.last_error = target.reason;
+  if (target.attempts > 0) out.attempts = target.attempts;
+  if (target.warning) out.warning = target.warning;
+  return out;
 }

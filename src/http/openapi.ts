@@ -5,9 +5,14 @@ import { Type, type TObject, type TSchema } from "@sinclair/typebox";
 import { VERSION } from "../version.ts";
 import { ERRORS, type ErrorCode } from "./errors.ts";
 import { InboxEventSchema } from "../events/event-schema.ts";
-import { EventsQuery, IdempotencyKey, NotifyRequest, NotifyToRequest, StatusQuery, TemplateName } from "./schemas.ts";
+import { DeleteQuery, EditRequest, EventsQuery, IdempotencyKey, NotifyRequest, NotifyToRequest, StatusQuery, TemplateName } from "./schemas.ts";
 
-const Outcome = Type.Union([Type.Literal("delivered"), Type.Literal("queued"), Type.Literal("failed")]);
+const Outcome = Type.Union([Type.Literal("delivered"), Type.Literal("queued"), Type.Literal("failed"), Type.Literal("cancelled")], {
+  description: "cancelled: deleted (DELETE /messages/{id}) before it was sent",
+});
+const TargetOutcome = Type.Union(["queued", "done", "cancelled", "skipped", "failed"].map((status) => Type.Literal(status)), {
+  description: "done; cancelled (deleted before it was sent); skipped (the recipient never got the message); failed (Telegram refused it); queued",
+});
 
 export const RecipientStatusSchema = Type.Object({
   user: Type.String(),
@@ -22,12 +27,40 @@ export const RecipientStatusSchema = Type.Object({
   warning: Type.Optional(Type.String({ description: "e.g. sent as plain text after Telegram rejected the markup" })),
 });
 
+/** One recipient's side of an edit or deletion. */
+export const TargetStatusSchema = Type.Object({
+  user: Type.String(),
+  key: Type.String(),
+  bot: Type.String(),
+  chat_id: Type.Integer(),
+  status: TargetOutcome,
+  message_ids: Type.Optional(Type.Array(Type.Integer(), { description: "the recipient's messages it applies to" })),
+  error: Type.Optional(Type.String({ description: "why Telegram refused it (final)" })),
+  reason: Type.Optional(Type.String({ description: "why it was skipped" })),
+  last_error: Type.Optional(Type.String({ description: "the last transient error while still queued" })),
+  attempts: Type.Optional(Type.Integer({ description: "failed attempts so far" })),
+  warning: Type.Optional(Type.String({ description: "e.g. Telegram said the message was not modified, or already deleted" })),
+});
+
+/** The answer of PATCH and DELETE /messages/{id}. */
+export const OperationSchema = Type.Object({
+  id: Type.String({ description: "the notification's id" }),
+  operation: Type.Union([Type.Literal("edit"), Type.Literal("delete")]),
+  status: Type.Union([Type.Literal("done"), Type.Literal("queued"), Type.Literal("failed")]),
+  at: Type.String({ description: "ISO 8601 time it was accepted" }),
+  recipients: Type.Array(TargetStatusSchema),
+});
+
 export const NotificationSchema = Type.Object({
-  id: Type.String({ description: "for GET /messages/{id}" }),
+  id: Type.String({ description: "for GET, PATCH and DELETE /messages/{id}" }),
   status: Outcome,
   accepted_at: Type.String({ description: "ISO 8601 time the notification was accepted" }),
   parts: Type.Integer({ description: "messages per recipient after splitting" }),
   recipients: Type.Array(RecipientStatusSchema),
+  reply_to: Type.Optional(Type.String({ description: "the event it answers" })),
+  buttons: Type.Optional(Type.Array(Type.Array(Type.Unknown()), { description: "the buttons the message shows now, as rows" })),
+  keep_buttons: Type.Optional(Type.Boolean()),
+  operations: Type.Optional(Type.Array(Type.Omit(OperationSchema, ["id"]), { description: "edits and the deletion, in order" })),
 });
 
 const json = (schema: TSchema) => ({ "application/json": { schema } });
@@ -46,12 +79,28 @@ function errorResponses(codes: readonly ErrorCode[]): Record<string, unknown> {
 }
 
 const ALL_CODES = Object.keys(ERRORS) as ErrorCode[];
+/** Codes only PATCH and DELETE /messages/{id} answer with. */
+export const MESSAGE_ONLY_CODES: readonly ErrorCode[] = ["not_found", "bad_edit", "not_editable", "not_delivered", "message_deleted", "too_many_edits"];
 const notifyResponses = {
   "200": { description: "delivered to every recipient", content: json(NotificationSchema) },
   "202": { description: "accepted; some recipients still queued (see GET /messages/{id})", content: json(NotificationSchema) },
   "424": { description: "some recipient failed permanently (blocked the bot, chat gone...)", content: json(NotificationSchema) },
-  ...errorResponses(ALL_CODES.filter((code) => code !== "not_found" && code !== "method_not_allowed")),
+  ...errorResponses(ALL_CODES.filter((code) => code !== "method_not_allowed" && !MESSAGE_ONLY_CODES.includes(code))),
 };
+
+const EDIT_CODES: readonly ErrorCode[] = [
+  ...["bad_host", "bad_json", "bad_body", "body_incomplete", "bad_field", "unknown_field", "duplicate_field", "empty_text", "bad_text", "bad_format", "bad_title"] as const,
+  ...["bad_buttons", "bad_wait", "bad_idempotency_key", "bad_edit", "unauthorized", "forbidden", "not_found", "not_editable", "not_delivered", "message_deleted"] as const,
+  ...["too_many_edits", "body_too_large", "unsupported_media_type", "idempotency_key_reused", "rate_limited", "internal", "storage_full"] as const,
+];
+const DELETE_CODES: readonly ErrorCode[] = ["bad_host", "bad_field", "unknown_field", "bad_wait", "bad_idempotency_key", "unauthorized", "forbidden", "not_found", "rate_limited", "internal", "storage_full"];
+const operationResponses = (codes: readonly ErrorCode[], done: string) => ({
+  "200": { description: done, content: json(OperationSchema) },
+  "202": { description: "accepted; some recipients still queued (it waits behind the message, or for the rate limiter)", content: json(OperationSchema) },
+  "424": { description: "Telegram refused it for some recipient (e.g. a message older than 48 h cannot be deleted)", content: json(OperationSchema) },
+  ...errorResponses(codes),
+});
+const idPath = { name: "id", in: "path", required: true, schema: { type: "string" } };
 
 const queryParameters = (schema: TObject) =>
   Object.entries(schema.properties).map(([name, property]) => ({ name, in: "query", required: false, schema: property }));
@@ -96,12 +145,23 @@ export function buildOpenApi(): Record<string, unknown> {
       },
       "/messages/{id}": {
         get: {
-          summary: "Status of an accepted notification (kept 24 h after delivery)",
-          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }, ...queryParameters(StatusQuery)],
+          summary: "Status of an accepted notification (kept 24 h after delivery; as long as events for one with buttons)",
+          parameters: [idPath, ...queryParameters(StatusQuery)],
           responses: {
             "200": { description: "the notification", content: json(NotificationSchema) },
             ...errorResponses(["bad_host", "bad_field", "bad_wait", "unauthorized", "forbidden", "not_found", "internal"]),
           },
+        },
+        patch: {
+          summary: "Edit what every recipient received (a one-message notification): text, format, title, buttons",
+          parameters: [idPath, { ...idempotencyHeader, description: "a retry with the same key returns the first edit instead of editing again" }],
+          requestBody: { required: true, content: form(EditRequest) },
+          responses: operationResponses(EDIT_CODES, "edited for every recipient (skipped for those it never reached)"),
+        },
+        delete: {
+          summary: "Delete what was delivered (every part) and cancel what is still queued; a second DELETE answers with the first",
+          parameters: [idPath, ...queryParameters(DeleteQuery)],
+          responses: operationResponses(DELETE_CODES, "deleted (or cancelled before it was sent) for every recipient"),
         },
       },
       ...eventPaths(),

@@ -1,9 +1,10 @@
 // What requests may contain, as TypeBox schemas: the one definition requests are checked
 // against (fields.ts, by TypeBox itself) and /openapi.json is generated from, so no limit,
-// default or enumeration is written twice. Routes to come (PATCH and DELETE /messages,
-// buttons, attachments) add their schemas beside these.
+// default or enumeration is written twice. Routes to come (attachments, scheduling) add
+// their schemas beside these.
 import { Type } from "@sinclair/typebox";
 import { FORMATS, type Format } from "../delivery/format.ts";
+import { MAX_BUTTONS, MAX_BUTTONS_PER_ROW } from "../delivery/keyboard.ts";
 import { TEMPLATE_NAMES } from "../templates/webhooks.ts";
 import type { ErrorCode } from "./errors.ts";
 
@@ -22,19 +23,78 @@ const Names = Type.Union([Type.String(), Type.Array(Type.String())], {
   ...codes("bad_recipient", "missing_recipient"),
 });
 
+const Text = (description: string) => Type.String({ description, ...codes("bad_text", "empty_text") });
+const FormatField = Type.Union(FORMATS.map((format) => Type.Literal(format)), { default: DEFAULT_FORMAT, description: "text, html (Telegram HTML) or markdown (a safe subset)", ...codes("bad_format") });
+const Title = Type.String({ maxLength: 256, description: "shown bold above the text", ...codes("bad_title") });
+const Wait = (what: string) =>
+  Type.Number({ minimum: 0, maximum: MAX_WAIT_SECONDS, default: DEFAULT_WAIT_SECONDS, description: `seconds to wait for ${what} before answering; 0 = answer once queued`, ...codes("bad_wait") });
+
+/** A button's label: what Telegram shows (clients cut long ones short). */
+export const MAX_LABEL_LENGTH = 64;
+/** A data button's data: kept by the gateway (Telegram gets a short handle) and put in the button event. */
+export const MAX_BUTTON_DATA_LENGTH = 256;
+/** A URL button's link. */
+export const MAX_BUTTON_URL_LENGTH = 2048;
+
+const Label = Type.String({ minLength: 1, maxLength: MAX_LABEL_LENGTH, pattern: "\\S", description: "a label with some visible text" });
+
+/** A button whose press becomes a `button` event carrying its data. */
+export const DataButton = Type.Object(
+  { text: Label, data: Type.String({ minLength: 1, maxLength: MAX_BUTTON_DATA_LENGTH, description: "put in the button event when pressed" }) },
+  { additionalProperties: false, description: "a press becomes a button event" },
+);
+
+/** A button that opens a link. */
+export const UrlButton = Type.Object(
+  { text: Label, url: Type.String({ maxLength: MAX_BUTTON_URL_LENGTH, pattern: "^[Hh][Tt][Tt][Pp][Ss]?://", description: "an http:// or https:// URL" }) },
+  { additionalProperties: false, description: "opens the link" },
+);
+
+const ButtonItem = Type.Union([DataButton, UrlButton]);
+const ButtonRow = Type.Array(ButtonItem, { minItems: 1, maxItems: MAX_BUTTONS_PER_ROW });
+
+/** `buttons`: rows of buttons, or a flat list (one row); in a form or query string, the same as JSON text. */
+export const Buttons = Type.Union([Type.Array(ButtonRow, { maxItems: MAX_BUTTONS }), Type.Array(ButtonItem, { maxItems: MAX_BUTTONS_PER_ROW })], {
+  description: `rows of buttons under the message (a flat list is one row): at most ${MAX_BUTTONS_PER_ROW} per row and ${MAX_BUTTONS} in all; in a form, JSON text`,
+  ...codes("bad_buttons"),
+});
+
+/** `button`: the curl spelling, repeated. */
+export const ButtonLines = Type.Union([Type.String(), Type.Array(Type.String())], {
+  description: 'form and query spelling of buttons, repeated in order: "Label|data" or "Label|https://…"; an empty one starts a new row',
+  ...codes("bad_buttons"),
+});
+
 /** POST /notify; /notify/{to} takes the same fields, with `to` from the path. */
 export const NotifyRequest = Type.Object(
   {
-    to: Names,
-    text: Type.String({ description: "the message; longer than 4096 characters is split into several messages", ...codes("bad_text", "empty_text") }),
-    format: Type.Optional(Type.Union(FORMATS.map((format) => Type.Literal(format)), { default: DEFAULT_FORMAT, description: "text, html (Telegram HTML) or markdown (a safe subset)", ...codes("bad_format") })),
-    title: Type.Optional(Type.String({ maxLength: 256, description: "shown bold above the text", ...codes("bad_title") })),
+    to: Type.Optional(Names),
+    text: Text("the message; longer than 4096 characters is split into several messages"),
+    format: Type.Optional(FormatField),
+    title: Type.Optional(Title),
     silent: Type.Optional(Type.Boolean({ default: false, description: "deliver without sound (disable_notification)", ...codes("bad_silent") })),
     bot: Type.Optional(Type.String({ description: "use only the recipients' keys of this bot", ...codes("bad_bot") })),
     topic: Type.Optional(Type.Integer({ minimum: 1, description: "forum topic (message_thread_id) in group chats", ...codes("bad_topic") })),
-    wait: Type.Optional(
-      Type.Number({ minimum: 0, maximum: MAX_WAIT_SECONDS, default: DEFAULT_WAIT_SECONDS, description: "seconds to wait for delivery before answering; 0 = answer once queued", ...codes("bad_wait") }),
+    wait: Type.Optional(Wait("delivery")),
+    buttons: Type.Optional(Buttons),
+    button: Type.Optional(ButtonLines),
+    keep_buttons: Type.Optional(Type.Boolean({ default: false, description: "the buttons stay after a press (default: the first press decides, and they go)", ...codes("bad_keep_buttons") })),
+    reply_to: Type.Optional(
+      Type.String({ pattern: "^[0-9]{1,20}$", description: "an event id: answer it in its chat, as a Telegram reply to the person's message (instead of to)", ...codes("bad_reply_to") }),
     ),
+  },
+  { additionalProperties: false },
+);
+
+/** PATCH /messages/{id}: what to change in every recipient's message. */
+export const EditRequest = Type.Object(
+  {
+    text: Type.Optional(Text("the new text (one message at most); without it, only the buttons change")),
+    format: Type.Optional(FormatField),
+    title: Type.Optional(Title),
+    buttons: Type.Optional(Buttons),
+    button: Type.Optional(ButtonLines),
+    wait: Type.Optional(Wait("the edit")),
   },
   { additionalProperties: false },
 );
@@ -71,3 +131,6 @@ export const EventsQuery = Type.Object({
   ),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_EVENTS_LIMIT, default: DEFAULT_EVENTS_LIMIT, description: "at most this many events, oldest first", ...codes("bad_limit") })),
 });
+
+/** The query string of DELETE /messages/{id}. */
+export const DeleteQuery = Type.Object({ wait: Type.Optional(Wait("the deletion")) }, { additionalProperties: false });

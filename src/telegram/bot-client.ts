@@ -9,7 +9,9 @@ import type {
   CallOptions,
   ChatMemberStatus,
   EditMessageReplyMarkupParams,
+  EditMessageTextParams,
   GetUpdatesParams,
+  MessageRef,
   SendMessageParams,
   SentMessage,
   SetMessageReactionParams,
@@ -18,7 +20,7 @@ import type {
   TelegramUpdate,
   TelegramUser,
 } from "./api.ts";
-import { classifyFailure, type TelegramOutcome } from "./outcome.ts";
+import { classifyFailure, isNotModified, type TelegramOutcome } from "./outcome.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 
 export type SendOutcome = TelegramOutcome<SentMessage>;
@@ -96,8 +98,7 @@ export class BotClient {
    */
   async editReplyMarkup(params: EditMessageReplyMarkupParams, signal?: AbortSignal): Promise<TelegramOutcome<unknown>> {
     const outcome = await this.#limited(params.chat_id, signal, () => this.api.editMessageReplyMarkup(params));
-    if (outcome.kind === "bad_request" && /message is not modified/i.test(outcome.reason)) return { kind: "ok", value: true };
-    return outcome;
+    return outcome.kind !== "ok" && isNotModified(outcome) ? { kind: "ok", value: true } : outcome;
   }
 
   /**
@@ -119,6 +120,16 @@ export class BotClient {
     } catch (error) {
       return classifyFailure(error);
     }
+  }
+
+  /** A sent message's new text (and buttons: without reply_markup Telegram removes them), on the send path. */
+  editText(params: EditMessageTextParams, signal?: AbortSignal): Promise<TelegramOutcome<unknown>> {
+    return this.#limited(params.chat_id, signal, () => this.api.editMessageText(params));
+  }
+
+  /** A sent message deleted, on the send path (edits and deletions count against the same limits). */
+  deleteMessage(params: MessageRef, signal?: AbortSignal): Promise<TelegramOutcome<true>> {
+    return this.#limited(params.chat_id, signal, () => this.api.deleteMessage(params));
   }
 
   /**

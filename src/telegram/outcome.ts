@@ -8,6 +8,10 @@
 // - 403 "bot was blocked by the user" / "kicked" / "user is deactivated" and 400 "chat not
 //   found" do not heal by retrying: the person has to talk to the bot again;
 // - 400 "can't parse entities": our markup is bad, the text itself is deliverable;
+// - 400 "message is not modified": an edit that changes nothing (the message already shows
+//   it); "message to delete not found": it is gone already (deleted by hand, or by a try
+//   whose answer was lost); "message can't be deleted" (older than 48 h in most chats) and
+//   "message to edit not found" are final like any other 400;
 // - 5xx and network failures are transient. A network failure may hide a request that
 //   reached Telegram (a timeout, a reset after sending): retrying it may duplicate.
 import { NetworkError, TelegramApiError } from "../lib/errors.ts";
@@ -51,4 +55,14 @@ function classifyTelegram(error: TelegramApiError): TelegramFailure {
   if (code === 400 && /can't parse entities/i.test(description)) return { kind: "parse_error", reason, error };
   if (code >= 500) return { kind: "retryable", source: "server", ambiguous: false, reason, error };
   return { kind: "bad_request", reason, error };
+}
+
+/** An edit Telegram refused because the message already shows exactly that. */
+export function isNotModified(failure: TelegramFailure): boolean {
+  return failure.kind === "bad_request" && /message is not modified/i.test(failure.reason);
+}
+
+/** A deletion Telegram refused because the message is already gone. */
+export function isAlreadyDeleted(failure: TelegramFailure): boolean {
+  return failure.kind === "bad_request" && /message to delete not found/i.test(failure.reason);
 }

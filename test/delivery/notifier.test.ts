@@ -6,6 +6,7 @@ import { MAX_PARTS, Notifier } from "../../src/delivery/notifier.ts";
 import { splitText, TELEGRAM_TEXT_LIMIT } from "../../src/delivery/split.ts";
 import { RequestError } from "../../src/lib/errors.ts";
 import { Outbox } from "../../src/delivery/outbox.ts";
+import { NO_EVENTS } from "../../src/delivery/reply-to.ts";
 import type { DeliveryWorker } from "../../src/delivery/worker.ts";
 import type { KeyLookup } from "../../src/keys/types.ts";
 import { createMemoryLogger } from "../../src/lib/log.ts";
@@ -66,7 +67,7 @@ function gateSyncs(): NonNullable<typeof syncGate> {
 
 function notifier(): Notifier {
   const worker = { enqueue: () => void enqueued++ } as unknown as DeliveryWorker;
-  return new Notifier({ outbox, worker, keys, config: () => config, clock });
+  return new Notifier({ outbox, worker, keys, events: NO_EVENTS, config: () => config, clock });
 }
 
 beforeEach(async () => {

@@ -1,9 +1,9 @@
 // /openapi.json is generated from the schemas requests are checked against and from the
 // error registry, so what it promises is what the checks enforce: probed at every limit.
 import { describe, expect, test } from "bun:test";
-import { ERRORS } from "../../src/http/errors.ts";
+import { ERRORS, type ErrorCode } from "../../src/http/errors.ts";
 import { parseNotifyFields } from "../../src/http/notify.ts";
-import { buildOpenApi } from "../../src/http/openapi.ts";
+import { buildOpenApi, MESSAGE_ONLY_CODES } from "../../src/http/openapi.ts";
 import { checkValue } from "../../src/http/fields.ts";
 import { IdempotencyKey, NotifyRequest } from "../../src/http/schemas.ts";
 import { RequestError } from "../../src/lib/errors.ts";
@@ -89,9 +89,27 @@ describe("errors", () => {
         // One code is a plain literal; several are a union of literals.
         for (const option of code ? (code.anyOf ?? [code]) : []) listed.push([option.const, Number(status)]);
       }
-      const expected = Object.entries(ERRORS).filter(([code]) => code !== "not_found" && code !== "method_not_allowed");
+      const expected = Object.entries(ERRORS).filter(([code]) => code !== "method_not_allowed" && !MESSAGE_ONLY_CODES.includes(code as ErrorCode));
       expect(listed.sort()).toEqual(expected.map(([code, entry]): [string, number] => [code, entry.status]).sort());
     }
+  });
+
+  test("PATCH and DELETE /messages/{id} answer with the operation and list their own codes; /notify none of theirs", () => {
+    const messages = doc.paths["/messages/{id}"]!;
+    const codesOf = (operation: Operation) =>
+      Object.values(operation.responses).flatMap((response) => {
+        const code = (response.content["application/json"].schema as { properties: { error?: { properties: { code: { const?: string; anyOf?: Array<{ const: string }> } } } } }).properties.error?.properties.code;
+        return code ? (code.anyOf ?? [code]).map((option) => option.const) : [];
+      });
+    expect(codesOf(messages.patch!)).toEqual(expect.arrayContaining(["bad_edit", "not_editable", "not_delivered", "message_deleted", "too_many_edits", "bad_buttons", "not_found"]));
+    expect(codesOf(messages.delete!)).toEqual(expect.arrayContaining(["not_found", "bad_wait"]));
+    expect(codesOf(notify)).not.toContain("not_editable");
+    expect(codesOf(notify)).toContain("unknown_event");
+    for (const status of ["200", "202", "424"]) {
+      const schema = messages.delete!.responses[status]!.content["application/json"].schema as { properties: Record<string, unknown> };
+      expect(Object.keys(schema.properties)).toEqual(["id", "operation", "status", "at", "recipients"]);
+    }
+    expect(Object.keys((messages.patch!.requestBody.content["application/json"]!.schema as { properties: object }).properties)).toEqual(["text", "format", "title", "buttons", "button", "wait"]);
   });
 
   test("each listed code says what it means and where README explains it", () => {

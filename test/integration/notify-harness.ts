@@ -10,6 +10,7 @@ import { bunPlatform } from "../../src/platform/bun.ts";
 import type { Platform, Server } from "../../src/platform/platform.ts";
 import { startFakeBotApi, type FakeBotApi } from "../fakes/fake-bot-api.ts";
 import type { RateLimitOptions } from "../../src/emulator/types.ts";
+import type { StoredEvent } from "../../src/events/types.ts";
 import { bootGateway, TIME_SCALE } from "./boot-gateway.ts";
 
 export const TOKEN = "111111:AAAAAAAAAAAAAAAAAAAAAAAAAAAA";
@@ -112,6 +113,8 @@ export interface HarnessOptions {
   keyLog?: string;
   /** Replaces the Bun platform (e.g. to deliver signals by hand). */
   platform?: Platform;
+  /** Events already in data_dir/inbox.log (for reply_to): the gateway's own inbox replays them. */
+  events?: StoredEvent[];
 }
 
 export async function startNotifyHarness(options: HarnessOptions = {}): Promise<NotifyHarness> {
@@ -130,13 +133,15 @@ export async function startNotifyHarness(options: HarnessOptions = {}): Promise<
   const dir = await mkdtemp(join(tmpdir(), "tgsignal-notify-"));
   await mkdir(join(dir, "data"));
   await writeFile(join(dir, "data", "keys.log"), keyLogText() + (options.keyLog ?? ""));
+  if (options.events) await writeFile(join(dir, "data", "inbox.log"), options.events.map(inboxLine).join(""));
   const configFile = join(dir, "config.yaml");
   await writeFile(configFile, notifyConfig({ apiUrl: api.url, clients: options.clients, extraUsers: options.extraUsers }));
   const log = createMemoryLogger("info");
   let server: Server;
   const harness = { api, dir, configFile, log } as NotifyHarness;
   const boot = async () => {
-    const gateway = await bootGateway(configFile, { platform: options.platform ?? bunPlatform, log });
+    const platform = options.platform ?? bunPlatform;
+    const gateway = await bootGateway(configFile, { platform, log });
     server = await bunPlatform.serve({ hostname: "127.0.0.1", port: 0, handler: gateway.router.handle });
     harness.gateway = gateway;
     harness.url = `http://127.0.0.1:${server.port}`;
@@ -178,3 +183,8 @@ export async function startNotifyHarness(options: HarnessOptions = {}): Promise<
 /** A response body for assertions (tests check shapes with expect, not the type system). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const jsonOf = (res: Response): Promise<any> => res.json();
+
+/** An event as an inbox.log line (src/events/inbox-records.ts), its update numbered after its id. */
+function inboxLine({ event, fileIds }: StoredEvent): string {
+  return JSON.stringify({ t: "event", event, source: { bot: event.bot, bot_id: 111111, update_id: Number(event.id) }, file_ids: fileIds }) + "\n";
+}

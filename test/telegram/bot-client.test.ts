@@ -89,6 +89,40 @@ test("a stop signal ends the wait for a slot; nothing is sent", async () => {
   expect(sent).toHaveLength(0);
 });
 
+test("edits and deletions take the same send path: per-chat slots after a send, a 429 on one pauses sends, refusals classified", async () => {
+  const { client, clock, sent, events, start } = makeClient();
+  const calls: Array<{ method: string; at: number }> = [];
+  const api = client.api as TelegramApi;
+  api.editMessageText = async () => {
+    calls.push({ method: "edit", at: clock.now() - start });
+    throw new TelegramApiError("editMessageText", 429, "Too Many Requests: retry after 2", 2);
+  };
+  api.deleteMessage = async () => {
+    calls.push({ method: "delete", at: clock.now() - start });
+    throw new TelegramApiError("deleteMessage", 400, "Bad Request: message can't be deleted");
+  };
+  expect(await client.send({ chat_id: 1, text: "x" })).toMatchObject({ kind: "ok" });
+  // The same chat: the edit waits for the chat's next slot, as a second send would.
+  const edit = client.editText({ chat_id: 1, message_id: 1, text: "y" });
+  await clock.advance(1000);
+  expect(await edit).toMatchObject({ kind: "rate_limited", retryAfterSeconds: 2 });
+  expect(events.rateLimited).toBe(1);
+  // The whole bot pauses for the edit's retry_after: a send to another chat waits for it.
+  expect(client.limiter.pausedUntil).toBe(start + calls[0]!.at + 2000);
+  let outcome: unknown;
+  void client.send({ chat_id: 2, text: "z" }).then((result) => (outcome = result));
+  await clock.advance(client.limiter.pausedUntil - clock.now() - 1);
+  expect(outcome).toBeUndefined();
+  await clock.advance(1);
+  expect(outcome).toMatchObject({ kind: "ok" });
+  const removal = client.deleteMessage({ chat_id: 3, message_id: 1 });
+  await clock.advance(100);
+  expect(await removal).toMatchObject({ kind: "bad_request", reason: "400 Bad Request: message can't be deleted" });
+  expect(calls.map((call) => call.method)).toEqual(["edit", "delete"]);
+  expect(calls[0]!.at).toBeGreaterThan(0);
+  expect(sent.map((call) => call.chat)).toEqual([1, 2]);
+});
+
 const message = (id: number, text: string): TelegramUpdate => ({
   update_id: id,
   message: { message_id: id, date: 0, chat: { id: 5, type: "private", first_name: "P" }, from: { id: 5, is_bot: false, first_name: "P" }, text },
