@@ -2,6 +2,7 @@
 // (named and in a group, or in two groups) gets the message once; so does a chat two
 // keys point at. Problems the caller or the admin must fix are RequestErrors (their
 // codes are in the HTTP error registry, src/http/errors.ts).
+import { readersOf } from "../events/access.ts";
 import type { Config } from "../config/types.ts";
 import type { KeyLookup } from "../keys/types.ts";
 import { closest, didYouMean } from "../lib/did-you-mean.ts";
@@ -64,15 +65,8 @@ interface Scope {
 }
 
 function scopeOf(config: Config, allow: readonly string[] | null): Scope | undefined {
-  if (allow === null) return undefined;
-  const users = new Set<string>();
-  for (const name of allow) for (const user of config.groups.get(name)?.users ?? [name]) users.add(user);
-  return { allow: new Set(allow), users };
-}
-
-/** Whether a client with this `allow` list (null = everyone) may reach `user` (groups resolved). */
-export function allowsUser(config: Config, allow: readonly string[] | null, user: string): boolean {
-  return scopeOf(config, allow)?.users.has(user) ?? true;
+  const users = readersOf(allow, (name) => config.groups.get(name)?.users);
+  return users === null ? undefined : { allow: new Set(allow), users };
 }
 
 /** A name in its allow list, or one whose every user is (a member, a group of members). */

@@ -7,7 +7,8 @@ import type { Config } from "../config/types.ts";
 import type { StoredEvent } from "../events/types.ts";
 import type { KeyLookup } from "../keys/types.ts";
 import { RequestError } from "../lib/errors.ts";
-import { allowsUser } from "./recipients.ts";
+import { eventReaders } from "../config/readers.ts";
+import { mayRead } from "../events/access.ts";
 import type { RecipientState } from "./types.ts";
 
 /** The inbox as the notifier reads it. */
@@ -32,8 +33,8 @@ export interface ReplyOptions {
 export function resolveReply(options: ReplyOptions): RecipientState {
   const { config, caller } = options;
   const stored = options.events.get(options.eventId);
-  const mayRead = config.clients.size === 0 || config.clients.get(caller.id)?.receive === true;
-  if (!stored || !mayRead || !allowsUser(config, caller.allow, stored.event.user))
+  const readers = eventReaders(config, caller.id);
+  if (!stored || readers === undefined || !mayRead(readers, stored.event))
     throw new RequestError(
       "unknown_event",
       `no event "${options.eventId}" that client "${caller.id}" may read; a client answers events of people inside its allow, and needs receive: true (events are kept for events_retention)`,

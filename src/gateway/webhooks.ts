@@ -3,7 +3,9 @@
 // stops at shutdown, and reports metrics and a /healthz section. Wired after the inbox
 // opens, so it stops before the inbox closes.
 import type { Component, Gateway } from "./app.ts";
-import type { ClientConfig, Config } from "../config/types.ts";
+import { eventReaders } from "../config/readers.ts";
+import type { Config } from "../config/types.ts";
+import { mayRead } from "../events/access.ts";
 import type { InboxEvent, InboxStore } from "../events/types.ts";
 import type { FetchLike } from "../events/webhook-post.ts";
 import { WebhookPushers, type WebhookSpec } from "../events/webhook-pushers.ts";
@@ -66,26 +68,17 @@ export function webhookSpecs(config: Config): WebhookSpec[] {
   const specs: WebhookSpec[] = [];
   for (const client of config.clients.values()) {
     if (!client.webhook) continue;
-    const users = readableUsers(config, client);
+    // A webhook implies receive (config/resolve.ts), so the client always has readers here.
+    const readers = eventReaders(config, client.id);
+    if (readers === undefined) continue;
     specs.push({
       client: client.id,
       target: { url: client.webhook.url, secret: client.webhook.secret },
-      accepts: users === null ? () => true : (event: InboxEvent) => users.has(event.user),
-      scope: users === null ? "*" : JSON.stringify([...users].sort()),
+      accepts: (event: InboxEvent) => mayRead(readers, event),
+      scope: readers === null ? "*" : JSON.stringify([...readers].sort()),
     });
   }
   return specs;
-}
-
-/**
- * DESIGN "Who may read": the people inside the client's `allow` (its users, and every
- * user of its groups); null = everyone.
- */
-export function readableUsers(config: Config, client: ClientConfig): ReadonlySet<string> | null {
-  if (client.allow === null) return null;
-  const users = new Set<string>();
-  for (const name of client.allow) for (const user of config.groups.get(name)?.users ?? [name]) users.add(user);
-  return users;
 }
 
 function scaledTiming(scale: number): WebhookTiming {

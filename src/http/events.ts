@@ -7,7 +7,8 @@
 import type { ConfigStore } from "../config/store.ts";
 import type { Config } from "../config/types.ts";
 import type { Caller } from "../delivery/notifier.ts";
-import { readersOf, type Readers } from "../events/access.ts";
+import type { Readers } from "../events/access.ts";
+import { eventReaders } from "../config/readers.ts";
 import type { InboxEvent, InboxStore } from "../events/types.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Authenticator } from "./auth.ts";
@@ -70,21 +71,14 @@ function eventsResponse(events: InboxEvent[]): Response {
   return Response.json({ events }, { headers: { "Cache-Control": "no-store" } });
 }
 
-/** Per config, each client's readers: allow lists are flattened once, not per request. */
-const readersCache = new WeakMap<Config, Map<string, Readers>>();
-
 /**
  * Whose events the caller may read, or 403 forbidden_events for a client without
  * `receive` (a webhook implies it). With no clients configured, the local caller (the
  * only one authenticate lets through then) reads everything.
  */
 export function readersFor(config: Config, caller: Caller): Readers {
-  if (config.clients.size === 0) return null;
-  if (!config.clients.get(caller.id)?.receive)
+  const readers = eventReaders(config, caller.id);
+  if (readers === undefined)
     throw httpError("forbidden_events", `client "${caller.id}" may not read events; set clients.${caller.id}.receive: true in the config (a webhook implies it)`);
-  let perClient = readersCache.get(config);
-  if (!perClient) readersCache.set(config, (perClient = new Map()));
-  let readers = perClient.get(caller.id);
-  if (readers === undefined) perClient.set(caller.id, (readers = readersOf(caller.allow, (name) => config.groups.get(name)?.users)));
   return readers;
 }
