@@ -16,7 +16,7 @@ import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Platform } from "../platform/platform.ts";
 import { StateError } from "../lib/errors.ts";
-import { AppendLog, replayLog } from "../storage/append-log.ts";
+import { openAppendLog, type AppendLog } from "../storage/append-log.ts";
 import { applyOperation, applyOperationDone, applyProgress, dropPartsIfDone, lastChange } from "./outbox-apply.ts";
 import { MessageIndex } from "./message-index.ts";
 import { decodeOperation, encodeOperation, type OperationRecord } from "./outbox-op-records.ts";
@@ -96,17 +96,17 @@ export class Outbox implements OutboxStore {
    */
   static async open(options: OutboxOptions): Promise<Outbox> {
     const path = join(options.dataDir, OUTBOX_FILE);
-    const records: Array<[OutboxRecord, number]> = [];
-    const replayed = await replayLog(options.platform, path, {
+    const { records, log } = await openAppendLog<OutboxRecord, OutboxLine>({
+      platform: options.platform,
+      path,
       decode: decodeOutboxRecord,
-      onRecord: (record, line) => void records.push([record, line]),
       repairTail: true,
       onWarning: (message) => options.log.warn(`outbox: ${message}`),
       damaged: { code: "outbox_damaged" },
+      onCompactionError: (error) => options.log.warn("outbox: compaction failed; still appending to the uncompacted file", { error }),
     });
-    const onCompactionError = (error: unknown) => options.log.warn("outbox: compaction failed; still appending to the uncompacted file", { error });
-    const outbox = new Outbox(options, new AppendLog<OutboxLine>({ platform: options.platform, path, replayed, onCompactionError }));
-    for (const [record, line] of records) outbox.#applyReplayed(record, `${path}:${line}`);
+    const outbox = new Outbox(options, log);
+    for (const { record, line } of records) outbox.#applyReplayed(record, `${path}:${line}`);
     outbox.#log.compact(() => outbox.#snapshot());
     await outbox.#log.flush();
     return outbox;

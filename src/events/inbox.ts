@@ -17,7 +17,7 @@ import { join } from "node:path";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
 import type { Platform } from "../platform/platform.ts";
-import { AppendLog, replayLog } from "../storage/append-log.ts";
+import { openAppendLog, type AppendLog } from "../storage/append-log.ts";
 import { decodeInboxLine, eventLineOf, INBOX_DAMAGED, parseId, type EventLine, type InboxLine } from "./inbox-records.ts";
 import { INBOX_FILE, type EventDraft, type EventPage, type InboxEvent, type InboxStore, type StoredEvent } from "./types.ts";
 import { Waiters } from "./waiters.ts";
@@ -81,20 +81,19 @@ export class Inbox implements InboxStore {
    * replayed file in use: start needs no free space.
    */
   static async open(options: InboxOptions): Promise<Inbox> {
-    const path = join(options.dataDir, INBOX_FILE);
-    const lines: InboxLine[] = [];
-    const replayed = await replayLog(options.platform, path, {
+    const { records, log } = await openAppendLog<InboxLine, InboxLine>({
+      platform: options.platform,
+      path: join(options.dataDir, INBOX_FILE),
       decode: decodeInboxLine,
-      onRecord: (line) => void lines.push(line),
       repairTail: true,
       onWarning: (message) => options.log.warn(`inbox: ${message}`),
       damaged: INBOX_DAMAGED,
+      onCompactionError: (error) => options.log.warn("inbox: compaction failed; still appending to the uncompacted file", { error }),
     });
-    const onCompactionError = (error: unknown) => options.log.warn("inbox: compaction failed; still appending to the uncompacted file", { error });
-    const inbox = new Inbox(options, new AppendLog<InboxLine>({ platform: options.platform, path, replayed, onCompactionError }));
-    inbox.#replay(lines);
+    const inbox = new Inbox(options, log);
+    inbox.#replay(records.map(({ record }) => record));
     // Nothing to rewrite in a missing or empty file: the first event creates it.
-    if (lines.length > 0) inbox.#log.compact(() => inbox.#snapshot());
+    if (records.length > 0) inbox.#log.compact(() => inbox.#snapshot());
     await inbox.#log.flush();
     void inbox.#sweep();
     return inbox;

@@ -3,7 +3,7 @@
 // changes, so what a person is told is always on disk first.
 import { join } from "node:path";
 import type { Platform } from "../platform/platform.ts";
-import { AppendLog, replayLog } from "../storage/append-log.ts";
+import { openAppendLog, type AppendLog } from "../storage/append-log.ts";
 import { cryptoRandom, generateKey } from "./key-format.ts";
 import { decodeKeyRecord, KEY_LOG_DAMAGED, KEY_LOG_FILE, type KeyLogRecord } from "./key-log.ts";
 import type { IssueRequest, KeyRecord, KeyStore } from "./types.ts";
@@ -38,18 +38,16 @@ export class KeyRegistry implements KeyStore {
 
   /** Replays keys.log (torn tail cut, damage → StateError); appends open the file lazily. */
   static async open(options: KeyRegistryOptions): Promise<KeyRegistry> {
-    const path = join(options.dataDir, KEY_LOG_FILE);
-    const records: KeyLogRecord[] = [];
-    const replayed = await replayLog(options.platform, path, {
+    const { records, log } = await openAppendLog<KeyLogRecord, KeyLogRecord>({
+      platform: options.platform,
+      path: join(options.dataDir, KEY_LOG_FILE),
       decode: decodeKeyRecord,
-      onRecord: (record) => void records.push(record),
       repairTail: options.repairTail ?? true,
       onWarning: options.onWarning ?? (() => {}),
       damaged: KEY_LOG_DAMAGED,
     });
-    const log = new AppendLog<KeyLogRecord>({ platform: options.platform, path, replayed });
     const registry = new KeyRegistry(log, options.now ?? Date.now, options.random ?? cryptoRandom);
-    for (const record of records) registry.#apply(record);
+    for (const { record } of records) registry.#apply(record);
     return registry;
   }
 

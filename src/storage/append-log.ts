@@ -129,6 +129,26 @@ export interface AppendLogOptions {
   onCompactionError?: (error: unknown) => void;
 }
 
+export interface OpenLogOptions<T extends object> extends Omit<ReplayOptions<T>, "onRecord"> {
+  platform: Platform;
+  path: string;
+  onCompactionError?: (error: unknown) => void;
+}
+
+/** A replayed log: its records in order (with their 1-based lines), and its writing end. */
+export interface OpenedLog<T, W> {
+  records: Array<{ record: T; line: number }>;
+  log: AppendLog<W>;
+}
+
+/** Replays the log (see replayLog) and opens its writing end where replay left the file. */
+export async function openAppendLog<T extends object, W>(options: OpenLogOptions<T>): Promise<OpenedLog<T, W>> {
+  const { platform, path, onCompactionError, ...replay } = options;
+  const records: OpenedLog<T, W>["records"] = [];
+  const replayed = await replayLog(platform, path, { ...replay, onRecord: (record, line) => void records.push({ record, line }) });
+  return { records, log: new AppendLog<W>({ platform, path, replayed, ...(onCompactionError && { onCompactionError }) }) };
+}
+
 interface Pending {
   line: string;
   resolve: () => void;

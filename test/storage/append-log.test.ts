@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { StateError, StorageFullError } from "../../src/lib/errors.ts";
 import { bunPlatform } from "../../src/platform/bun.ts";
 import type { AppendFile, Platform } from "../../src/platform/platform.ts";
-import { AppendLog, replayLog, type LineDecoder, type ReplayOptions } from "../../src/storage/append-log.ts";
+import { AppendLog, openAppendLog, replayLog, type LineDecoder, type ReplayOptions } from "../../src/storage/append-log.ts";
 
 interface Row {
   n: number;
@@ -357,5 +357,25 @@ describe("compaction", () => {
     platform.partialWrite = 3;
     await expect(log.append({ n: 8 })).rejects.toThrow("ENOSPC");
     expect(await onDisk()).toBe(line(7, "longer than the file it replaces"));
+  });
+});
+
+describe("openAppendLog", () => {
+  test("replays the records with their lines and appends after them, the torn tail cut", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tgsignal-openlog-"));
+    try {
+      const path = join(dir, "x.log");
+      await writeFile(path, '{"n":1}\n\n{"n":2}\n{"n":');
+      const warnings: string[] = [];
+      const decode = (value: unknown) => (typeof (value as { n?: unknown }).n === "number" ? (value as { n: number }) : "no n");
+      const { records, log } = await openAppendLog<{ n: number }, { n: number }>({ platform: bunPlatform, path, decode, repairTail: true, onWarning: (m) => warnings.push(m) });
+      expect(records).toEqual([{ record: { n: 1 }, line: 1 }, { record: { n: 2 }, line: 3 }]);
+      expect(warnings).toHaveLength(1);
+      await log.append({ n: 3 });
+      await log.close();
+      expect(await readFile(path, "utf8")).toBe('{"n":1}\n\n{"n":2}\n{"n":3}\n');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
