@@ -1,12 +1,8 @@
 // People writing to the system, end to end: the real gateway (in-process, as `serve`
-// wires it) against the fake Bot API. A connected person's text and custom /commands are
-// recorded as events and acknowledged; anyone else is told how to connect; group chatter
-// is ignored; the commands menu is published at start and on change.
-//
-// Until the durable inbox and GET /events are merged, events are seen through
-// tgsignal_events_total and the acknowledgement (texts.received as a Telegram
-// reply to the person's message); the event JSON itself is covered by the unit tests
-// (test/inbound/person-events.test.ts). What needs the rest of issue 9 is test.todo below.
+// wires it) against the fake Bot API. A connected person's text, custom /commands, files
+// and replies to our notifications are recorded as events (read back with GET /events, or
+// counted by tgsignal_events_total) and acknowledged; anyone else is told how to connect;
+// group chatter is ignored; the commands menu is published at start and on change.
 import { afterEach, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
@@ -130,9 +126,10 @@ interface EventJson {
   files: Array<{ name: string; mime: string; size: number | null; url: string }>;
 }
 
-/** GET as a local program (no clients configured: loopback may read every event). */
-function local(h: Harness, path: string): Promise<Response> {
-  return h.gateway!.router.handle(new Request(`http://localhost${path}`), { remoteAddr: "127.0.0.1" });
+/** GET (or POST `body`) as a local program (no clients configured: loopback may read and answer every event). */
+function local(h: Harness, path: string, body?: unknown): Promise<Response> {
+  const init: RequestInit = body === undefined ? {} : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+  return h.gateway!.router.handle(new Request(`http://localhost${path}`, init), { remoteAddr: "127.0.0.1" });
 }
 
 async function events(h: Harness): Promise<EventJson[]> {
@@ -171,7 +168,31 @@ test("documents and photos become events with their files; GET /events/{id}/file
   expect(new Uint8Array(await largest.arrayBuffer())).toEqual(photo);
   expect((await local(h, `/events/${picture!.id}/files/1`)).status).toBe(404);
 }, 20_000);
-test.todo("a reply to a notification carries reply_to.notification (needs the emulator's reply_to_message and the outbox's findByMessage wired)");
+test("a reply to our notification is an event with reply_to; POST /notify with reply_to answers it under the person's message", async () => {
+  const { h } = await connectedIvan("");
+  const notified = await local(h, "/notify", { to: "ivanov", text: "Invoice 1042 is overdue" });
+  const notification = (await notified.json()) as { id: string; recipients: Array<{ message_ids: number[] }> };
+  expect(notified.status).toBe(200);
+  const ours = notification.recipients[0]!.message_ids[0]!;
+  // A reply to the bot's key message is a reply too, but not to a notification.
+  const keyMessage = h.api.emulator.sent(TOKEN, { chat_id: IVAN.id })[0]!.message_id;
+  const reply = h.api.emulator.userWrites({ token: TOKEN, from: IVAN, text: "Paid yesterday", reply_to_message_id: ours }).message!;
+  const other = h.api.emulator.userWrites({ token: TOKEN, from: IVAN, text: "Thanks for the key", reply_to_message_id: keyMessage }).message!;
+  await h.api.emulator.waitForMessage(TOKEN, IVAN.id, other.message_id, (message) => message.reactions.length > 0);
+  const [event, unrelated] = await events(h);
+  expect(event).toMatchObject({ type: "message", user: "ivanov", text: "Paid yesterday", message_id: reply.message_id, reply_to: { notification: notification.id, message_id: ours } });
+  expect(unrelated).toMatchObject({ text: "Thanks for the key", reply_to: null });
+
+  const answered = await local(h, "/notify", { reply_to: event!.id, text: "Thank you, the payment is matched" });
+  const answer = (await answered.json()) as { reply_to: string; recipients: Array<{ user: string; chat_id: number; message_ids: number[] }> };
+  expect(answered.status).toBe(200);
+  expect(answer).toMatchObject({ reply_to: event!.id, recipients: [{ user: "ivanov", chat_id: IVAN.id }] });
+  const sent = h.api.emulator.sent(TOKEN, { chat_id: IVAN.id }).find((m) => m.message_id === answer.recipients[0]!.message_ids[0]);
+  expect(sent?.reply_parameters).toMatchObject({ message_id: reply.message_id });
+  // The person's client shows it under their message.
+  const shown = h.api.emulator.message(TOKEN, IVAN.id, sent!.message_id)!.message;
+  expect([shown.text, shown.reply_to_message?.message_id]).toEqual(["Thank you, the payment is matched", reply.message_id]);
+}, 20_000);
 test("a mention of the bot in a group is an event with the mention stripped; a mention of someone else is chatter", async () => {
   const chat = { id: -7002, type: "group" as const, title: "Ops" };
   const h = (harness = await createHarness([{ id: "main", token: TOKEN, extra: RECEIVED }]));

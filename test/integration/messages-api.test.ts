@@ -1,9 +1,7 @@
 // PATCH and DELETE /messages/{id} through the real HTTP server and the fake Bot API: every
 // refusal (4xx, nothing sent to Telegram, nothing written), an edit queued behind its
-// message, and a deletion that cancels a notification waiting for a paused bot.
-// The emulator does not serve editMessageText/deleteMessage yet (another engineer is
-// teaching it): the outcomes that need Telegram's answer are test.todo below, and are
-// covered with an in-memory Bot API in test/delivery/worker-ops.test.ts.
+// message, a deletion that cancels a notification waiting for a paused bot, and what the
+// person's chat shows after an edit or deletion Telegram carried out or refused.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -12,9 +10,12 @@ import { NotificationSchema, OperationSchema } from "../../src/http/openapi.ts";
 import { CI_TOKEN, ERP_TOKEN, jsonOf, startNotifyHarness, TOKEN, type NotifyHarness } from "./notify-harness.ts";
 
 let h: NotifyHarness;
+/** How far Telegram's clock (the fake's) runs ahead of the real one; it only ever moves forward. */
+let telegramAhead = 0;
 beforeAll(async () => {
   // sidorov revoked his key: a notification to him fails at once.
-  h = await startNotifyHarness({ keyLog: JSON.stringify({ type: "revoked", key: "60011223", by: "user", at: "2026-11-26T09:00:00.000Z" }) + "\n" });
+  const keyLog = JSON.stringify({ type: "revoked", key: "60011223", by: "user", at: "2026-11-26T09:00:00.000Z" }) + "\n";
+  h = await startNotifyHarness({ keyLog, telegramNow: () => Date.now() + telegramAhead });
 });
 afterAll(() => h.close());
 beforeEach(() => h.api.emulator.clearSent());
@@ -132,14 +133,95 @@ describe("operations on a notification that is still queued", () => {
   });
 });
 
-describe("with Telegram's answers (the emulator's editMessageText/deleteMessage)", () => {
-  // Expected emulator API: editMessageText/editMessageReplyMarkup/deleteMessage served for
-  // messages the bot sent, with Telegram's refusals ("message is not modified", "message
-  // can't be deleted", "message to edit not found"), and an emulator view of a chat's
-  // current messages (e.g. emulator.messages(token, chatId)) showing text and reply_markup.
-  test.todo("PATCH text of a delivered notification: 200 done; the chat shows the new text and no buttons (Telegram drops those an edit leaves out)");
-  test.todo("PATCH buttons only: editMessageReplyMarkup; [] removes them; with keep_buttons a text edit keeps them");
-  test.todo("PATCH with the same text again: 200 done with warning 'not modified'");
-  test.todo("DELETE of a delivered two-part notification: both messages gone from the chat, 200 done");
-  test.todo("DELETE of a message Telegram can no longer delete (48 h): 424, the recipient failed with Telegram's reason, not retried");
+describe("with Telegram's answers: what the person's chat shows afterwards", () => {
+  const PETROV = 5002;
+  const BUTTONS = [[{ text: "Approve", data: "approve:1042" }], [{ text: "Open", url: "https://erp.example/1042" }]];
+
+  /** A notification to petrov, delivered as one message; its id and that message's id. */
+  async function delivered(body: Record<string, unknown>): Promise<{ id: string; messageId: number }> {
+    const res = await h.post("/notify", { to: "petrov", ...body });
+    const json = await jsonOf(res);
+    expect(res.status).toBe(200);
+    return { id: json.id as string, messageId: json.recipients[0].message_ids[0] as number };
+  }
+  const shown = (messageId: number) => h.api.emulator.message(TOKEN, PETROV, messageId)!;
+
+  test("PATCH text of a delivered notification: 200 done; the chat shows the new text and no buttons (Telegram drops those an edit leaves out)", async () => {
+    const { id, messageId } = await delivered({ text: "Invoice 1042 needs your approval", buttons: BUTTONS });
+    expect(h.api.emulator.keyboard(TOKEN, PETROV, messageId)).toHaveLength(2);
+    const res = await call("PATCH", `/messages/${id}`, { text: "✅ **Approved**", format: "markdown" });
+    const body = await jsonOf(res);
+    expect({ status: res.status, body }).toMatchObject({ status: 200, body: { id, operation: "edit", status: "done", recipients: [{ user: "petrov", status: "done", message_ids: [messageId] }] } });
+    expect(Value.Check(OperationSchema, body)).toBe(true);
+    expect(body.recipients[0].warning).toBeUndefined();
+    const message = shown(messageId);
+    expect([message.deleted, message.message.text, message.message.entities?.map((e) => e.type), message.message.reply_markup]).toEqual([false, "✅ Approved", ["bold"], undefined]);
+    expect(message.edited_at).toBeNumber();
+    expect(await jsonOf(await call("GET", `/messages/${id}`))).toMatchObject({ status: "delivered", operations: [{ operation: "edit", status: "done" }] });
+  });
+
+  test("PATCH buttons only: editMessageReplyMarkup; [] removes them; with keep_buttons a text edit keeps them", async () => {
+    const { id, messageId } = await delivered({ text: "Invoice 1042 needs your approval", buttons: BUTTONS });
+    const texts = h.api.requests("editMessageText").length;
+    const markups = h.api.requests("editMessageReplyMarkup").length;
+    const receipt = await call("PATCH", `/messages/${id}`, { buttons: [{ text: "Receipt", url: "https://erp.example/1042/receipt" }] });
+    expect([receipt.status, (await jsonOf(receipt)).status]).toEqual([200, "done"]);
+    expect(shown(messageId).message).toMatchObject({ text: "Invoice 1042 needs your approval", reply_markup: { inline_keyboard: [[{ text: "Receipt", url: "https://erp.example/1042/receipt" }]] } });
+    const none = await call("PATCH", `/messages/${id}`, { buttons: [] });
+    expect([none.status, (await jsonOf(none)).status]).toEqual([200, "done"]);
+    expect(shown(messageId).message.reply_markup).toBeUndefined();
+    expect(shown(messageId).message.text).toBe("Invoice 1042 needs your approval");
+    expect([h.api.requests("editMessageText").length - texts, h.api.requests("editMessageReplyMarkup").length - markups]).toEqual([0, 2]);
+
+    const kept = await delivered({ text: "Poll: lunch at 13:00?", buttons: BUTTONS, keep_buttons: true });
+    const keyboard = h.api.emulator.keyboard(TOKEN, PETROV, kept.messageId);
+    const edit = await call("PATCH", `/messages/${kept.id}`, { text: "Poll: lunch at 13:30?" });
+    expect([edit.status, (await jsonOf(edit)).status]).toEqual([200, "done"]);
+    expect(shown(kept.messageId).message.text).toBe("Poll: lunch at 13:30?");
+    // The same buttons with the same handles: a press still finds them.
+    expect(h.api.emulator.keyboard(TOKEN, PETROV, kept.messageId)).toEqual(keyboard);
+  });
+
+  test("PATCH with the same text again: 200 done with warning 'not modified'", async () => {
+    const { id, messageId } = await delivered({ text: "Build 311: running" });
+    const first = await jsonOf(await call("PATCH", `/messages/${id}`, { text: "Build 311: passed" }));
+    expect(first.recipients[0]).toMatchObject({ status: "done" });
+    expect(first.recipients[0].warning).toBeUndefined();
+    const again = await call("PATCH", `/messages/${id}`, { text: "Build 311: passed" });
+    const body = await jsonOf(again);
+    expect({ status: again.status, body }).toMatchObject({ status: 200, body: { status: "done", recipients: [{ status: "done", warning: expect.stringContaining("not modified") }] } });
+    // Telegram was asked (and said so): the edit is not skipped on the gateway's own guess.
+    expect(h.api.requests("editMessageText").filter((r) => r.status === 400)).toHaveLength(1);
+    expect(shown(messageId).message.text).toBe("Build 311: passed");
+  });
+
+  test("DELETE of a delivered two-part notification: both messages gone from the chat, 200 done", async () => {
+    const res = await h.post("/notify", { to: "petrov", text: `${"a".repeat(4000)}\n\n${"b".repeat(1000)}` });
+    const sent = await jsonOf(res);
+    const ids = sent.recipients[0].message_ids as number[];
+    expect([res.status, ids.length]).toEqual([200, 2]);
+    const removal = await call("DELETE", `/messages/${sent.id}`);
+    const body = await jsonOf(removal);
+    expect({ status: removal.status, body }).toMatchObject({ status: 200, body: { operation: "delete", status: "done", recipients: [{ user: "petrov", status: "done", message_ids: ids }] } });
+    expect(ids.map((messageId) => shown(messageId).deleted)).toEqual([true, true]);
+    expect(h.api.emulator.messages(TOKEN, PETROV).map((message) => message.message.message_id)).not.toContain(ids[0]);
+    expect(h.api.emulator.messages(TOKEN, PETROV).map((message) => message.message.message_id)).not.toContain(ids[1]);
+  });
+
+  test("DELETE of a message Telegram can no longer delete (48 h): 424, the recipient failed with Telegram's reason, not retried", async () => {
+    const { id, messageId } = await delivered({ text: "Invoice 1042 needs your approval" });
+    const deletes = h.api.requests("deleteMessage").length;
+    // Two days pass on Telegram's clock (one gateway per process: croner's job names are global, so no second harness).
+    telegramAhead += 48 * 60 * 60 * 1000 + 60_000;
+    const res = await call("DELETE", `/messages/${id}`);
+    const body = await jsonOf(res);
+    expect({ status: res.status, body }).toMatchObject({
+      status: 424,
+      body: { operation: "delete", status: "failed", recipients: [{ user: "petrov", status: "failed", message_ids: [messageId], error: expect.stringContaining("message can't be deleted for everyone") }] },
+    });
+    // Failed, not queued for another try: Telegram was asked once, and the message is still there.
+    expect(h.api.requests("deleteMessage").slice(deletes).map((r) => r.status)).toEqual([400]);
+    expect(shown(messageId).deleted).toBe(false);
+    expect(await jsonOf(await call("GET", `/messages/${id}`))).toMatchObject({ status: "delivered", operations: [{ operation: "delete", status: "failed", recipients: [{ status: "failed" }] }] });
+  });
 });

@@ -115,6 +115,8 @@ export interface HarnessOptions {
   platform?: Platform;
   /** Events already in data_dir/inbox.log (for reply_to): the gateway's own inbox replays them. */
   events?: StoredEvent[];
+  /** The fake Bot API's clock (ms): message dates, Telegram's 48 h to delete. Default Date.now. */
+  telegramNow?: () => number;
 }
 
 export async function startNotifyHarness(options: HarnessOptions = {}): Promise<NotifyHarness> {
@@ -125,6 +127,7 @@ export async function startNotifyHarness(options: HarnessOptions = {}): Promise<
     ],
     limits: options.limits,
     timeScale: TIME_SCALE,
+    ...(options.telegramNow && { now: options.telegramNow }),
   });
   for (const person of Object.values(PEOPLE)) {
     const token = person.bot === "main" ? TOKEN : TOKEN_B;
