@@ -20,6 +20,8 @@ export interface NotificationView {
   readonly buttons?: ReadonlyArray<ReadonlyArray<NotificationButton>>;
   /** The buttons stay after a press: every press is an event. */
   readonly keepButtons?: boolean;
+  /** Edits and deletions the system asked for (PATCH/DELETE /messages), with when. */
+  readonly ops?: ReadonlyArray<{ readonly at: number }>;
   readonly recipients: readonly NotificationRecipient[];
 }
 

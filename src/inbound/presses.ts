@@ -52,13 +52,13 @@ export async function handlePress(
     const label = chosenLabel(client, language, decided, inGroup);
     answer(client, deps, query.id, label);
     // The keyboard may still offer the choice (its edit failed, or the gateway stopped first).
-    return showChoice(client, deps, at, label, query.data ?? "");
+    return showChoice(client, deps, { ...at, notification: pressed.notification.id, since: Date.parse(decided.at) }, label, query.data ?? "");
   }
   deps.onPress?.(config.id, "event");
   answer(client, deps, query.id, renderReply(config, language, "button_pressed", { button: pressed.text }));
   const draft = pressDraft(client, deps, query, updateId, pressed, at);
   const { stored } = await deps.inbox.record(draft);
-  if (deciding) showChoice(client, deps, at, chosenLabel(client, language, stored.event, inGroup), query.data ?? "");
+  if (deciding) showChoice(client, deps, { ...at, notification: pressed.notification.id, since: Date.parse(stored.event.at) }, chosenLabel(client, language, stored.event, inGroup), query.data ?? "");
 }
 
 function pressDraft(
@@ -116,21 +116,30 @@ function answer(client: ConversationClient, deps: ConversationDeps, queryId: str
 }
 
 /** Queues the keyboard edit: one button with the choice, carrying the pressed handle. */
+/**
+ * The message's buttons become one showing the choice. The system may have edited or
+ * deleted the message since the decision (PATCH/DELETE /messages, e.g. "✅ Согласовано"
+ * without buttons, right after reading the event): its edit goes through the delivery lane,
+ * this one through the chat's reply queue, so this one gives way instead of putting the
+ * choice back over the system's edit.
+ */
 function showChoice(
   client: ConversationClient,
   deps: ConversationDeps,
-  at: { chatId: number; messageId: number },
+  at: { chatId: number; messageId: number; notification: string; since: number },
   label: string,
   handle: string,
 ): void {
   const botId = client.config.id;
   const reply_markup = new InlineKeyboard().text(label, handle).toJSON();
+  const changedSince = () => deps.notifications.get(at.notification)?.ops?.some((op) => op.at >= at.since) ?? false;
   void deps.replies.enqueue({
     bot: botId,
     chatId: at.chatId,
     key: `\u0000keyboard ${at.messageId}`,
     kind: "keyboard",
-    send: (signal) => client.editReplyMarkup({ chat_id: at.chatId, message_id: at.messageId, reply_markup }, signal),
+    send: async (signal) =>
+      changedSince() ? { kind: "ok", value: true } : client.editReplyMarkup({ chat_id: at.chatId, message_id: at.messageId, reply_markup }, signal),
     onFailed: () => deps.onAckFailed?.(botId, "keyboard"),
   });
 }

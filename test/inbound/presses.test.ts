@@ -175,3 +175,35 @@ test("an answer or keyboard edit Telegram refuses is logged and counted; 'messag
   expect(t.metrics.acksFailed.sort()).toEqual(["answer", "answer", "keyboard"]);
   expect(t.log.lines.some((line) => line.includes("button press not answered") && line.includes("query is too old"))).toBe(true);
 });
+
+test("the choice gives way to the system's own edit: a PATCH since the decision means no keyboard edit, also on a later press", async () => {
+  t = await twoWay();
+  await withNotification();
+  await t.client.dispatch(press(1, APPROVE, { messageId: 55 }));
+  await t.until(() => keyboards().length === 1);
+  await t.settle();
+  // The system read the event and edited the message ("✅ Согласовано", no buttons).
+  const view = t.notifications.get("n1")!;
+  t.notifications.set("n1", { ...view, ops: [{ at: t.clock.now() }] });
+  // An old client still shows the keyboard: a press there is answered with the choice, and
+  // the message keeps the system's edit instead of getting the choice back.
+  await t.client.dispatch(press(2, APPROVE, { messageId: 55 }));
+  await t.until(() => answers().length === 2);
+  await t.settle();
+  expect(answers()).toEqual(["Got it: Approve", "✅ Approve"]);
+  expect(keyboards()).toHaveLength(1);
+});
+
+test("an edit accepted while the decision is being recorded wins over the choice", async () => {
+  t = await twoWay();
+  await withNotification();
+  const release = t.inbox.hold();
+  const dispatched = t.client.dispatch(press(1, APPROVE, { messageId: 55 }));
+  await t.until(() => answers().length === 1);
+  t.notifications.set("n1", { ...t.notifications.get("n1")!, ops: [{ at: t.clock.now() }] });
+  release();
+  await dispatched;
+  await t.settle();
+  expect(t.inbox.events).toHaveLength(1);
+  expect(keyboards()).toEqual([]);
+});
