@@ -56,7 +56,16 @@ export async function startServe(
   configFile: string,
   options: { command?: ServeCommand; env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {},
 ): Promise<ServeProcess> {
-  const proc = runCommand(options.command ?? BUN_COMMAND, ["serve", "-c", configFile], options.env, options.cwd);
+  const child = spawnWithOutput(options.command ?? BUN_COMMAND, ["serve", "-c", configFile], options.env, options.cwd);
+  const started = await child.waitForOutput(/tgsignal started.*listen=(http:\/\/[^\s]+)/, options.timeoutMs ?? 15_000);
+  return { url: started[1]!, ...child };
+}
+
+export type SpawnedProcess = Omit<ServeProcess, "url">;
+
+/** Runs a tgsignal command in the background, collecting what it prints (stdout and stderr). */
+export function spawnWithOutput(command: ServeCommand, args: string[], env?: Record<string, string>, cwd?: string): SpawnedProcess {
+  const proc = runCommand(command, args, env, cwd);
   let text = "";
   const waiters = new Set<() => void>();
   const pump = async (stream: ReadableStream<Uint8Array>) => {
@@ -92,9 +101,7 @@ export async function startServe(
         }
       }, 50));
     });
-  const started = await waitForOutput(/tgsignal started.*listen=(http:\/\/[^\s]+)/, options.timeoutMs ?? 15_000);
   return {
-    url: started[1]!,
     proc,
     output: () => text,
     waitForOutput,
