@@ -1,5 +1,5 @@
 // The one storage primitive: an append-only file of JSON lines, one record per line,
-// readable with jq. keys.log and outbox.log are built on it (inbox.log will be).
+// readable with jq. keys.log, outbox.log and inbox.log are built on it.
 //   - Group commit: appends that arrive while an fsync runs are written together and
 //     share the next fsync, so 300 concurrent requests cost a handful of disk flushes.
 //   - Cut-back: a batch whose write or fsync fails (disk full) is truncated back to the

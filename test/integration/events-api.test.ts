@@ -1,56 +1,52 @@
-// GET /events and the file route through a real HTTP server, wired by gateway/events.ts
-// as `serve` wires it (addEvents on the gateway, its component started and stopped),
-// with a temp data dir. The conversation that records events lives in another branch, so
-// the test records them into the inbox addEvents returns, as that layer will. Files come
-// from a local stand-in of getFile and the file server, set as the bot's api_url.
+// GET /events and the file route through a real HTTP server, on the gateway as `serve`
+// wires it (createGateway + addComponents, started and stopped), against the fake Bot API,
+// with a temp data dir whose keys.log connects two people. People write and send files in
+// the emulator; the conversation records them; callers read them over the socket.
 import { afterEach, expect, test } from "bun:test";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfigFile } from "../../src/config/load.ts";
-import type { EventDraft, InboxStore } from "../../src/events/types.ts";
-import { createGateway, type Gateway } from "../../src/gateway/app.ts";
-import { addEvents } from "../../src/gateway/events.ts";
-import { systemClock } from "../../src/lib/clock.ts";
+import type { Gateway } from "../../src/gateway/app.ts";
 import { createMemoryLogger } from "../../src/lib/log.ts";
 import { bunPlatform } from "../../src/platform/bun.ts";
 import type { Platform, Server, SignalName } from "../../src/platform/platform.ts";
-import { BotClients } from "../../src/telegram/bot-clients.ts";
-import { messageDraft } from "../events/event-fixtures.ts";
-import { startFileStandIn, type FileStandIn } from "../http/events-stand-in.ts";
-import { ERP_TOKEN, jsonOf, startNotifyHarness, type NotifyHarness } from "./notify-harness.ts";
+import { startFakeBotApi, type FakeBotApi } from "../fakes/fake-bot-api.ts";
+import { bootGateway, TIME_SCALE } from "./boot-gateway.ts";
 
 const BOT_TOKEN = "111111:AAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 const READER = "reader-token-0123456789abcdef";
 const OPS_READER = "ops-reader-token-0123456789ab";
+const SENDER = "sender-token-0123456789abcdef";
+const IVAN = { id: 5001, first_name: "Ivan", username: "ivan", language_code: "ru" };
+const PETR = { id: 5002, first_name: "Пётр", language_code: "ru" };
 
 interface Running {
-  dir: string;
   gateway: Gateway;
-  inbox: InboxStore;
   server: Server;
   url: string;
   raise(signal: SignalName): void;
   stop(): Promise<void>;
 }
 
-let standIn: FileStandIn | undefined;
+let fake: FakeBotApi | undefined;
 let running: Running | undefined;
-let notify: NotifyHarness | undefined;
 const dirs: string[] = [];
 afterEach(async () => {
   await running?.stop();
   running = undefined;
-  await standIn?.stop();
-  standIn = undefined;
-  await notify?.close();
-  notify = undefined;
+  await fake?.close();
+  fake = undefined;
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
+/** The keys the bot issued Ivan and Petr, assigned in the config; ops is Ivan alone. */
 async function newDir(apiUrl: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "tgsignal-events-"));
   dirs.push(dir);
+  const issued = (key: string, person: { id: number; first_name: string }) =>
+    JSON.stringify({ type: "issued", key, bot: "main", chat_id: person.id, chat_type: "private", username: null, name: person.first_name, at: "2026-11-25T09:00:00.000Z" });
+  await mkdir(join(dir, "data"));
+  await writeFile(join(dir, "data", "keys.log"), [issued("48213977", IVAN), issued("51928374", PETR)].join("\n") + "\n");
   const config = [
     "listen: 127.0.0.1:0",
     "data_dir: ./data",
@@ -62,11 +58,13 @@ async function newDir(apiUrl: string): Promise<string> {
     `    token: ${OPS_READER}`,
     "    receive: true",
     "    allow: [ops]",
+    "  sender:",
+    `    token: ${SENDER}`,
     "bots:",
     "  main:",
     `    token: "${BOT_TOKEN}"`,
     `    api_url: ${apiUrl}`,
-    '    poll: "0 0 1 1 *"',
+    '    poll: "* * * * * *"',
     "users:",
     "  ivanov: 48213977",
     "  petrov: 51928374",
@@ -77,7 +75,12 @@ async function newDir(apiUrl: string): Promise<string> {
   return dir;
 }
 
-/** createGateway + the bot clients + addEvents, started and served as `serve` does. */
+async function startFake(): Promise<FakeBotApi> {
+  fake = await startFakeBotApi({ bots: [{ token: BOT_TOKEN, id: 111111, username: "signal_bot", first_name: "Signal" }], timeScale: TIME_SCALE });
+  return fake;
+}
+
+/** The gateway as `serve` builds it, served on a loopback port; signals delivered by `raise`. */
 async function boot(dir: string): Promise<Running> {
   const handlers = new Set<{ signal: SignalName; handler: () => void }>();
   const platform: Platform = {
@@ -88,18 +91,10 @@ async function boot(dir: string): Promise<Running> {
       return () => void handlers.delete(entry);
     },
   };
-  const file = join(dir, "config.yaml");
-  const load = () => loadConfigFile(platform, file, { env: {} });
-  const gateway = createGateway({ platform, log: createMemoryLogger("info"), clock: systemClock, env: {} }, await load(), load);
-  const bots = new BotClients({ platform, clock: systemClock, metrics: gateway.metrics });
-  bots.apply(gateway.store.current);
-  const inbox = await addEvents(gateway, bots);
-  await gateway.start();
+  const gateway = await bootGateway(join(dir, "config.yaml"), { platform, log: createMemoryLogger("info") });
   const server = await bunPlatform.serve({ hostname: "127.0.0.1", port: 0, handler: gateway.router.handle });
   return {
-    dir,
     gateway,
-    inbox,
     server,
     url: `http://127.0.0.1:${server.port}`,
     raise: (signal) => [...handlers].filter((entry) => entry.signal === signal).forEach((entry) => entry.handler()),
@@ -111,7 +106,8 @@ async function boot(dir: string): Promise<Running> {
 }
 
 const get = (path: string, token = READER) => fetch(running!.url + path, { headers: { Authorization: `Bearer ${token}` } });
-const record = (user: string, files: EventDraft["files"] = []) => running!.inbox.record(messageDraft(systemClock, { user, files }));
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const jsonOf = (res: Response): Promise<any> => res.json();
 
 async function metric(line: string): Promise<string | undefined> {
   const text = await (await fetch(`${running!.url}/metrics`)).text();
@@ -123,29 +119,35 @@ async function waitingRequests(count: number): Promise<void> {
   expect(await metric("tgsignal_events_waiters ")).toBe(`tgsignal_events_waiters ${count}`);
 }
 
-test("a long poll over a real socket is answered by the event; metrics count it; events and ids survive a restart", async () => {
-  standIn = await startFileStandIn(BOT_TOKEN);
-  running = await boot(await newDir(standIn.url));
+test("a long poll over a real socket is answered by what a person writes; metrics count it; events and ids survive a restart", async () => {
+  const api = await startFake();
+  const dir = await newDir(api.url);
+  running = await boot(dir);
   const scoped = get("/events?wait=30", OPS_READER);
   const everyone = get("/events?wait=30");
   await waitingRequests(2);
-  const petrov = await record("petrov");
-  expect((await jsonOf(await everyone)).events).toEqual([petrov.stored.event]);
+  const fromPetr = api.emulator.userWrites({ token: BOT_TOKEN, from: PETR, text: "Где счёт 1042?" }).message!;
+  const [petrov] = (await jsonOf(await everyone)).events;
+  expect(petrov).toMatchObject({ id: "1", user: "petrov", text: "Где счёт 1042?", chat_id: PETR.id, message_id: fromPetr.message_id });
+  // Petr is outside ops: the scoped poll still waits.
   await waitingRequests(1);
-  const ivanov = await record("ivanov");
-  expect((await jsonOf(await scoped)).events).toEqual([ivanov.stored.event]);
+  api.emulator.userWrites({ token: BOT_TOKEN, from: IVAN, text: "/tasks 42" });
+  const [ivanov] = (await jsonOf(await scoped)).events;
+  expect(ivanov).toMatchObject({ id: "2", user: "ivanov", command: "tasks", args: "42" });
   expect(await metric('tgsignal_events_total{bot="main",type="message"}')).toBe('tgsignal_events_total{bot="main",type="message"} 2');
   expect(await metric("tgsignal_inbox_events ")).toBe("tgsignal_inbox_events 2");
 
   await running.stop();
-  running = await boot(running.dir);
-  expect((await jsonOf(await get("/events"))).events).toEqual([petrov.stored.event, ivanov.stored.event]);
-  expect((await record("ivanov")).stored.event.id).toBe("3");
+  running = await boot(dir);
+  expect((await jsonOf(await get("/events"))).events).toEqual([petrov, ivanov]);
+  const next = get("/events?after=2&wait=30");
+  await waitingRequests(1);
+  api.emulator.userWrites({ token: BOT_TOKEN, from: IVAN, text: "ещё вопрос" });
+  expect((await jsonOf(await next)).events).toEqual([expect.objectContaining({ id: "3", text: "ещё вопрос" })]);
 }, 20_000);
 
 test("SIGTERM answers a waiting long poll at once", async () => {
-  standIn = await startFileStandIn(BOT_TOKEN);
-  running = await boot(await newDir(standIn.url));
+  running = await boot(await newDir((await startFake()).url));
   const answer = get("/events?wait=60");
   await waitingRequests(1);
   running.raise("SIGTERM");
@@ -153,32 +155,40 @@ test("SIGTERM answers a waiting long poll at once", async () => {
   expect([res.status, await jsonOf(res)]).toEqual([200, { events: [] }]);
 }, 20_000);
 
-test("a file is streamed through the server with its length and name; the token never reaches the caller", async () => {
-  standIn = await startFileStandIn(BOT_TOKEN);
+test("a file a person sent is streamed through the server with its name; access as the event's; the token never reaches the caller", async () => {
+  const api = await startFake();
+  running = await boot(await newDir(api.url));
   const bytes = new Uint8Array(3 * 1024 * 1024).map((_, i) => i % 251);
-  standIn.files.set("doc-1", { bytes });
-  running = await boot(await newDir(standIn.url));
-  const { stored } = await record("ivanov", [{ name: "Договор №7.pdf", mime: "application/pdf", size: bytes.length, fileId: "doc-1" }]);
-  const res = await get(stored.event.files[0]!.url);
+  api.emulator.userSendsDocument({ token: BOT_TOKEN, from: IVAN, bytes, file_name: "Договор №7.pdf", caption: "подписан" });
+  const [event] = (await jsonOf(await get("/events?wait=30"))).events;
+  expect(event).toMatchObject({ user: "ivanov", text: "подписан", files: [{ name: "Договор №7.pdf", mime: "application/pdf", size: bytes.length, url: `/events/${event.id}/files/0` }] });
+  const res = await get(event.files[0].url);
   expect(res.status).toBe(200);
   // The route sets Content-Length (test/http/events-files.test.ts); Bun 1.4's server drops
   // it for a streamed body and sends it chunked (oven-sh/bun#10507), Deno keeps it.
+  expect(res.headers.get("content-type")).toBe("application/pdf");
   expect(res.headers.get("content-disposition")).toContain("filename*=UTF-8''%D0%94%D0%BE%D0%B3%D0%BE%D0%B2%D0%BE%D1%80%20%E2%84%967.pdf");
   expect(new Uint8Array(await res.arrayBuffer())).toEqual(bytes);
-  expect((await get(stored.event.files[0]!.url, OPS_READER)).status).toBe(200);
-  const petrovs = await record("petrov", [{ name: "p.pdf", mime: "application/pdf", size: 1, fileId: "doc-1" }]);
-  expect((await get(petrovs.stored.event.files[0]!.url, OPS_READER)).status).toBe(404);
-  const missing = await get(`/events/${stored.event.id}/files/1`);
+  expect((await get(event.files[0].url, OPS_READER)).status).toBe(200);
+  expect((await get(event.files[0].url, SENDER)).status).toBe(403);
+
+  api.emulator.userSendsDocument({ token: BOT_TOKEN, from: PETR, bytes: bytes.subarray(0, 10), file_name: "p.pdf" });
+  const [petrovs] = (await jsonOf(await get(`/events?after=${event.id}&wait=30`))).events;
+  expect(petrovs.user).toBe("petrov");
+  expect((await get(petrovs.files[0].url, OPS_READER)).status).toBe(404);
+  const missing = await get(`/events/${event.id}/files/1`);
   const text = await missing.text();
   expect(missing.status).toBe(404);
   expect(text).not.toContain(BOT_TOKEN.split(":")[1]!);
+  // Only the two downloads reached Telegram's file server, with the bot's token.
+  expect(api.requests("downloadFile").map((r) => [r.token, r.status])).toEqual([[BOT_TOKEN, 200], [BOT_TOKEN, 200]]);
 }, 20_000);
 
-test("serve's wiring (addComponents) has the routes: a client without receive is refused with 403", async () => {
-  notify = await startNotifyHarness();
-  const res = await fetch(`${notify.url}/events`, { headers: { Authorization: `Bearer ${ERP_TOKEN}` } });
+test("serve's wiring has the routes: a client without receive is refused with 403; /openapi.json lists them", async () => {
+  running = await boot(await newDir((await startFake()).url));
+  const res = await get("/events", SENDER);
   expect(res.status).toBe(403);
   expect((await jsonOf(res)).error.code).toBe("forbidden_events");
-  const openapi = await jsonOf(await fetch(`${notify.url}/openapi.json`));
+  const openapi = await jsonOf(await fetch(`${running.url}/openapi.json`));
   expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(["/events", "/events/{id}/files/{n}"]));
 }, 20_000);

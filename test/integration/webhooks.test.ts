@@ -1,7 +1,9 @@
 // Webhooks through the gateway as `serve` builds it (createGateway, the config file and
 // its reloads, metrics, /healthz) with real local receivers that check the signature.
-// The inbox is the in-memory fake of the InboxStore contract until the file-backed
-// store is wired in (then: the same scenarios from a person's message, see the todo).
+// These scenarios are the pushers' policy (order, retries, allow, reloads, metrics), which
+// does not depend on the store behind the InboxStore contract: events are added ready-made
+// to ScriptedInbox, in memory. A person's message through inbox.log to a signed POST is in
+// events-from-people.test.ts; the real inbox and cursor across kill -9 in webhooks-crash.test.ts.
 import { afterEach, expect, test } from "bun:test";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
