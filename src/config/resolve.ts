@@ -22,6 +22,8 @@ import { TEXT_PLACEHOLDERS } from "./texts.ts";
 
 const MIN_CLIENT_TOKEN = 16;
 const MAX_BODY_LIMIT = 64 * 1024 * 1024;
+/** A self-hosted Bot API server (--local) takes uploads of up to 2000 MB. */
+const MAX_UPLOAD_LIMIT = 2000 * 1024 * 1024;
 const MAX_RETENTION_MS = 365 * 86_400_000;
 /** The bot's own commands: a configured command of the same name would never become an event. */
 const BUILT_IN_COMMANDS = ["start", "key", "stop", "help"];
@@ -39,6 +41,10 @@ export function resolveConfig(ctx: WalkContext, raw: RawConfig, contentHash: str
   const bodyLimit = parseSize(raw.body_limit ?? DEFAULTS.bodyLimit);
   if (bodyLimit === undefined || bodyLimit < 1 || bodyLimit > MAX_BODY_LIMIT)
     fail(["body_limit"], `body_limit: "${raw.body_limit}" is not a size between 1 byte and 64MiB; e.g. 1MiB, 512KiB or 1048576`);
+
+  const uploadLimit = parseSize(raw.upload_limit ?? DEFAULTS.uploadLimit);
+  if (uploadLimit === undefined || uploadLimit < 1 || uploadLimit > MAX_UPLOAD_LIMIT)
+    fail(["upload_limit"], `upload_limit: "${raw.upload_limit}" is not a size between 1 byte and 2000MiB; e.g. 50MiB (Telegram's limit), or up to 2000MiB with a self-hosted Bot API server`);
 
   const retentionText = raw.events_retention ?? DEFAULTS.eventsRetention;
   const eventsRetentionMs = parseDuration(retentionText);
@@ -66,7 +72,7 @@ export function resolveConfig(ctx: WalkContext, raw: RawConfig, contentHash: str
     tokens.set(bot.token, bot.id);
   }
 
-  if (ctx.issues.some((issue) => issue.severity === "error") || !listen || bodyLimit === undefined || eventsRetentionMs === undefined) return undefined;
+  if (ctx.issues.some((issue) => issue.severity === "error") || !listen || bodyLimit === undefined || uploadLimit === undefined || eventsRetentionMs === undefined) return undefined;
   const keyOwners = new Map<string, string>();
   for (const user of users.values()) for (const key of user.keys) keyOwners.set(key, user.name);
 
@@ -76,6 +82,7 @@ export function resolveConfig(ctx: WalkContext, raw: RawConfig, contentHash: str
     listen,
     dataDir: resolvePath(dirname(ctx.file), raw.data_dir ?? DEFAULTS.dataDir),
     bodyLimit,
+    uploadLimit,
     eventsRetentionMs,
     clients,
     bots,

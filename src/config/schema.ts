@@ -95,6 +95,11 @@ export const ConfigSchema = strictObject(
     body_limit: Type.Optional(
       Type.Union([Type.Integer({ minimum: 1 }), Type.String()], { description: "max request body, e.g. 1MiB (default)" }),
     ),
+    upload_limit: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1 }), Type.String()], {
+        description: "max size of the files one request carries, e.g. 50MiB (default: Telegram's limit for bots' uploads)",
+      }),
+    ),
     events_retention: Type.Optional(Type.String({ description: "how long events from people are kept, e.g. 7d (default), 36h, 90m" })),
     clients: Type.Optional(Type.Record(Type.String(), ClientSchema)),
     bots: Type.Optional(Type.Record(Type.String(), BotSchema)),

@@ -24,7 +24,7 @@ type MapName = "clients" | "bots" | "users" | "groups";
 type ValueOf<K extends MapName> = Config[K] extends ReadonlyMap<string, infer V> ? V : never;
 type Maps = { [K in MapName]: Map<string, ValueOf<K>> };
 type Entries<K extends MapName> = { kind: "entries"; map: K; entries: Array<[string, ValueOf<K>]> };
-type Head = Pick<Config, "file" | "contentHash" | "listen" | "dataDir" | "bodyLimit" | "eventsRetentionMs">;
+type Head = Pick<Config, "file" | "contentHash" | "listen" | "dataDir" | "bodyLimit" | "uploadLimit" | "eventsRetentionMs">;
 
 export type LoadReply =
   | { [K in MapName]: Entries<K> }[MapName]
@@ -48,8 +48,8 @@ export function* replyParts(checked: CheckedConfig): Generator<LoadReply> {
   yield* slicedEntries(config, "users");
   yield* slicedEntries(config, "groups");
   yield* sliced([...config.warnings], (issues): LoadReply => ({ kind: "warnings", issues }));
-  const { file, contentHash, listen, dataDir, bodyLimit, eventsRetentionMs } = config;
-  yield { kind: "done", head: { file, contentHash, listen, dataDir, bodyLimit, eventsRetentionMs }, issues: [] };
+  const { file, contentHash, listen, dataDir, bodyLimit, uploadLimit, eventsRetentionMs } = config;
+  yield { kind: "done", head: { file, contentHash, listen, dataDir, bodyLimit, uploadLimit, eventsRetentionMs }, issues: [] };
 }
 
 function slicedEntries<K extends MapName>(config: Config, map: K): Generator<Entries<K>> {

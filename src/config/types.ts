@@ -10,6 +10,8 @@ export interface Config {
   readonly listen: { readonly hostname: string; readonly port: number };
   readonly dataDir: string;
   readonly bodyLimit: number;
+  /** The files of one request together (multipart, base64 attachments, a raw body), in bytes. */
+  readonly uploadLimit: number;
   /** How long events from people are kept (ms). */
   readonly eventsRetentionMs: number;
   readonly clients: ReadonlyMap<string, ClientConfig>;
@@ -92,6 +94,8 @@ export const DEFAULTS = {
   listen: "127.0.0.1:8787",
   dataDir: "./data",
   bodyLimit: 1024 * 1024,
+  /** Telegram's limit for files bots upload (50 MB, counted in MiB). */
+  uploadLimit: 50 * 1024 * 1024,
   eventsRetention: "7d",
   poll: "* * * * *",
   language: "auto" as const,

@@ -29,6 +29,10 @@ async function serve(options: ServeOptions): Promise<Server> {
     port: options.port,
     // Requests may wait up to `wait` seconds (max 60) for delivery; keep sockets open longer.
     idleTimeout: 120,
+    // Bun refuses bodies over 128 MiB by itself, with a bare 413. The routes read bodies
+    // as streams against their own limits (body_limit, upload_limit, both live), and say
+    // which one was exceeded.
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     fetch: (req, srv) => options.handler(req, { remoteAddr: srv.requestIP(req)?.address ?? "" }),
     error(error) {
       options.onError?.(error);

@@ -1,15 +1,24 @@
 // File operations through node:fs, which Bun and Deno both implement faithfully
 // (including fsync). Shared by both platform implementations.
-import { constants, type Stats } from "node:fs";
-import { mkdir, open, readFile, realpath, rename, rm, stat, truncate } from "node:fs/promises";
+import { constants, openAsBlob, type Stats } from "node:fs";
+import { mkdir, open, readdir, readFile, realpath, rename, rm, stat, truncate } from "node:fs/promises";
 import { dirname, basename, join } from "node:path";
 import type { AppendFile, FileInfo, Platform } from "./platform.ts";
 
 const encoder = new TextEncoder();
 
-export async function openAppendFile(path: string): Promise<AppendFile> {
+export function openAppendFile(path: string): Promise<AppendFile> {
+  return openWriter(path, "a");
+}
+
+/** A new (or emptied) file, written from the start: an upload's temp file. */
+export function openWriteFile(path: string): Promise<AppendFile> {
+  return openWriter(path, "w");
+}
+
+async function openWriter(path: string, flags: "a" | "w"): Promise<AppendFile> {
   await mkdir(dirname(path), { recursive: true });
-  const handle = await open(path, "a");
+  const handle = await open(path, flags);
   return {
     async write(data) {
       const bytes = typeof data === "string" ? encoder.encode(data) : data;
@@ -59,6 +68,25 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   }
   // fsync the directory so the rename itself survives a power loss.
   await syncDir(dir);
+}
+
+/** rename(2), then the directory fsynced so the new name is durable. */
+export async function renameDurably(from: string, to: string): Promise<void> {
+  await rename(from, to);
+  await syncDir(dirname(to));
+}
+
+export async function removeFile(path: string): Promise<void> {
+  await rm(path, { force: true });
+}
+
+export async function listDir(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "ENOENT") return [];
+    throw error;
+  }
 }
 
 async function syncDir(dir: string): Promise<void> {
@@ -143,4 +171,9 @@ export const nodeFiles = {
   stat: statPath,
   realPath,
   readAtMost,
+  openWrite: openWriteFile,
+  rename: renameDurably,
+  remove: removeFile,
+  listDir,
+  openBlob: (path: string) => openAsBlob(path),
 } satisfies Partial<Platform>;

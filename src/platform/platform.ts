@@ -63,6 +63,22 @@ export interface Platform {
    * in after a `stat` never hangs or floods the reader.
    */
   readAtMost(path: string, maxBytes: number): Promise<Uint8Array<ArrayBuffer>>;
+  /** Creates (or truncates) a file for writing from the start, its directory too; the writer is an AppendFile. */
+  openWrite(path: string): Promise<AppendFile>;
+  /**
+   * Renames `from` to `to` (replacing it) and fsyncs their directory, so the new name
+   * survives a power loss once this resolves.
+   */
+  rename(from: string, to: string): Promise<void>;
+  /** Removes a file; nothing there is not an error. */
+  remove(path: string): Promise<void>;
+  /** The names in a directory ([] when it does not exist). */
+  listDir(dir: string): Promise<string[]>;
+  /**
+   * The file as a Blob that reads it when sent (Bun reads it lazily; Deno reads it at
+   * once), for uploads: a file is never read into memory before it is needed.
+   */
+  openBlob(path: string): Promise<Blob>;
   /** Calls `onChange` with the path of anything that changes inside `dir` (not recursive). */
   watchDir(dir: string, onChange: (path: string) => void, options?: WatchOptions): Promise<Watcher>;
   onSignal(signal: SignalName, handler: () => void): () => void;

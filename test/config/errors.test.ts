@@ -86,12 +86,14 @@ describe("schema level", () => {
             rate_limit: { per_second: 0, burst: 0 }
         body_limit: 1GiB
         listen: 127.0.0.1:70000
+        upload_limit: 3GiB
       `),
     ).toEqual([
       "c.yaml:5:31 clients.erp.rate_limit.per_second: must be greater than 0, got 0",
       "c.yaml:5:41 clients.erp.rate_limit.burst: must be at least 1, got 0",
       'c.yaml:6:13 body_limit: "1GiB" is not a size between 1 byte and 64MiB; e.g. 1MiB, 512KiB or 1048576',
       'c.yaml:7:9 listen: cannot parse "127.0.0.1:70000"; write host:port, e.g. 127.0.0.1:8787 or :8787',
+      'c.yaml:8:15 upload_limit: "3GiB" is not a size between 1 byte and 2000MiB; e.g. 50MiB (Telegram\'s limit), or up to 2000MiB with a self-hosted Bot API server',
     ]);
   });
 });

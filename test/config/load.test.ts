@@ -29,6 +29,7 @@ describe("valid config", () => {
     const config = load(VALID);
     expect(config.listen).toEqual({ hostname: "127.0.0.1", port: 8787 });
     expect(config.bodyLimit).toBe(1024 * 1024);
+    expect(config.uploadLimit).toBe(50 * 1024 * 1024);
     const bot = config.bots.get("main")!;
     expect(bot).toMatchObject({ title: "Основной", enabled: true, poll: "* * * * *", language: "ru", apiUrl: "https://api.telegram.org" });
     expect(bot.keyPhrases).toEqual(["мой ключ", "ключ", "my key", "key"]);
@@ -96,6 +97,12 @@ describe("valid config", () => {
     expect(load("body_limit: 512KiB").bodyLimit).toBe(512 * 1024);
     expect(load("body_limit: 2MB").bodyLimit).toBe(2_000_000);
     expect(load("body_limit: 4096").bodyLimit).toBe(4096);
+  });
+
+  test("upload_limit accepts sizes with units, up to a self-hosted Bot API server's 2000MiB", () => {
+    expect(load("upload_limit: 20MiB").uploadLimit).toBe(20 * 1024 * 1024);
+    expect(load("upload_limit: 2000MiB").uploadLimit).toBe(2000 * 1024 * 1024);
+    expect(load("upload_limit: 65536").uploadLimit).toBe(65536);
   });
 
   test("access modes resolve", () => {
