@@ -18,7 +18,7 @@ export const GIVE_UP_AFTER_MS = 24 * 60 * 60 * 1000;
 const BOT_GONE_RETRY_MS = 5000;
 
 /** The part of a bot's client the worker uses. */
-export type DeliveryClient = Pick<BotClient, "config" | "limiter" | "send" | "editText" | "editReplyMarkup" | "deleteMessage">;
+export type DeliveryClient = Pick<BotClient, "config" | "limiter" | "send" | "sendMedia" | "editText" | "editReplyMarkup" | "deleteMessage">;
 
 export interface DeliveryEvents {
   delivered(bot: string, latencyMs: number): void;

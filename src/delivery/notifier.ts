@@ -5,12 +5,13 @@ import type { Config } from "../config/types.ts";
 import type { KeyLookup } from "../keys/types.ts";
 import type { Clock } from "../lib/clock.ts";
 import { RequestError } from "../lib/errors.ts";
+import { layoutWithFiles } from "./file-parts.ts";
 import { formatMessage, type Format } from "./format.ts";
 import type { OutboxStore } from "./outbox.ts";
 import { resolveRecipients } from "./recipients.ts";
 import { resolveReply, type EventLookup } from "./reply-to.ts";
 import { plainFallbackParts, splitText } from "./split.ts";
-import { isSettled, type Button, type NotificationState, type RecipientState } from "./types.ts";
+import { isSettled, type Button, type NotificationFile, type NotificationState, type RecipientState } from "./types.ts";
 import { waitUntil } from "./wait.ts";
 import type { DeliveryWorker } from "./worker.ts";
 
@@ -25,6 +26,7 @@ export const MAX_PARTS = 20;
 export interface NotifyInput {
   /** Users and groups; empty when `replyTo` names the chat. */
   to: string[];
+  /** May be "" when there are files. */
   text: string;
   format: Format;
   title?: string;
@@ -36,6 +38,8 @@ export interface NotifyInput {
   keepButtons?: boolean;
   /** An event id: the notification answers it, in its chat. */
   replyTo?: string;
+  /** Files already stored (data_dir/files): one message or one album, the text their caption. */
+  files?: NotificationFile[];
 }
 
 export interface Caller {
@@ -95,9 +99,11 @@ export class Notifier {
     const now = this.options.clock.now();
     const recipients = this.#recipients(input, caller);
     for (const recipient of recipients) if (recipient.status === "failed") recipient.doneAt = now;
-    const parts = splitText(formatMessage(input), { maxParts: MAX_PARTS + 1 });
+    const { parts, filePart, files } = layoutOf(input);
     if (parts.length === 0) throw new RequestError("empty_text", "text is empty once formatting is applied; send some visible text");
-    const messages = parts.length > MAX_PARTS ? parts.length : worstCaseMessages(parts);
+    // An album is as many messages as it has files (the caption is counted with the text).
+    const fileMessages = files.length;
+    const messages = fileMessages + (parts.length > MAX_PARTS ? parts.length : worstCaseMessages(parts));
     if (messages > MAX_PARTS) {
       const how = parts.length > MAX_PARTS ? "" : " if Telegram refused its HTML and it were resent as plain text, where every tag counts";
       throw new RequestError(
@@ -106,6 +112,7 @@ export class Notifier {
       );
     }
     const state: NotificationState = { id: newId(now), at: now, client: caller.id, silent: input.silent, parts, partCount: parts.length, recipients };
+    if (filePart !== undefined) Object.assign(state, { files, filePart });
     if (input.topic !== undefined) state.topic = input.topic;
     if (input.buttons?.some((row) => row.length > 0)) state.buttons = input.buttons;
     if (input.keepButtons) state.keepButtons = true;
@@ -119,6 +126,15 @@ export class Notifier {
     if (input.replyTo !== undefined) return [resolveReply({ config, keys, events, eventId: input.replyTo, caller, ...(input.bot !== undefined && { bot: input.bot }) })];
     return resolveRecipients({ config, keys, names: input.to, bot: input.bot, allow: caller.allow, clientId: caller.id });
   }
+}
+
+/** The messages to send, and with files which of them carries them. */
+function layoutOf(input: NotifyInput): { parts: string[]; filePart?: number; files: NotificationFile[] } {
+  const files = input.files ?? [];
+  const html = input.text.trim() === "" && input.title === undefined ? "" : formatMessage(input);
+  if (files.length === 0) return { parts: splitText(html, { maxParts: MAX_PARTS + 1 }), files };
+  const hasButtons = input.buttons?.some((row) => row.length > 0) ?? false;
+  return layoutWithFiles(html, files, hasButtons, MAX_PARTS + 1);
 }
 
 /**
@@ -157,9 +173,11 @@ function randomHex5(): string {
 }
 
 function fingerprintOf(input: NotifyInput): string {
-  const { to, text, format, title, silent, bot, topic, buttons, keepButtons, replyTo } = input;
+  const { to, text, format, title, silent, bot, topic, buttons, keepButtons, replyTo, files } = input;
   const fields: unknown[] = [to, text, format, title ?? null, silent, bot ?? null, topic ?? null];
   // Only when used, so keys stored before these fields existed still match their retries.
-  if (buttons !== undefined || keepButtons || replyTo !== undefined) fields.push(buttons ?? null, keepButtons ?? false, replyTo ?? null);
+  if (buttons !== undefined || keepButtons || replyTo !== undefined || files !== undefined) fields.push(buttons ?? null, keepButtons ?? false, replyTo ?? null);
+  // The same files (bytes, names, how they go) are the same request: a replay, not a new upload.
+  if (files !== undefined) fields.push(files.map((file) => [file.hash, file.name, file.as]));
   return createHash("sha256").update(JSON.stringify(fields)).digest("base64url").slice(0, 22);
 }

@@ -54,6 +54,9 @@ export class MessageOperations {
       const keyboard = keyboardAfter(state, input);
       const text = input.text === undefined ? undefined : renderOneMessage({ ...input, text: input.text });
       checkEditable(state);
+      // A file's caption is not a message text (editMessageText refuses it); its buttons are editable.
+      if (text !== undefined && state.files)
+        throw new RequestError("not_editable", `notification ${state.id} carries files; their caption cannot be edited, only the buttons (send a new notification for a new text)`);
       const now = this.options.clock.now();
       const op: Operation = { kind: "edit", at: now, keyboard, targets: targetsOf(state, now) };
       if (text !== undefined) op.text = text;

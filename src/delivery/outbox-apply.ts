@@ -26,6 +26,8 @@ function addSent(state: NotificationState, recipient: RecipientState, record: Ex
   if (record.p < recipient.next) return;
   recipient.messageIds.push(...record.mids);
   recipient.next = record.p + 1;
+  if (record.fmids) recipient.fileMessageIds = record.fmids;
+  if (record.fids) Object.assign(((state.fileIds ??= {})[recipient.bot] ??= {}), record.fids);
   if (record.chat !== undefined) recipient.chatId = record.chat;
   if (record.warn) recipient.warning = record.warn;
   if (deliver && recipient.next >= state.partCount) {

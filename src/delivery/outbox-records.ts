@@ -15,11 +15,12 @@ import {
   type OperationLine,
   type OperationRecord,
 } from "./outbox-op-records.ts";
+import { checkFiles, checkSentFiles, decodeFiles, encodeFiles, type FileLines } from "./outbox-file-records.ts";
 import type { Button, NotificationState, RecipientState, RecipientStatus } from "./types.ts";
 
 /** Progress of one recipient, appended as the worker goes. */
 export type ProgressRecord =
-  | { t: "sent"; id: string; r: number; p: number; mids: number[]; at: number; chat?: number; warn?: string }
+  | { t: "sent"; id: string; r: number; p: number; mids: number[]; at: number; chat?: number; warn?: string; fids?: Record<string, string>; fmids?: number[] }
   | { t: "failed"; id: string; r: number; reason: string; at: number };
 
 /** A line as replay decodes it. */
@@ -41,9 +42,10 @@ interface RecipientLine {
   warning?: string;
   done_at?: number;
   reply_to_message_id?: number;
+  file_message_ids?: number[];
 }
 
-interface NotificationLine {
+interface NotificationLine extends FileLines {
   t: "n";
   id: string;
   at: number;
@@ -75,6 +77,7 @@ export function encodeNotification(state: NotificationState, withParts: boolean)
   if (state.replyTo !== undefined) line.reply_to = state.replyTo;
   line.recipients = state.recipients.map(encodeRecipient);
   if (state.ops && state.ops.length > 0) line.ops = state.ops.map(encodeOperation);
+  encodeFiles(state, line);
   return line;
 }
 
@@ -93,6 +96,7 @@ function encodeRecipient(recipient: RecipientState): RecipientLine {
   if (recipient.warning) line.warning = recipient.warning;
   if (recipient.doneAt !== undefined) line.done_at = recipient.doneAt;
   if (recipient.replyToMessageId !== undefined) line.reply_to_message_id = recipient.replyToMessageId;
+  if (recipient.fileMessageIds) line.file_message_ids = recipient.fileMessageIds;
   return line;
 }
 
@@ -113,7 +117,7 @@ export const decodeOutboxRecord: LineDecoder<OutboxRecord> = (value) => {
   if (value.t === "sent") {
     if (!isCount(value.p) || !isIdList(value.mids)) return 'sent record without "p"/"mids"';
     if (!optional(value.chat, Number.isSafeInteger) || !optional(value.warn, isText)) return 'bad "chat" or "warn"';
-    return value as unknown as OutboxRecord;
+    return checkSentFiles(value) ?? (value as unknown as OutboxRecord);
   }
   if (value.t === "failed") return typeof value.reason === "string" ? (value as unknown as OutboxRecord) : 'failed record without "reason"';
   return `not a notification, "sent", "failed", "op" or "opdone" record`;
@@ -128,6 +132,8 @@ function checkNotification(line: Record<string, unknown>): string | undefined {
   if (!optional(line.parts, (v) => Array.isArray(v) && v.every(isText))) return '"parts" must be a list of texts';
   if (!optional(line.buttons, isButtonRows) || !optional(line.keep_buttons, (v) => typeof v === "boolean")) return 'bad "buttons" or "keep_buttons"';
   if (!optional(line.reply_to, isText)) return 'bad "reply_to"';
+  const files = checkFiles(line, line.part_count);
+  if (files) return files;
   if (!Array.isArray(line.recipients)) return 'missing or bad "recipients"';
   for (let index = 0; index < line.recipients.length; index++) {
     const problem = checkRecipient(line.recipients[index], line.part_count);
@@ -155,6 +161,7 @@ function checkRecipient(recipient: unknown, partCount: number): string | undefin
   if (!optional(recipient.attempts, isCount) || !optional(recipient.done_at, isTime)) return 'bad "attempts" or "done_at"';
   if (!optional(recipient.reason, isText) || !optional(recipient.warning, isText)) return 'bad "reason" or "warning"';
   if (!optional(recipient.reply_to_message_id, Number.isSafeInteger)) return 'bad "reply_to_message_id"';
+  if (!optional(recipient.file_message_ids, isIdList)) return 'bad "file_message_ids"';
   return undefined;
 }
 
@@ -187,6 +194,7 @@ function decodeNotification(line: NotificationLine): NotificationState {
       if (recipient.warning) state.warning = recipient.warning;
       if (recipient.done_at !== undefined) state.doneAt = recipient.done_at;
       if (recipient.reply_to_message_id !== undefined) state.replyToMessageId = recipient.reply_to_message_id;
+      if (recipient.file_message_ids) state.fileMessageIds = recipient.file_message_ids;
       return state;
     }),
   };
@@ -197,5 +205,6 @@ function decodeNotification(line: NotificationLine): NotificationState {
   if (line.keep_buttons) state.keepButtons = true;
   if (line.reply_to !== undefined) state.replyTo = line.reply_to;
   if (line.ops) state.ops = line.ops.map(decodeOperation);
+  decodeFiles(line, state);
   return state;
 }

@@ -33,6 +33,24 @@ export interface OutboxOptions {
   dataDir: string;
   /** How long events are kept (events_retention): a notification with data buttons is kept as long, for its presses. */
   eventsRetentionMs?: () => number;
+  /**
+   * Told which notifications hold files in data_dir/files: from accept (or replay) until
+   * nobody is queued any more, and only once that is on disk (a file removed before the
+   * record that freed it is durable could be needed again after a crash).
+   */
+  files?: FileHolder;
+}
+
+/** Who keeps the files notifications need (delivery/file-keeper.ts). */
+export interface FileHolder {
+  hold(state: NotificationState): void;
+  release(state: NotificationState): void;
+}
+
+/** What a send of the files learned: Telegram's file_ids (fileKey → file_id) and the files' message ids. */
+export interface SentFiles {
+  fileIds?: Record<string, string>;
+  fileMessageIds?: number[];
 }
 
 /** How an operation ended for one recipient. */
@@ -57,7 +75,7 @@ export interface OutboxStore {
   accept(state: NotificationState): Promise<void>;
   /** Resolves once `state` (found by id or Idempotency-Key) is durable; rejects if its accept failed. */
   accepted(state: NotificationState): Promise<void>;
-  recordSent(state: NotificationState, index: number, part: number, messageIds: number[], warning?: string): Promise<void>;
+  recordSent(state: NotificationState, index: number, part: number, messageIds: number[], warning?: string, files?: SentFiles): Promise<void>;
   recordFailed(state: NotificationState, index: number, reason: string): Promise<void>;
   /**
    * Adds an edit or deletion: applied in memory at once (a deletion cancels what is still
@@ -81,6 +99,8 @@ export class Outbox implements OutboxStore {
   readonly #listeners = new Map<string, Set<OutboxListener>>();
   /** Accept writes not yet fsynced, by notification id. */
   readonly #accepting = new Map<string, Promise<void>>();
+  /** Notifications whose files the FileHolder holds for them. */
+  readonly #holding = new Set<string>();
   readonly #log: AppendLog<OutboxLine>;
 
   private constructor(
@@ -107,6 +127,7 @@ export class Outbox implements OutboxStore {
     });
     const outbox = new Outbox(options, log);
     for (const { record, line } of records) outbox.#applyReplayed(record, `${path}:${line}`);
+    for (const state of outbox.#byId.values()) if (!isSettled(state)) outbox.#holdFiles(state);
     outbox.#log.compact(() => outbox.#snapshot());
     await outbox.#log.flush();
     return outbox;
@@ -139,6 +160,7 @@ export class Outbox implements OutboxStore {
   async accept(state: NotificationState): Promise<void> {
     // Indexed before the write so a compaction running meanwhile includes it.
     this.#index(state);
+    this.#holdFiles(state);
     const written = this.#log.append(encodeNotification(state, true));
     this.#accepting.set(state.id, written);
     try {
@@ -151,6 +173,8 @@ export class Outbox implements OutboxStore {
     } finally {
       this.#accepting.delete(state.id);
     }
+    // Every recipient failed at accept (a blocked key): nothing will send the files.
+    if (isSettled(state)) this.#releaseFiles(state);
     this.#maybeCompact();
   }
 
@@ -159,11 +183,13 @@ export class Outbox implements OutboxStore {
     await this.#accepting.get(state.id);
   }
 
-  recordSent(state: NotificationState, index: number, part: number, messageIds: number[], warning?: string): Promise<void> {
-    const record: ProgressRecord = { t: "sent", id: state.id, r: index, p: part, mids: messageIds, at: this.options.clock.now() };
+  recordSent(state: NotificationState, index: number, part: number, messageIds: number[], warning?: string, files?: SentFiles): Promise<void> {
+    const record: Extract<ProgressRecord, { t: "sent" }> = { t: "sent", id: state.id, r: index, p: part, mids: messageIds, at: this.options.clock.now() };
     const recipient = state.recipients[index];
     if (recipient && recipient.chatId !== undefined) record.chat = recipient.chatId;
     if (warning) record.warn = warning;
+    if (files?.fileIds && Object.keys(files.fileIds).length > 0) record.fids = files.fileIds;
+    if (files?.fileMessageIds) record.fmids = files.fileMessageIds;
     return this.#progress(state, record);
   }
 
@@ -188,6 +214,7 @@ export class Outbox implements OutboxStore {
       delete op.writing;
     }
     dropPartsIfDone(state);
+    if (isSettled(state)) this.#releaseFiles(state);
   }
 
   recordOperationDone(state: NotificationState, opIndex: number, index: number, result: OperationResult): Promise<void> {
@@ -226,6 +253,7 @@ export class Outbox implements OutboxStore {
     const written = this.#log.append(record);
     this.#maybeCompact();
     await written;
+    if (isSettled(state)) this.#releaseFiles(state);
   }
 
   #applyProgress(state: NotificationState, record: ProgressRecord): void {
@@ -245,7 +273,19 @@ export class Outbox implements OutboxStore {
     this.#byMessage.addAll(state);
   }
 
+  #holdFiles(state: NotificationState): void {
+    if (!state.files || !this.options.files || this.#holding.has(state.id)) return;
+    this.#holding.add(state.id);
+    this.options.files.hold(state);
+  }
+
+  #releaseFiles(state: NotificationState): void {
+    if (!this.#holding.delete(state.id)) return;
+    this.options.files?.release(state);
+  }
+
   #unindex(state: NotificationState): void {
+    this.#releaseFiles(state);
     if (this.#byId.get(state.id) === state) this.#byId.delete(state.id);
     this.#byMessage.removeAll(state);
     if (!state.idempotencyKey) return;

@@ -15,6 +15,25 @@ export interface Recipient {
   replyToMessageId?: number;
 }
 
+/** How Telegram shows a file: inline as a photo, or as a document (sent as is). */
+export type MediaKind = "photo" | "document";
+
+/** A file a notification carries, stored as data_dir/files/<hash> while a recipient still needs it. */
+export interface NotificationFile {
+  /** sha256 of the bytes, hex. */
+  hash: string;
+  /** As the person sees it (sanitised; never used as a path). */
+  name: string;
+  mime: string;
+  size: number;
+  as: MediaKind;
+}
+
+/** What a file_id is kept under for a bot: the same bytes as a photo and as a document are different files to Telegram. */
+export function fileKey(file: Pick<NotificationFile, "as" | "hash">): string {
+  return `${file.as}:${file.hash}`;
+}
+
 /** A button under a notification: a press becomes a `button` event, or it opens a URL. */
 export type Button = { text: string; data: string } | { text: string; url: string };
 
@@ -29,6 +48,8 @@ export interface RecipientState extends Recipient {
   attempts: number;
   /** Epoch ms when delivered or failed. */
   doneAt?: number;
+  /** The files' message ids, in the notification's file order, once they went out. */
+  fileMessageIds?: number[];
 }
 
 export interface NotificationState {
@@ -49,6 +70,12 @@ export interface NotificationState {
   replyTo?: string;
   /** PATCH and DELETE /messages/{id}, in the order they were asked for. */
   ops?: Operation[];
+  /** Files, sent as one message (one file) or one album (2–10). */
+  files?: NotificationFile[];
+  /** The part that sends the files, its text their caption ("" for none). */
+  filePart?: number;
+  /** Telegram's file_ids per bot (fileKey → file_id): every recipient after the first gets the file without an upload. */
+  fileIds?: Record<string, Record<string, string>>;
   /** Telegram HTML, each at most 4096 visible units; dropped once every recipient is done. */
   parts: string[];
   partCount: number;

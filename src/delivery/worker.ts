@@ -8,16 +8,20 @@
 import { errorMessage } from "../lib/errors.ts";
 import type { SendMessageParams } from "../telegram/api.ts";
 import { CallPolicy, type BotDeliveryState, type CallPolicyOptions, type CallResult, type FailureAction } from "./call-policy.ts";
+import { FileSender, type FileStepHooks } from "./file-sender.ts";
 import { buildKeyboard } from "./keyboard.ts";
 import { OperationRunner } from "./operation-runner.ts";
-import type { OutboxStore } from "./outbox.ts";
+import type { OutboxStore, SentFiles } from "./outbox.ts";
 import { plainFallbackParts } from "./split.ts";
 import type { NotificationState, Operation, RecipientState } from "./types.ts";
+import { UploadGate } from "./upload-gate.ts";
 
 export { GIVE_UP_AFTER_MS, type BotDeliveryState, type DeliveryClient, type DeliveryEvents } from "./call-policy.ts";
 
 export interface DeliveryWorkerOptions extends CallPolicyOptions {
   outbox: OutboxStore;
+  /** Where notifications' files are (FileStore.path); without, a notification with files fails. */
+  filePath?: (hash: string) => string;
 }
 
 interface Job {
@@ -41,10 +45,13 @@ export class DeliveryWorker {
   readonly #abort = new AbortController();
   readonly #policy: CallPolicy;
   readonly #operations: OperationRunner;
+  readonly #files: FileSender | undefined;
 
   constructor(private readonly options: DeliveryWorkerOptions) {
     this.#policy = new CallPolicy(options);
     this.#operations = new OperationRunner({ outbox: options.outbox, policy: this.#policy, log: options.log, events: options.events });
+    const pathOf = options.filePath;
+    this.#files = pathOf && new FileSender({ policy: this.#policy, pathOf, gate: new UploadGate(), log: options.log });
   }
 
   botState(botId: string): BotDeliveryState {
@@ -134,6 +141,10 @@ export class DeliveryWorker {
       while (recipient.status === "queued" && recipient.next < state.partCount && !signal.aborted) {
         const part = recipient.next;
         const placement = { first: part === 0, last: part === state.partCount - 1 };
+        if (part === state.filePart) {
+          if (!(await this.#sendFiles(state, index, placement, signal))) return;
+          continue;
+        }
         const result = await this.#send(state, index, state.parts[part] ?? "", true, placement, signal);
         if ("stopped" in result) return;
         if (result.ok) {
@@ -147,6 +158,23 @@ export class DeliveryWorker {
     } finally {
       this.#delivering.delete(job.key);
     }
+  }
+
+  /** The file part (a document, a photo, an album); false when stopped. */
+  async #sendFiles(state: NotificationState, index: number, placement: Placement, signal: AbortSignal): Promise<boolean> {
+    const part = state.filePart!;
+    if (!this.#files) return await this.#fail(state, index, { kind: "fail", reason: "this gateway has no file store to send files from" }), true;
+    const hooks: FileStepHooks = {
+      onMigrated: (chatId) => this.#followMigration(state.recipients[index]!, chatId),
+      sendPlainText: async (text, first) => this.#send(state, index, text, false, { first, last: false }, signal),
+    };
+    const result = await this.#files.send(state, index, placement, signal, hooks);
+    if ("stopped" in result) return false;
+    if (!result.ok) return await this.#fail(state, index, result.action), true;
+    const { messageIds, fileIds, fileMessageIds, warning } = result.value;
+    if (warning) this.options.log.warn("files sent after a fallback", { id: state.id, user: state.recipients[index]!.user, warning });
+    this.#sent(state, index, part, messageIds, warning, { fileIds, fileMessageIds });
+    return true;
   }
 
   /** Telegram rejected our HTML: resend this part once, as plain text, with a warning. */
@@ -170,11 +198,11 @@ export class DeliveryWorker {
     return true;
   }
 
-  #sent(state: NotificationState, index: number, part: number, ids: number[], warning?: string): void {
+  #sent(state: NotificationState, index: number, part: number, ids: number[], warning?: string, files?: SentFiles): void {
     const recipient = state.recipients[index]!;
     // Applied in memory at once; the lane does not wait for the fsync (the record rides in
     // the next group commit; losing it in a crash means a resend, never a loss).
-    this.options.outbox.recordSent(state, index, part, ids, warning).catch((error: unknown) =>
+    this.options.outbox.recordSent(state, index, part, ids, warning, files).catch((error: unknown) =>
       this.options.log.error("outbox write failed", { id: state.id, error: errorMessage(error) }),
     );
     if (recipient.status === "delivered") this.options.events.delivered(recipient.bot, this.options.clock.now() - state.at);
@@ -206,12 +234,14 @@ export class DeliveryWorker {
       since: state.at,
       signal,
       call: (client, callSignal) => client.send(sendParams(state, recipient, text, html, placement), callSignal),
-      onMigrated: async (chatId) => {
-        this.options.log.info("group migrated to a supergroup; following it", { key: recipient.key, from: recipient.chatId, to: chatId });
-        recipient.chatId = chatId;
-        await this.options.keys.recordMigrated(recipient.key, chatId);
-      },
+      onMigrated: (chatId) => this.#followMigration(recipient, chatId),
     });
+  }
+
+  async #followMigration(recipient: RecipientState, chatId: number): Promise<void> {
+    this.options.log.info("group migrated to a supergroup; following it", { key: recipient.key, from: recipient.chatId, to: chatId });
+    recipient.chatId = chatId;
+    await this.options.keys.recordMigrated(recipient.key, chatId);
   }
 }
 

@@ -10,17 +10,22 @@ import { Authenticator } from "../http/auth.ts";
 import { addMessageRoutes } from "../http/messages.ts";
 import { addNotifyRoutes } from "../http/notify.ts";
 import { buildOpenApi } from "../http/openapi.ts";
+import { FileKeeper } from "../delivery/file-keeper.ts";
 import { Notifier } from "../delivery/notifier.ts";
 import { MessageOperations } from "../delivery/operations.ts";
 import { Outbox, type OutboxStore } from "../delivery/outbox.ts";
 import { NO_EVENTS, type EventLookup } from "../delivery/reply-to.ts";
 import { DeliveryWorker, type DeliveryEvents } from "../delivery/worker.ts";
+import { Uploads } from "../http/uploads.ts";
+import { FileStore } from "../storage/file-store.ts";
 
 export interface Outbound {
   notifier: Notifier;
   operations: MessageOperations;
   outbox: OutboxStore;
   worker: DeliveryWorker;
+  /** data_dir/files and what keeps it to what queued notifications need. */
+  files: FileKeeper;
 }
 
 /**
@@ -29,16 +34,30 @@ export interface Outbound {
  */
 export async function openDelivery(gateway: Gateway, bots: BotClients, keys: KeyLookup, inbox: EventLookup = NO_EVENTS): Promise<Outbound> {
   const { deps, store, metrics } = gateway;
+  const files = new FileKeeper(new FileStore(deps.platform, store.current.dataDir), deps.log);
   const outbox = await Outbox.open({
     platform: deps.platform,
     clock: deps.clock,
     log: deps.log,
     dataDir: store.current.dataDir,
     eventsRetentionMs: () => store.current.eventsRetentionMs,
+    files,
   });
+  // The replayed outbox holds what queued notifications need; the rest (uploads a crash
+  // cut short, files of notifications that finished) goes before any request comes.
+  await files.sweep();
   const accepted = metrics.counter("tgsignal_notifications_accepted_total", "Notifications accepted, per recipient and bot.");
   const events = deliveryMetrics(metrics);
-  const worker = new DeliveryWorker({ outbox, bots, keys, clock: deps.clock, log: deps.log, events, backoff: bots.timing.sendBackoff });
+  const worker = new DeliveryWorker({
+    outbox,
+    bots,
+    keys,
+    clock: deps.clock,
+    log: deps.log,
+    events,
+    backoff: bots.timing.sendBackoff,
+    filePath: (hash) => files.store.path(hash),
+  });
   const notifier = new Notifier({
     outbox,
     worker,
@@ -56,7 +75,7 @@ export async function openDelivery(gateway: Gateway, bots: BotClients, keys: Key
   });
   metrics.gauge("tgsignal_outbox_depth", "Recipients with a notification still queued.").collect(() => [[undefined, outbox.depth()]]);
   const operations = new MessageOperations({ outbox, worker, clock: deps.clock });
-  return { notifier, operations, outbox, worker };
+  return { notifier, operations, outbox, worker, files };
 }
 
 export async function addOutbound(gateway: Gateway, bots: BotClients, keys: KeyLookup, inbox: EventLookup): Promise<OutboxStore> {
@@ -65,7 +84,8 @@ export async function addOutbound(gateway: Gateway, bots: BotClients, keys: KeyL
   const draining = new AbortController();
   const auth = new Authenticator(deps.clock);
   const { notifier, operations, outbox } = outbound;
-  addNotifyRoutes({ router, store, notifier, auth, draining: draining.signal });
+  const uploads = new Uploads(outbound.files.store, outbound.files);
+  addNotifyRoutes({ router, store, notifier, auth, uploads, draining: draining.signal });
   addMessageRoutes({ router, store, notifier, operations, outbox, auth, draining: draining.signal });
   const openapi = buildOpenApi();
   router.add("GET", "/openapi.json", () => Response.json(openapi));

@@ -48,12 +48,17 @@ function tooLarge(limit: number) {
 
 export type BodyKind = "json" | "form" | "text" | "empty";
 
+/** The media type of the request's Content-Type, lower-case, without parameters. */
+export function mediaTypeOf(req: Request): string {
+  return (req.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+}
+
 /**
  * Decodes the body by Content-Type: JSON object, form (urlencoded or multipart), or text.
  * `textField` names the field a text/plain body fills (absent: text bodies are refused).
  */
 export async function parseBody(req: Request, bytes: Uint8Array, textField?: string): Promise<{ kind: BodyKind; fields: Fields }> {
-  const type = (req.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  const type = mediaTypeOf(req);
   if (bytes.byteLength === 0) return { kind: "empty", fields: {} };
   if (type === "application/json" || type.endsWith("+json") || (type === "" && textField === undefined)) return { kind: "json", fields: parseJson(decodeUtf8(bytes)) };
   // Form fields can only be text (a file part is refused), so a whole form that is not
@@ -138,7 +143,7 @@ function decodeComponent(text: string, where: "body" | "query string"): string {
 }
 
 /** Appends in place: copying the list per repeat would make `to=a&to=b&…` quadratic. */
-function addField(fields: Fields, name: string, value: string): void {
+export function addField(fields: Fields, name: string, value: string): void {
   const existing = fields[name];
   if (existing === undefined) fields[name] = value;
   else if (Array.isArray(existing)) existing.push(value);

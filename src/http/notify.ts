@@ -1,25 +1,33 @@
-// POST /notify, POST /notify/{to}, the notify request they share with `tgsignal send`, and
-// the notification's JSON (also GET /messages/{id}'s, in messages.ts).
-// Order matters: authenticate, read the body within the limit, validate every field and
-// resolve every recipient, and only then append to the outbox and deliver.
+// POST /notify, POST|PUT /notify/{to}, the notify request they share with `tgsignal send`,
+// and the notification's JSON (also GET /messages/{id}'s, in messages.ts).
+// Order matters: authenticate, read the body within the limit (files go to disk as they
+// arrive, uploads.ts), validate every field and resolve every recipient, and only then
+// append to the outbox (after the files are durable) and deliver. A refused request lets
+// go of the files it stored.
 import type { ConfigStore } from "../config/store.ts";
+import type { Config } from "../config/types.ts";
+import { MAX_FILES, type RequestedKind } from "../delivery/media.ts";
 import type { Notifier, NotifyInput } from "../delivery/notifier.ts";
 import { operationStatus, overallStatus, type NotificationState, type OperationTarget, type RecipientStatus, type RecipientState } from "../delivery/types.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { renderTemplate } from "../templates/webhooks.ts";
 import type { Authenticator } from "./auth.ts";
-import { decodeUtf8, parseBody, queryFields, readBodyLimited, type Fields } from "./body.ts";
+import { decodeUtf8, mediaTypeOf, parseBody, queryFields, readBodyLimited, type Fields } from "./body.ts";
 import { readButtons } from "./buttons.ts";
 import { httpError } from "./errors.ts";
 import { checkFields, checkKnownFields, checkValue, mergeFields, normalizeFields } from "./fields.ts";
+import { headerText } from "./header-text.ts";
 import type { RequestContext, Router } from "./router.ts";
 import { DEFAULT_FORMAT, DEFAULT_WAIT_SECONDS, IdempotencyKey, NotifyRequest, TemplateName } from "./schemas.ts";
+import { toNotificationFiles, type Intake, type UploadLimits, type Uploads } from "./uploads.ts";
 
 export interface NotifyRoutesOptions {
   router: Router;
   store: ConfigStore;
   notifier: Notifier;
   auth: Authenticator;
+  /** Files with the request (multipart, attachments, a raw body); without, files are refused. */
+  uploads?: Uploads;
   /** Aborted on shutdown: waiting requests answer at once with what they have. */
   draining: AbortSignal;
 }
@@ -28,16 +36,29 @@ export function addNotifyRoutes(options: NotifyRoutesOptions): void {
   const { router } = options;
   router.add("POST", "/notify", (req, ctx) => handleNotify(options, req, ctx, undefined));
   router.add("POST", "/notify/:to", (req, ctx) => handleNotify(options, req, ctx, ctx.params.to));
+  // ntfy's PUT: the same request (curl -T file, or 1C's УстановитьТелоИзФайла with a Filename header).
+  router.add("PUT", "/notify/:to", (req, ctx) => handleNotify(options, req, ctx, ctx.params.to));
 }
 
 async function handleNotify(options: NotifyRoutesOptions, req: Request, ctx: RequestContext, to: string | undefined): Promise<Response> {
   const config = options.store.current;
   const caller = options.auth.authenticate(req, ctx, config);
   options.auth.charge(caller, config);
-  const fields = await readFields(req, ctx, config.bodyLimit, to);
-  const { input, wait } = parseNotifyFields(fields);
+  // Before the body: a bad key must not cost an upload.
   const idempotencyKey = readIdempotencyKey(req);
-  const { state, replayed } = await options.notifier.submit(input, caller, idempotencyKey);
+  const intake = await readIntake(options, req, ctx, config, to);
+  let submitted;
+  try {
+    const { input, wait, attachments, as } = parseNotifyFields(intake.fields, intake.files.length);
+    if (attachments) intake.files.push(...(await uploadsOf(options).decodeAttachments(attachments, limitsOf(config))));
+    if (intake.files.length > MAX_FILES) throw httpError("bad_attachments", `${intake.files.length} files; at most ${MAX_FILES} per notification (one album)`);
+    if (intake.files.length > 0) input.files = toNotificationFiles(intake.files, as);
+    submitted = { ...(await options.notifier.submit(input, caller, idempotencyKey)), wait };
+  } finally {
+    // Accepted: the outbox holds the files now. Refused or replayed: nothing does.
+    options.uploads?.letGo(intake.files);
+  }
+  const { state, replayed, wait } = submitted;
   await options.notifier.waitSettled(state, wait * 1000, options.draining);
   return notificationResponse(state, replayed ? { "Idempotent-Replayed": "true" } : {});
 }
@@ -46,6 +67,10 @@ export interface ParsedNotify {
   input: NotifyInput;
   /** Seconds to wait for delivery before answering. */
   wait: number;
+  /** JSON attachments (checked, still base64). */
+  attachments?: Array<{ name: string; data: string; mime?: string }>;
+  /** How files go. */
+  as: RequestedKind;
 }
 
 /**
@@ -53,7 +78,7 @@ export interface ParsedNotify {
  * checked against NotifyRequest. `tgsignal send` comes through here too, so the routes and
  * the CLI accept and refuse the same things.
  */
-export function parseNotifyFields(fields: Fields): ParsedNotify {
+export function parseNotifyFields(fields: Fields, files = 0): ParsedNotify {
   const { buttons: json, button: lines, ...rest } = normalizeFields(NotifyRequest, fields);
   // A JSON caller may give an event id as a number.
   if (typeof rest.reply_to === "number" && Number.isSafeInteger(rest.reply_to)) rest.reply_to = String(rest.reply_to);
@@ -62,14 +87,17 @@ export function parseNotifyFields(fields: Fields): ParsedNotify {
   if (request.reply_to !== undefined && request.to !== undefined)
     throw httpError("duplicate_field", 'give "reply_to" or "to", not both: a reply goes to the chat the event came from');
   const to = request.reply_to === undefined ? splitNames(request.to ?? []) : [];
-  const input: NotifyInput = { to, text: request.text, format: request.format ?? DEFAULT_FORMAT, silent: request.silent ?? false };
+  const attachments = request.attachments && request.attachments.length > 0 ? request.attachments : undefined;
+  // A text is what a notification is, unless it carries files (their caption may be empty).
+  if (request.text === undefined && files === 0 && !attachments) throw httpError("empty_text");
+  const input: NotifyInput = { to, text: request.text ?? "", format: request.format ?? DEFAULT_FORMAT, silent: request.silent ?? false };
   if (request.title !== undefined) input.title = request.title;
   if (request.bot !== undefined) input.bot = request.bot;
   if (request.topic !== undefined) input.topic = request.topic;
   if (buttons !== undefined && buttons.length > 0) input.buttons = buttons;
   if (request.keep_buttons) input.keepButtons = true;
   if (request.reply_to !== undefined) input.replyTo = request.reply_to;
-  return { input, wait: request.wait ?? DEFAULT_WAIT_SECONDS };
+  return { input, wait: request.wait ?? DEFAULT_WAIT_SECONDS, as: request.as ?? "auto", ...(attachments && { attachments }) };
 }
 
 /** "a,b" and ["a", "ops,b"] alike: trimmed, in first-seen order, each once. */
@@ -87,22 +115,67 @@ function splitNames(to: string | string[]): string[] {
   return [...names];
 }
 
-async function readFields(req: Request, ctx: RequestContext, limit: number, to: string | undefined): Promise<Fields> {
-  if (ctx.url.searchParams.has("template")) return readTemplateFields(req, ctx, limit, to);
-  const bytes = await readBodyLimited(req, limit);
+function limitsOf(config: Config): UploadLimits {
+  return { bodyLimit: config.bodyLimit, uploadLimit: config.uploadLimit };
+}
+
+function uploadsOf(options: NotifyRoutesOptions): Uploads {
+  if (!options.uploads) throw httpError("bad_attachments", "this gateway takes no files");
+  return options.uploads;
+}
+
+/** The request's fields and the files it carried (stored already), whichever way they came. */
+async function readIntake(options: NotifyRoutesOptions, req: Request, ctx: RequestContext, config: Config, to: string | undefined): Promise<Intake> {
+  if (ctx.url.searchParams.has("template")) return { fields: await readTemplateFields(req, ctx, config.bodyLimit, to), files: [] };
+  const filename = req.headers.get("filename") ?? req.headers.get("x-filename");
+  if (filename !== null) return readRawFile(options, req, ctx, config, to, headerText(filename));
+  if (mediaTypeOf(req) === "multipart/form-data") {
+    const intake = await uploadsOf(options).readForm(req, limitsOf(config));
+    try {
+      checkKnownFields(NotifyRequest, intake.fields, "body");
+      return { fields: withQueryAndPath(ctx, intake.fields, to), files: intake.files };
+    } catch (error) {
+      options.uploads?.letGo(intake.files);
+      throw error;
+    }
+  }
+  const bytes = await readBodyLimited(req, config.bodyLimit);
   let { kind, fields } = await parseBody(req, bytes, to === undefined ? undefined : "text");
   // `curl -d "disk full" .../notify/ops` sends the text as a form body; take it as the text.
   if (to !== undefined && kind === "form" && !Object.keys(fields).every((name) => Object.hasOwn(NotifyRequest.properties, name)))
     fields = { text: new TextDecoder().decode(bytes) };
   else checkKnownFields(NotifyRequest, fields, "body");
+  return { fields: withQueryAndPath(ctx, fields, to), files: [] };
+}
+
+function withQueryAndPath(ctx: RequestContext, body: Fields, to: string | undefined): Fields {
   const query = queryFields(ctx.url);
   checkKnownFields(NotifyRequest, query, "query string");
-  const sources: Array<[string, Fields]> = [["query string", query], ["body", fields]];
+  const sources: Array<[string, Fields]> = [["query string", query], ["body", body]];
   if (to !== undefined) {
-    if ("to" in fields || "to" in query) throw httpError("duplicate_field", `the recipients are in the path (/notify/${to}); do not also give "to"`);
+    if ("to" in body || "to" in query) throw httpError("duplicate_field", `the recipients are in the path (/notify/${to}); do not also give "to"`);
     sources.unshift(["path", { to }]);
   }
   return mergeFields(sources);
+}
+
+/**
+ * ntfy's way: the body is the file, `Filename` names it; the text comes from a `Message`
+ * header or the `message` (or `text`) query parameter, or is empty.
+ */
+async function readRawFile(options: NotifyRoutesOptions, req: Request, ctx: RequestContext, config: Config, to: string | undefined, name: string): Promise<Intake> {
+  if (to === undefined) throw httpError("bad_field", "a Filename header makes the body a file: send it to PUT or POST /notify/{to} (or use multipart/form-data with /notify)");
+  const query = queryFields(ctx.url);
+  const message = req.headers.get("message") ?? req.headers.get("x-message");
+  const texts: Array<[string, Fields]> = [];
+  if (query.message !== undefined) texts.push(["query string (message)", { text: query.message }]);
+  if (message !== null) texts.push(["Message header", { text: headerText(message) }]);
+  delete query.message;
+  checkKnownFields(NotifyRequest, query, "query string");
+  // Checked before the body is read: a mistake here must not cost an upload.
+  const fields = mergeFields([["path", { to }], ["query string", query], ...texts]);
+  const file = await uploadsOf(options).readRaw(req, name, limitsOf(config));
+  return { fields, files: [file] };
 }
 
 /**

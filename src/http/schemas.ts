@@ -5,6 +5,7 @@
 import { Type } from "@sinclair/typebox";
 import { FORMATS, type Format } from "../delivery/format.ts";
 import { MAX_BUTTONS, MAX_BUTTONS_PER_ROW } from "../delivery/keyboard.ts";
+import { MAX_FILES } from "../delivery/media.ts";
 import { TEMPLATE_NAMES } from "../templates/webhooks.ts";
 import type { ErrorCode } from "./errors.ts";
 
@@ -65,11 +66,34 @@ export const ButtonLines = Type.Union([Type.String(), Type.Array(Type.String())]
   ...codes("bad_buttons"),
 });
 
+/** One base64 file of `attachments` (JSON bodies; multipart carries big files better). */
+export const Attachment = Type.Object(
+  {
+    name: Type.String({ maxLength: 1024, description: "the file name the person sees (any letters; paths and control characters are dropped)" }),
+    data: Type.String({ description: "the bytes, base64 (line breaks allowed, as 1C's Base64Строка writes them)" }),
+    mime: Type.Optional(Type.String({ maxLength: 255, description: "the MIME type; default: from the bytes or the name" })),
+  },
+  { additionalProperties: false },
+);
+
+export const Attachments = Type.Array(Attachment, {
+  maxItems: MAX_FILES,
+  description: `files, sent as one message (one file) or one album (2–${MAX_FILES}); text becomes their caption`,
+  ...codes("bad_attachments"),
+});
+
+/** `as`: how files go; "document" keeps images as sent instead of showing them as photos. */
+export const AsField = Type.Union([Type.Literal("auto"), Type.Literal("document")], {
+  default: "auto",
+  description: "auto: JPEG, PNG and WebP images Telegram takes as photos go as photos, everything else as documents; document: everything as a document",
+});
+
 /** POST /notify; /notify/{to} takes the same fields, with `to` from the path. */
 export const NotifyRequest = Type.Object(
   {
     to: Type.Optional(Names),
-    text: Text("the message; longer than 4096 characters is split into several messages"),
+    // Required unless the notification carries files (checked in notify.ts).
+    text: Type.Optional(Text("the message; longer than 4096 characters is split into several messages; with files, their caption (1024 characters) or a message before them")),
     format: Type.Optional(FormatField),
     title: Type.Optional(Title),
     silent: Type.Optional(Type.Boolean({ default: false, description: "deliver without sound (disable_notification)", ...codes("bad_silent") })),
@@ -82,6 +106,8 @@ export const NotifyRequest = Type.Object(
     reply_to: Type.Optional(
       Type.String({ pattern: "^[0-9]{1,20}$", description: "an event id: answer it in its chat, as a Telegram reply to the person's message (instead of to)", ...codes("bad_reply_to") }),
     ),
+    attachments: Type.Optional(Attachments),
+    as: Type.Optional(AsField),
   },
   { additionalProperties: false },
 );

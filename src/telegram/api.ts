@@ -19,6 +19,7 @@ import {
 import type { Clock } from "../lib/clock.ts";
 import { NetworkError, TelegramApiError } from "../lib/errors.ts";
 import { maskBotTokens, redactor } from "../lib/redact.ts";
+import { sentFileOf, toDocumentParams, toGramioGroup, toPhotoParams, uploadDeadlineMs, type OpenFile, type SendFileParams, type SendMediaGroupParams, type SentFile } from "./media.ts";
 
 export type { GetUpdatesParams, TelegramBotCommand, TelegramCallbackQuery, TelegramFile, TelegramInlineKeyboardMarkup, TelegramMessage, TelegramUpdate, TelegramUser, TelegramWebhookInfo };
 
@@ -110,6 +111,11 @@ export interface TelegramApi {
    * response is the caller's to read or cancel; a non-2xx answer is a TelegramApiError.
    */
   downloadFile(filePath: string, options?: CallOptions): Promise<Response>;
+  /** A document (uploaded or by file_id); its deadline grows with the upload (telegram/media.ts). */
+  sendDocument(params: SendFileParams, options?: CallOptions): Promise<SentFile>;
+  sendPhoto(params: SendFileParams, options?: CallOptions): Promise<SentFile>;
+  /** An album of 2–10 photos or documents: its messages, in order. */
+  sendMediaGroup(params: SendMediaGroupParams, options?: CallOptions): Promise<SentFile[]>;
 }
 
 export interface GramioBotOptions {
@@ -128,6 +134,8 @@ export interface TelegramApiOptions {
   pollMarginMs?: number;
   /** Called after each call with the method and outcome (metrics). */
   onCall?: (method: string, outcome: string, ms: number) => void;
+  /** Opens a file to upload (the platform's openBlob); without it, uploads fail. */
+  openFile?: OpenFile;
 }
 
 /**
@@ -172,6 +180,7 @@ export function createTelegramApi(bot: Bot, options: TelegramApiOptions): Telegr
     }
   };
   const { timeoutMs } = options;
+  const openFile: OpenFile = options.openFile ?? (() => Promise.reject(new Error("this Telegram client cannot read files")));
   return {
     getMe: (caller) => call("getMe", timeoutMs, caller, () => bot.api.getMe()),
     getWebhookInfo: (caller) => call("getWebhookInfo", timeoutMs, caller, () => bot.api.getWebhookInfo()),
@@ -189,6 +198,14 @@ export function createTelegramApi(bot: Bot, options: TelegramApiOptions): Telegr
     setMyCommands: (params, caller) => call("setMyCommands", timeoutMs, caller, () => bot.api.setMyCommands(params)),
     getFile: (params, caller) => call("getFile", timeoutMs, caller, () => bot.api.getFile(params)),
     downloadFile: (filePath, caller) => call("downloadFile", timeoutMs, caller, () => download(bot, filePath)),
+    sendDocument: (params, caller) =>
+      call("sendDocument", uploadDeadlineMs(timeoutMs, [params.file]), caller, async () => sentFileOf(await bot.api.sendDocument(await toDocumentParams(params, openFile)))),
+    sendPhoto: (params, caller) =>
+      call("sendPhoto", uploadDeadlineMs(timeoutMs, [params.file]), caller, async () => sentFileOf(await bot.api.sendPhoto(await toPhotoParams(params, openFile)))),
+    sendMediaGroup: (params, caller) =>
+      call("sendMediaGroup", uploadDeadlineMs(timeoutMs, params.media.map((item) => item.file)), caller, async () =>
+        (await bot.api.sendMediaGroup(await toGramioGroup(params, openFile))).map(sentFileOf),
+      ),
   };
 }
 

@@ -20,10 +20,14 @@ import type {
   TelegramUpdate,
   TelegramUser,
 } from "./api.ts";
+import type { SendFileParams, SendMediaGroupParams, SentFile } from "./media.ts";
 import { classifyFailure, isNotModified, type TelegramOutcome } from "./outcome.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 
 export type SendOutcome = TelegramOutcome<SentMessage>;
+
+/** A file message or an album, as the delivery worker builds it. */
+export type MediaRequest = { method: "sendDocument" | "sendPhoto"; params: SendFileParams } | { method: "sendMediaGroup"; params: SendMediaGroupParams };
 
 export interface BotClientEvents {
   /** A send waited this long for the rate limiter. */
@@ -87,6 +91,19 @@ export class BotClient {
     return this.#limited(params.chat_id, signal, () => this.api.sendMessage(params));
   }
 
+  /**
+   * A document, a photo or an album, on the send path like a message. An album takes one
+   * rate-limiter slot per item: Telegram counts its messages one by one.
+   */
+  sendMedia(request: MediaRequest, signal?: AbortSignal): Promise<TelegramOutcome<SentFile[]>> {
+    if (request.method === "sendMediaGroup") {
+      const { params } = request;
+      return this.#limited(params.chat_id, signal, () => this.api.sendMediaGroup(params), params.media.length);
+    }
+    const { method, params } = request;
+    return this.#limited(params.chat_id, signal, async () => [await this.api[method](params)]);
+  }
+
   /** A reaction on a person's message (the acknowledgement), through the rate limiter like a send. */
   react(params: SetMessageReactionParams, signal?: AbortSignal): Promise<TelegramOutcome<true>> {
     return this.#limited(params.chat_id, signal, () => this.api.setMessageReaction(params));
@@ -139,9 +156,9 @@ export class BotClient {
    * the wait for a slot (the promise rejects with its reason); a request already on the
    * wire is not aborted, since it may have reached Telegram and only its answer can tell.
    */
-  async #limited<T>(chatId: number, signal: AbortSignal | undefined, call: () => Promise<T>): Promise<TelegramOutcome<T>> {
+  async #limited<T>(chatId: number, signal: AbortSignal | undefined, call: () => Promise<T>, messages = 1): Promise<TelegramOutcome<T>> {
     const { clock, events, secondMs } = this.#parts;
-    const waited = await this.limiter.acquire(chatId, signal);
+    const waited = await this.limiter.acquire(chatId, signal, messages);
     if (waited > 0) events?.waited(waited);
     try {
       return { kind: "ok", value: await call() };

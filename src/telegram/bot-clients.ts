@@ -75,6 +75,7 @@ export class BotClients {
       timeoutMs: this.timing.callTimeoutMs,
       pollMarginMs: this.timing.pollMarginMs,
       onCall: (method, code, ms) => this.#metrics.call(config.id, method, code, ms),
+      openFile: (path) => platform.openBlob(path),
     });
     return new BotClient(config, { bot, api, limiter, clock, secondMs: this.timing.secondMs, events: this.#metrics.events(config.id) });
   }

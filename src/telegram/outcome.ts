@@ -62,6 +62,23 @@ export function isNotModified(failure: TelegramFailure): boolean {
   return failure.kind === "bad_request" && /message is not modified/i.test(failure.reason);
 }
 
+/**
+ * A file_id Telegram no longer takes (or a photo's for a document): the file must be
+ * uploaded again. In an album it is "failed to send message #N with the error message
+ * "wrong file identifier/HTTP URL specified"", hence no anchor.
+ */
+export function isWrongFileId(failure: TelegramFailure): boolean {
+  return failure.kind === "bad_request" && /wrong file identifier|wrong remote file identifier|can't use file of type/i.test(failure.reason);
+}
+
+/**
+ * Telegram would not take the image as a photo (its processing failed, its dimensions or
+ * size are out of bounds): it still goes, as a document.
+ */
+export function isPhotoRejected(failure: TelegramFailure): boolean {
+  return failure.kind === "bad_request" && /PHOTO_INVALID_DIMENSIONS|IMAGE_PROCESS_FAILED|PHOTO_SAVE_FILE_INVALID|PHOTO_EXT_INVALID|too big for a photo/i.test(failure.reason);
+}
+
 /** A deletion Telegram refused because the message is already gone. */
 export function isAlreadyDeleted(failure: TelegramFailure): boolean {
   return failure.kind === "bad_request" && /message to delete not found/i.test(failure.reason);

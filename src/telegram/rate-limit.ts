@@ -70,14 +70,16 @@ export class RateLimiter {
   }
 
   /**
-   * Waits until a message to `chatId` is within limits; the slot is then taken.
-   * Resolves with the milliseconds waited (0 = sent at once), for metrics.
+   * Waits until `count` messages to `chatId` (an album is one message per item) are within
+   * limits; the slots are then taken. Resolves with the milliseconds waited (0 = sent at
+   * once), for metrics.
    */
-  async acquire(chatId: number, signal?: AbortSignal): Promise<number> {
+  async acquire(chatId: number, signal?: AbortSignal, count = 1): Promise<number> {
     const started = this.clock.now();
     for (;;) {
       const now = this.clock.now();
-      const wait = this.reserve(chatId, now);
+      let wait = 0;
+      for (let slot = 0; slot < count; slot++) wait = Math.max(wait, this.reserve(chatId, now));
       if (wait <= 0) break;
       // Timers drop fractions of a millisecond and may fire that much early: never leave before the slot.
       while (this.clock.now() < now + wait) await this.clock.sleep(Math.ceil(now + wait - this.clock.now()), signal);

@@ -18,5 +18,8 @@ export function unusedApi(): TelegramApi {
     setMyCommands: unused,
     getFile: unused,
     downloadFile: unused,
+    sendDocument: unused,
+    sendPhoto: unused,
+    sendMediaGroup: unused,
   };
 }

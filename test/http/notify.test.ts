@@ -20,6 +20,7 @@ describe("one schema for every input form", () => {
     expect(parseNotifyFields({ to: "ivanov", text: "x", title: "  ", bot: "", topic: "", wait: null })).toEqual({
       input: { to: ["ivanov"], text: "x", format: "text", silent: false },
       wait: 10,
+      as: "auto",
     });
   });
 
@@ -61,7 +62,7 @@ describe("refusals name the field and what is wrong", () => {
   test("an unknown field, with did-you-mean and the list of fields", () => {
     expect(refusal(() => checkKnownFields(NotifyRequest, { txt: "x" }, "body"))).toEqual({
       code: "unknown_field",
-      message: 'unknown field "txt" in the body; did you mean "text"?; fields: to, text, format, title, silent, bot, topic, wait, buttons, button, keep_buttons, reply_to',
+      message: 'unknown field "txt" in the body; did you mean "text"?; fields: to, text, format, title, silent, bot, topic, wait, buttons, button, keep_buttons, reply_to, attachments, as',
     });
   });
 
