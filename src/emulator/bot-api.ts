@@ -23,6 +23,9 @@
  *   waitForSent(predicate, timeoutMs?) · waitForMessage(token, chatId, messageId, predicate, timeoutMs?)
  *   waitForCallbackAnswer(token, queryId, timeoutMs?) · watchSent(listener) · watchChanges(listener)
  *
+ * Files the bot sent (sendDocument, sendPhoto, sendMediaGroup; uploads or file_ids):
+ *   receivedFiles(token, chatId) · stats().uploadsByBot / fileIdReusesByBot · invalidateFileIds(token)
+ *
  * Sends, failures and state: sent(token?, filter?) · clearSent() · failNext(token, method, failure)
  * (method "downloadFile" fails file downloads) · setOutage · setDelay · stats() · isPolling(token)
  * · addBot · addChat · setChatMember · revokeToken.
@@ -50,6 +53,7 @@ import type {
   InlineKeyboardButton,
   OutageOptions,
   SentFilter,
+  SentFileInfo,
   SentMessage,
   TelegramUpdate,
   TelegramUser,
@@ -172,6 +176,17 @@ export class BotApiEmulator {
     return this.message(token, chatId, messageId)?.message.reply_markup?.inline_keyboard;
   }
 
+  /**
+   * The files a chat received from the bot, oldest first: each with its message id, caption
+   * (plain text, "" for none), album id and what was sent (name, type, size, sha256, upload or file_id).
+   */
+  receivedFiles(token: string, chatId: number): Array<SentFileInfo & { message_id: number; caption: string; media_group_id?: string }> {
+    return this.sentLog
+      .list(token, { chat_id: chatId })
+      .filter((message) => message.file !== undefined)
+      .map((message) => ({ ...message.file!, message_id: message.message_id, caption: message.plain_text, ...(message.media_group_id && { media_group_id: message.media_group_id }) }));
+  }
+
   /** The emoji the bot reacted to a message with ([] when none). */
   reactions(token: string, chatId: number, messageId: number): string[] {
     return this.message(token, chatId, messageId)?.reactions ?? [];
@@ -241,6 +256,11 @@ export class BotApiEmulator {
 
   // ---- failure injection ----
 
+  /** Every file_id this bot was given stops working (Telegram answers "wrong file identifier"), as if expired. */
+  invalidateFileIds(token: string): void {
+    this.bot(token).files.invalidateIds();
+  }
+
   /** The next `times` (default 1) calls of `method` by this bot fail with this error. */
   failNext(token: string, method: string, failure: InjectedFailure): void {
     this.server.faults.failNext(token, method, failure);
@@ -257,8 +277,8 @@ export class BotApiEmulator {
   }
 
   stats(): EmulatorStats {
-    const { calls, tooManyRequests, sendsByBot } = this.server.counters;
-    return { calls: { ...calls }, tooManyRequests, sendsByBot: { ...sendsByBot } };
+    const { calls, tooManyRequests, sendsByBot, uploadsByBot, fileIdReusesByBot } = this.server.counters;
+    return { calls: { ...calls }, tooManyRequests, sendsByBot: { ...sendsByBot }, uploadsByBot: { ...uploadsByBot }, fileIdReusesByBot: { ...fileIdReusesByBot } };
   }
 
   // ---- internals ----

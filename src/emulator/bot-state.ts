@@ -92,6 +92,14 @@ export class BotState {
     return chat.lastMessageId;
   }
 
+  #mediaGroups = 0;
+
+  /** A new album's media_group_id (Telegram's are large decimal numbers, as strings). */
+  nextMediaGroupId(): string {
+    this.#mediaGroups += 1;
+    return `13${this.info.id}${String(this.#mediaGroups).padStart(6, "0")}`;
+  }
+
   /**
    * getChatMember: in a private chat the person is its member; in a group, who wrote in it
    * or was set. Telegram answers 400 "user not found" for someone it cannot find there.

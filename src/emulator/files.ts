@@ -21,6 +21,10 @@ export interface StoredFile {
   folder: "documents" | "photos";
   extension: string;
   mime_type: string;
+  /** A document's name, kept when it is sent again by file_id. */
+  file_name?: string;
+  /** sha256 of the bytes (hex), for tests to compare what a chat received with what was sent. */
+  sha256?: string;
   /** Set by the first getFile. */
   file_path?: string;
 }
@@ -30,6 +34,8 @@ export interface NewFile {
   folder: StoredFile["folder"];
   extension: string;
   mime_type: string;
+  file_name?: string;
+  sha256?: string;
 }
 
 // Real file ids start with a type marker (BQAC documents, AgAC photos) followed by base64.
@@ -53,6 +59,16 @@ export class FileStore {
     };
     this.byId.set(stored.file_id, stored);
     return stored;
+  }
+
+  /** The file a file_id names, or undefined (unknown, or its ids were invalidated). */
+  get(fileId: string): StoredFile | undefined {
+    return this.byId.get(fileId);
+  }
+
+  /** Every file_id issued so far stops working (as after Telegram expires them): a send by id is refused. */
+  invalidateIds(): void {
+    this.byId.clear();
   }
 
   /** getFile: the file's path (issued once), refused above the 20 MB download limit. */

@@ -7,6 +7,7 @@ import { getFile } from "./file-methods.ts";
 import type { MethodContext, MethodHandler, MethodResult } from "./method-context.ts";
 import type { Params } from "./params.ts";
 import { setMessageReaction } from "./reactions.ts";
+import { sendDocument, sendMediaGroup, sendPhoto } from "./send-media.ts";
 import { sendMessage } from "./send-message.ts";
 
 async function getUpdates(ctx: MethodContext): Promise<MethodResult> {
@@ -70,6 +71,9 @@ export const METHODS: ReadonlyMap<string, { name: string; handle: MethodHandler 
     deleteWebhook,
     getUpdates,
     sendMessage,
+    sendDocument,
+    sendPhoto,
+    sendMediaGroup,
     editMessageText,
     editMessageReplyMarkup,
     deleteMessage,

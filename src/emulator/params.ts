@@ -20,7 +20,7 @@ export class Params {
 
   string(name: string): string | undefined {
     const value = this.raw[name];
-    if (value === undefined || value === null) return undefined;
+    if (value === undefined || value === null || value instanceof Blob) return undefined;
     return typeof value === "string" ? value : String(value);
   }
 
@@ -40,6 +40,12 @@ export class Params {
     if (value === undefined || value === null || value === "") return undefined;
     if (typeof value === "boolean") return value;
     return value === "true" || value === "1" || value === 1;
+  }
+
+  /** An uploaded file (a multipart part), or undefined. */
+  file(name: string): File | undefined {
+    const value = this.raw[name];
+    return value instanceof File ? value : undefined;
   }
 
   /** Object/array parameter: taken as is from JSON bodies, parsed from form strings. */
@@ -67,9 +73,9 @@ export async function readParams(req: Request, url: URL): Promise<Params> {
     for (const [key, value] of new URLSearchParams(await req.text())) raw[key] = value;
   } else if (type.includes("multipart/form-data")) {
     const form = await req.formData();
-    // Uploaded files are not emulated; only their string fields matter here.
+    // Uploads are kept as Files: a method reads them by name (`document`, or `attach://<name>`).
     form.forEach((value, key) => {
-      if (typeof value === "string") raw[key] = value;
+      raw[key] = value;
     });
   }
   return new Params(raw);

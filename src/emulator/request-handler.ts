@@ -24,7 +24,7 @@ export interface RequestHandlerOptions {
  */
 export class RequestHandler {
   readonly faults = new FaultInjection();
-  readonly counters: EmulatorStats = { calls: {}, tooManyRequests: 0, sendsByBot: {} };
+  readonly counters: EmulatorStats = { calls: {}, tooManyRequests: 0, sendsByBot: {}, uploadsByBot: {}, fileIdReusesByBot: {} };
   delayMs = 0;
 
   constructor(private readonly options: RequestHandlerOptions) {}
@@ -86,6 +86,10 @@ export class RequestHandler {
   private recordSent(message: SentMessage): void {
     const sends = this.counters.sendsByBot;
     sends[message.bot_username] = (sends[message.bot_username] ?? 0) + 1;
+    if (message.file) {
+      const files = message.file.uploaded ? this.counters.uploadsByBot : this.counters.fileIdReusesByBot;
+      files[message.bot_username] = (files[message.bot_username] ?? 0) + 1;
+    }
     this.options.onSent(message);
   }
 

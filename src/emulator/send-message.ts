@@ -74,7 +74,7 @@ export function parseMessageText(text: string, parseMode: string | undefined): P
   return parsed;
 }
 
-function parseText(text: string, parseMode: string | undefined): ParsedText {
+export function parseText(text: string, parseMode: string | undefined): ParsedText {
   if (parseMode === undefined || parseMode === "") return { text, entities: [] };
   const mode = parseMode.toLowerCase();
   if (mode === "html") {
@@ -95,7 +95,7 @@ function parseText(text: string, parseMode: string | undefined): ParsedText {
  * `reply_to_message_id`. It must exist in the chat (deleted ones do not), unless
  * `allow_sending_without_reply` is set: then the message is sent as a plain one.
  */
-function findRepliedMessage(chat: ChatState, params: Params): ChatMessage | undefined {
+export function findRepliedMessage(chat: ChatState, params: Params): ChatMessage | undefined {
   const replyParameters = params.json("reply_parameters");
   let messageId: number | undefined;
   let allowWithout = params.bool("allow_sending_without_reply") ?? false;

@@ -94,6 +94,8 @@ export interface TelegramMessage {
   caption_entities?: MessageEntity[];
   /** Only inline keyboards appear here; Telegram omits the field when there is none. */
   reply_markup?: InlineKeyboardMarkup;
+  /** The messages of one album share it (a decimal string). */
+  media_group_id?: string;
   migrate_to_chat_id?: number;
   migrate_from_chat_id?: number;
 }
@@ -231,8 +233,26 @@ export interface SentMessage {
   reply_markup?: InlineKeyboardMarkup;
   /** Emulator clock (ms) when the message was accepted. */
   at: number;
-  /** Every parameter of the call, after form/JSON decoding. */
+  /** Every parameter of the call, after form/JSON decoding (an uploaded file as its name). */
   params: Record<string, unknown>;
+  /** A document or photo: what the chat received (`text` is then the caption, "" for none). */
+  file?: SentFileInfo;
+  /** Set on each message of an album (2 or more items), the same for all of them. */
+  media_group_id?: string;
+}
+
+/** A file a bot sent: what the person got, and whether the bytes were uploaded or sent by file_id. */
+export interface SentFileInfo {
+  kind: "document" | "photo";
+  /** A document's name (photos have none). */
+  name?: string;
+  mime_type: string;
+  size: number;
+  /** sha256 of the bytes, hex. */
+  sha256: string;
+  file_id: string;
+  /** true: this send uploaded the bytes; false: it reused a file_id. */
+  uploaded: boolean;
 }
 
 export type SentFilter =
@@ -257,6 +277,10 @@ export interface EmulatorStats {
   calls: Record<string, number>;
   /** 429 answers returned, whether from flood limits or injected. */
   tooManyRequests: number;
-  /** Successful sendMessage calls per bot username. */
+  /** Messages sent per bot username (sendMessage, and each file message). */
   sendsByBot: Record<string, number>;
+  /** Files sent with their bytes (sendDocument, sendPhoto, album items), per bot username. */
+  uploadsByBot: Record<string, number>;
+  /** Files sent again by file_id, per bot username. */
+  fileIdReusesByBot: Record<string, number>;
 }

@@ -147,6 +147,8 @@ describe("BotApiEmulator: failure injection and counters", () => {
       calls: { getMe: 1, sendMessage: 2 },
       tooManyRequests: 0,
       sendsByBot: { signal_bot: 1 },
+      uploadsByBot: {},
+      fileIdReusesByBot: {},
     });
   });
 });
