@@ -69,7 +69,7 @@ export class FileSender {
     const caption = state.parts[state.filePart ?? 0] ?? "";
     const attempt: Attempt = { kinds: files.map((file) => file.as), caption: caption === "" ? "none" : "html", retriedIds: false, warnings: [], before: [] };
     for (;;) {
-      const keys = files.map((file, i) => fileKey({ as: attempt.kinds[i]!, hash: file.hash }));
+      const keys = files.map((file, i) => fileKey({ ...file, as: attempt.kinds[i]! }));
       let claim: Claim;
       try {
         claim = await this.options.gate.claim(recipient.bot, keys, (key) => state.fileIds?.[recipient.bot]?.[key], signal);

@@ -1,8 +1,8 @@
 // The files of a notification in outbox.log (beside outbox-records.ts, which calls these):
 //   "n" lines:    "files":[{"hash","name","mime","size","as"}], "file_part":P,
-//                 "file_ids":{"<bot>":{"<as>:<hash>":"<file_id>"}}
+//                 "file_ids":{"<bot>":{"photo:<hash>" or "document:<hash>:<name>":"<file_id>"}}
 //   recipients:   "file_message_ids":[…] once the files went out
-//   "sent" lines: "fids":{"<as>:<hash>":"<file_id>"} (what this send learned), "fmids":[…]
+//   "sent" lines: "fids":{<the same keys>:"<file_id>"} (what this send learned), "fmids":[…]
 // A file's bytes are in data_dir/files/<hash>, written and fsynced before the "n" line.
 import { isCount, isObject, isText, optional } from "./outbox-op-records.ts";
 import type { MediaKind, NotificationFile, NotificationState } from "./types.ts";

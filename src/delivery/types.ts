@@ -29,9 +29,13 @@ export interface NotificationFile {
   as: MediaKind;
 }
 
-/** What a file_id is kept under for a bot: the same bytes as a photo and as a document are different files to Telegram. */
-export function fileKey(file: Pick<NotificationFile, "as" | "hash">): string {
-  return `${file.as}:${file.hash}`;
+/**
+ * What a file_id is kept under for a bot. The same bytes as a photo and as a document are
+ * different files to Telegram, and a document sent by file_id keeps the name it was
+ * uploaded with: the same bytes under another name must be uploaded again.
+ */
+export function fileKey(file: Pick<NotificationFile, "as" | "hash" | "name">): string {
+  return file.as === "photo" ? `photo:${file.hash}` : `document:${file.hash}:${file.name}`;
 }
 
 /** A button under a notification: a press becomes a `button` event, or it opens a URL. */

@@ -114,9 +114,14 @@ function asItemFailure(error: unknown, index: number): unknown {
   return errors.badRequest(`failed to send message #${index + 1} with the error message "${detail}"`);
 }
 
+/**
+ * TDLib's clean_input_string drops "\r" from what a bot sends (a multipart upload's text
+ * fields arrive with CRLF line breaks, as FormData writes them) before the text is parsed
+ * and measured.
+ */
 function parseCaption(caption: string | undefined, parseMode: string | undefined): ParsedText | undefined {
   if (caption === undefined || caption.trim() === "") return undefined;
-  const parsed = parseText(caption, parseMode);
+  const parsed = parseText(caption.replaceAll("\r", ""), parseMode);
   if (parsed.text.length > MAX_CAPTION_LENGTH) throw errors.badRequest("message caption is too long");
   return parsed;
 }

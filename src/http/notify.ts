@@ -229,9 +229,11 @@ export function describeNotification(state: NotificationState): Record<string, u
       if (recipient.status === "queued" && recipient.reason) out.last_error = recipient.reason;
       if (recipient.attempts > 0) out.attempts = recipient.attempts;
       if (recipient.warning) out.warning = recipient.warning;
+      if (state.files) out.files = describeFiles(state, recipient);
       return out;
     }),
   };
+  if (state.files) out.files = state.files.map((file) => ({ name: file.name, mime: file.mime, size: file.size, sha256: file.hash, as: file.as }));
   if (state.replyTo !== undefined) out.reply_to = state.replyTo;
   if (state.buttons) out.buttons = state.buttons;
   if (state.keepButtons) out.keep_buttons = true;
@@ -243,6 +245,15 @@ export function describeNotification(state: NotificationState): Record<string, u
       recipients: state.recipients.map((recipient, index) => describeTarget(recipient, op.targets[index]!)),
     }));
   return out;
+}
+
+/** Each file's outcome for one recipient: delivered (with its message), queued, failed or cancelled with the recipient. */
+function describeFiles(state: NotificationState, recipient: RecipientState): Array<Record<string, unknown>> {
+  return (state.files ?? []).map((file, index) => {
+    const messageId = recipient.fileMessageIds?.[index];
+    if (messageId !== undefined) return { name: file.name, status: "delivered", message_id: messageId };
+    return { name: file.name, status: recipient.status };
+  });
 }
 
 /** One recipient's side of an edit or deletion. */

@@ -24,7 +24,26 @@ export const RecipientStatusSchema = Type.Object({
   error: Type.Optional(Type.String({ description: "why it failed permanently" })),
   last_error: Type.Optional(Type.String({ description: "the last transient error while still queued" })),
   attempts: Type.Optional(Type.Integer({ description: "failed attempts so far" })),
-  warning: Type.Optional(Type.String({ description: "e.g. sent as plain text after Telegram rejected the markup" })),
+  warning: Type.Optional(Type.String({ description: "e.g. sent as plain text after Telegram rejected the markup, or an image sent as a document" })),
+  files: Type.Optional(
+    Type.Array(
+      Type.Object({
+        name: Type.String(),
+        status: Outcome,
+        message_id: Type.Optional(Type.Integer({ description: "the Telegram message that carries the file" })),
+      }),
+      { description: "each file's outcome for this recipient, in the notification's file order" },
+    ),
+  ),
+});
+
+/** A file a notification carries. */
+export const FileSchema = Type.Object({
+  name: Type.String({ description: "as the person sees it (paths and control characters removed)" }),
+  mime: Type.String(),
+  size: Type.Integer({ description: "bytes" }),
+  sha256: Type.String({ description: "of the bytes, hex: the file's name in data_dir/files" }),
+  as: Type.Union([Type.Literal("photo"), Type.Literal("document")], { description: "how Telegram shows it" }),
 });
 
 /** One recipient's side of an edit or deletion. */
@@ -60,6 +79,7 @@ export const NotificationSchema = Type.Object({
   reply_to: Type.Optional(Type.String({ description: "the event it answers" })),
   buttons: Type.Optional(Type.Array(Type.Array(Type.Unknown()), { description: "the buttons the message shows now, as rows" })),
   keep_buttons: Type.Optional(Type.Boolean()),
+  files: Type.Optional(Type.Array(FileSchema, { description: "the files, sent as one message or one album" })),
   operations: Type.Optional(Type.Array(Type.Omit(OperationSchema, ["id"]), { description: "edits and the deletion, in order" })),
 });
 

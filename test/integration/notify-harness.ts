@@ -51,6 +51,8 @@ export interface NotifyConfigOptions {
   /** Extra YAML appended under `clients:`; null = no clients section at all. */
   clients?: string | null;
   extraUsers?: string;
+  /** Extra top-level YAML (e.g. "upload_limit: 1MiB"). */
+  extraConfig?: string;
 }
 
 export function notifyConfig(options: NotifyConfigOptions): string {
@@ -69,6 +71,7 @@ export function notifyConfig(options: NotifyConfigOptions): string {
   return [
     "listen: 127.0.0.1:0",
     "data_dir: ./data",
+    ...(options.extraConfig ? [options.extraConfig] : []),
     ...clients,
     "bots:",
     "  main:",
@@ -117,6 +120,8 @@ export interface HarnessOptions {
   events?: StoredEvent[];
   /** The fake Bot API's clock (ms): message dates, Telegram's 48 h to delete. Default Date.now. */
   telegramNow?: () => number;
+  /** Extra top-level config YAML (e.g. "upload_limit: 1MiB"). */
+  extraConfig?: string;
 }
 
 export async function startNotifyHarness(options: HarnessOptions = {}): Promise<NotifyHarness> {
@@ -138,7 +143,7 @@ export async function startNotifyHarness(options: HarnessOptions = {}): Promise<
   await writeFile(join(dir, "data", "keys.log"), keyLogText() + (options.keyLog ?? ""));
   if (options.events) await writeFile(join(dir, "data", "inbox.log"), options.events.map(inboxLine).join(""));
   const configFile = join(dir, "config.yaml");
-  await writeFile(configFile, notifyConfig({ apiUrl: api.url, clients: options.clients, extraUsers: options.extraUsers }));
+  await writeFile(configFile, notifyConfig({ apiUrl: api.url, clients: options.clients, extraUsers: options.extraUsers, extraConfig: options.extraConfig }));
   const log = createMemoryLogger("info");
   let server: Server;
   const harness = { api, dir, configFile, log } as NotifyHarness;
