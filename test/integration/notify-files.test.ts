@@ -9,6 +9,7 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { jpegBytes, pdfBytes, pngBytes } from "../fakes/images.ts";
 import { ERP_TOKEN, jsonOf, PEOPLE, startNotifyHarness, TOKEN, type NotifyHarness } from "./notify-harness.ts";
+import { parseAnswer, sendUntilAnswered } from "../http/raw-http.ts";
 import { eventually } from "./serve-process.ts";
 
 let h: NotifyHarness;
@@ -220,5 +221,32 @@ describe("bad files: a clear 4xx, nothing queued, nothing left in data_dir/files
     await expectRefused(await fetch(`${h.url}/notify`, { method: "POST", headers: auth, body: form({ to: "sidorov", colour: "red" }, files) }), 400, "unknown_field");
     await expectRefused(await fetch(`${h.url}/notify/sidorov?colour=red`, { method: "PUT", headers: { ...auth, Filename: "a.pdf" }, body: blob(pdfBytes()) }), 400, "unknown_field");
     await expectRefused(await fetch(`${h.url}/notify`, { method: "POST", headers: { ...auth, Filename: "a.pdf" }, body: blob(pdfBytes()) }), 400, "bad_field", "/notify/{to}");
+  });
+});
+
+describe("413 before the body is read to the end", () => {
+  const port = () => Number(new URL(h.url).port);
+  const TOTAL = 64 * 1024 * 1024;
+
+  test("a declared Content-Length over upload_limit: refused at once, nothing read", async () => {
+    const head = `PUT /notify/sidorov HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${ERP_TOKEN}\r\nFilename: big.bin\r\nContent-Length: ${TOTAL}\r\n\r\n`;
+    const { answer, sent } = await sendUntilAnswered(port(), head, TOTAL, false);
+    const { status, body } = parseAnswer(answer);
+    expect({ status, code: (body as { error: { code: string } }).error.code }).toEqual({ status: 413, code: "upload_too_large" });
+    expect(sent).toBeLessThan(TOTAL / 2);
+  });
+
+  test("a chunked multipart body: refused as soon as its files pass upload_limit (12 MiB of 64)", async () => {
+    const boundary = "tgsignal-413-boundary";
+    const partHead = `--${boundary}\r\nContent-Disposition: form-data; name="to"\r\n\r\nsidorov\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n\r\n`;
+    const head =
+      `POST /notify HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${ERP_TOKEN}\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\n` +
+      `Transfer-Encoding: chunked\r\n\r\n${(partHead.length).toString(16)}\r\n${partHead}\r\n`;
+    const { answer, sent } = await sendUntilAnswered(port(), head, TOTAL, true);
+    const { status, body } = parseAnswer(answer.replace(/\r\n[0-9a-f]+\r\n/, "\r\n"));
+    expect({ status, code: (body as { error: { code: string } }).error.code }).toEqual({ status: 413, code: "upload_too_large" });
+    expect(sent).toBeLessThan(TOTAL / 2);
+    expect(h.api.emulator.sent()).toHaveLength(0);
+    await eventually(async () => (await storedNames()).length === 0, 5000, "the cut-off upload's temp file to be removed");
   });
 });
