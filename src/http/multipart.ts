@@ -93,6 +93,8 @@ class MultipartScanner {
         await this.#emit(tail.subarray(0, at));
         return this.#delimiterFound(data.subarray(at + d - tail.length));
       }
+      if (data.length < d - 1) return this.#carry(window);
+      // No delimiter starts in the tail (the window covered every one that could).
       await this.#emit(tail);
     }
     const at = data.indexOf(this.#delimiter);
@@ -100,7 +102,12 @@ class MultipartScanner {
       await this.#emit(data.subarray(0, at));
       return this.#delimiterFound(data.subarray(at + d));
     }
-    const keep = Math.min(d - 1, data.length);
+    return this.#carry(data);
+  }
+
+  /** Emits all but the last delimiter-length-minus-one bytes, which may start a delimiter; they wait for the next chunk. */
+  async #carry(data: Buffer): Promise<Buffer> {
+    const keep = Math.min(this.#delimiter.length - 1, data.length);
     await this.#emit(data.subarray(0, data.length - keep));
     // A copy: the chunk's buffer may be reused by the stream.
     this.#pending = Buffer.from(data.subarray(data.length - keep));
