@@ -13,6 +13,8 @@ import type { NotificationState } from "./types.ts";
 export class FileKeeper implements FileHolder {
   /** Per hash, how many notifications hold it. */
   readonly #holders = new Map<string, number>();
+  /** Removals under way. */
+  readonly #removing = new Set<Promise<unknown>>();
 
   constructor(
     readonly store: FileStore,
@@ -52,9 +54,18 @@ export class FileKeeper implements FileHolder {
     if (removed.temps + removed.files > 0) this.log.info("files: removed what no notification needs", { unfinished_uploads: removed.temps, files: removed.files });
   }
 
+  /** Resolves when the removals asked for so far are done (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.#removing.size > 0) await Promise.all(this.#removing);
+  }
+
   #collect(hash: string): void {
     // The store asks needed() again right before it removes the file, and skips pinned ones.
-    this.store.collect(hash, (h) => this.needed(h)).catch((error: unknown) => this.log.warn("files: could not remove a file no notification needs", { hash, error: errorMessage(error) }));
+    const removal = this.store
+      .collect(hash, (h) => this.needed(h))
+      .catch((error: unknown) => this.log.warn("files: could not remove a file no notification needs", { hash, error: errorMessage(error) }))
+      .finally(() => this.#removing.delete(removal));
+    this.#removing.add(removal);
   }
 }
 
