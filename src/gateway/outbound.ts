@@ -94,7 +94,7 @@ export async function addOutbound(gateway: Gateway, bots: BotClients, keys: KeyL
   return outbound.outbox;
 }
 
-function outboundComponent(gateway: Gateway, { outbox, worker }: Outbound, draining: AbortController): Component {
+function outboundComponent(gateway: Gateway, { outbox, worker, files }: Outbound, draining: AbortController): Component {
   const { deps } = gateway;
   let offSignals: Array<() => void> = [];
   return {
@@ -112,6 +112,8 @@ function outboundComponent(gateway: Gateway, { outbox, worker }: Outbound, drain
       draining.abort();
       await worker.stop();
       await outbox.close();
+      // Removals of files nobody needs any more finish (or the next start sweeps them).
+      await files.idle();
       deps.log.info("outbox flushed", { queued: outbox.depth() });
     },
   };

@@ -1,7 +1,7 @@
 // `tgsignal send` as a process: alone it owns the data dir and delivers through the same
 // outbox and policy; with a server running on the data dir it goes through that server.
 import { afterEach, expect, test } from "bun:test";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { startFakeBotApi, type FakeBotApi } from "../fakes/fake-bot-api.ts";
 import { keyLogText, notifyConfig, PEOPLE, TOKEN, TOKEN_B } from "../integration/notify-harness.ts";
@@ -82,4 +82,43 @@ test("through the server too: a refused request is exit 1, a failed recipient ex
   expect({ code: failed.code, viaServer: failed.stderr.includes("sending through it") }).toEqual({ code: 4, viaServer: true });
   expect(JSON.parse(failed.stdout)).toMatchObject({ status: "failed" });
   expect(api!.emulator.sent()).toHaveLength(0);
+}, 30_000);
+
+test("send --file: local, one file with the text as its caption; several as an album; a missing or empty file is refused", async () => {
+  const config = await setup();
+  const pdf = join(dir!, "Счёт 1042.pdf");
+  const csv = join(dir!, "detail.csv");
+  await writeFile(pdf, "%PDF-1.7 invoice");
+  await writeFile(csv, "a;b\n1;2\n");
+  const one = await run(["send", "-c", config, "--to", "sidorov", "--file", pdf, "Счёт на согласование"]);
+  expect(one.code).toBe(0);
+  expect(JSON.parse(one.stdout).files).toMatchObject([{ name: "Счёт 1042.pdf", mime: "application/pdf", as: "document" }]);
+  const album = await run(["send", "-c", config, "--to", "sidorov", "--file", pdf, "--file", csv]);
+  expect(album.code).toBe(0);
+  expect(api!.emulator.receivedFiles(TOKEN, PEOPLE.sidorov.chat).map((f) => [f.name, f.caption])).toEqual([
+    ["Счёт 1042.pdf", "Счёт на согласование"],
+    ["Счёт 1042.pdf", ""],
+    ["detail.csv", ""],
+  ]);
+  const missing = await run(["send", "-c", config, "--to", "sidorov", "--file", join(dir!, "nope.pdf"), "x"]);
+  expect(missing.code).toBe(2);
+  await writeFile(join(dir!, "empty.txt"), "");
+  const empty = await run(["send", "-c", config, "--to", "sidorov", "--file", join(dir!, "empty.txt"), "x"]);
+  expect(empty.code).toBe(1);
+  expect(empty.stderr).toContain("empty");
+  // Delivered: data_dir/files keeps nothing.
+  expect(await readdir(join(dir!, "data", "files"))).toEqual([]);
+}, 30_000);
+
+test("send --file through a running server: a multipart request", async () => {
+  const config = await setup();
+  serve = await startServe(config);
+  const port = new URL(serve.url).port;
+  await writeFile(config, (await readFile(config, "utf8")).replace("listen: 127.0.0.1:0", `listen: 127.0.0.1:${port}`));
+  const report = join(dir!, "report.txt");
+  await writeFile(report, "nightly report\n");
+  const result = await run(["send", "-c", config, "--to", "sidorov", "--file", report, "--title", "cron", "done"]);
+  expect(result.code).toBe(0);
+  expect(result.stderr).toContain("sending through it");
+  expect(api!.emulator.receivedFiles(TOKEN, PEOPLE.sidorov.chat)).toMatchObject([{ name: "report.txt", caption: "cron\ndone" }]);
 }, 30_000);
