@@ -5,7 +5,7 @@ import { Type, type TObject, type TSchema } from "@sinclair/typebox";
 import { VERSION } from "../version.ts";
 import { ERRORS, type ErrorCode } from "./errors.ts";
 import { InboxEventSchema } from "../events/event-schema.ts";
-import { DeleteQuery, EditRequest, EventsQuery, IdempotencyKey, NotifyRequest, NotifyToRequest, StatusQuery, TemplateName } from "./schemas.ts";
+import { DeleteQuery, EditRequest, EventsQuery, IdempotencyKey, NotifyMultipart, NotifyRequest, NotifyToMultipart, NotifyToRequest, StatusQuery, TemplateName } from "./schemas.ts";
 
 const Outcome = Type.Union([Type.Literal("delivered"), Type.Literal("queued"), Type.Literal("failed"), Type.Literal("cancelled")], {
   description: "cancelled: deleted (DELETE /messages/{id}) before it was sent",
@@ -134,8 +134,33 @@ const idempotencyHeader = {
 };
 const templateParameter = { name: "template", in: "query", required: false, schema: TemplateName };
 
+/** ntfy's way to send a file: the body is the file, these headers name it and carry the text. */
+const rawFileHeaders = [
+  {
+    name: "Filename",
+    in: "header",
+    required: false,
+    description: "makes the body a file with this name (UTF-8, or RFC 2047 =?UTF-8?B?…?=); the text then comes from Message or ?message= (or is empty)",
+    schema: { type: "string" },
+  },
+  { name: "Message", in: "header", required: false, description: "with Filename: the text (the files' caption)", schema: { type: "string" } },
+];
+
 export function buildOpenApi(): Record<string, unknown> {
-  const form = (schema: TSchema) => ({ ...json(schema), "application/x-www-form-urlencoded": { schema }, "multipart/form-data": { schema } });
+  const form = (schema: TSchema, multipart: TSchema) => ({ ...json(schema), "application/x-www-form-urlencoded": { schema }, "multipart/form-data": { schema: multipart } });
+  const rawFile = { "application/octet-stream": { schema: { type: "string", format: "binary", description: "with a Filename header: the file's bytes (any Content-Type)" } } };
+  const notifyTo = (summary: string) => ({
+    summary,
+    parameters: [
+      { name: "to", in: "path", required: true, schema: { type: "string" }, description: 'e.g. "ops" or "ivanov,petrov"' },
+      idempotencyHeader,
+      ...rawFileHeaders,
+      ...queryParameters(NotifyToRequest),
+      templateParameter,
+    ],
+    requestBody: { required: false, content: { "text/plain": { schema: { type: "string" } }, ...form(NotifyToRequest, NotifyToMultipart), ...rawFile } },
+    responses: notifyResponses,
+  });
   return {
     openapi: "3.1.0",
     info: { title: "tgsignal", version: VERSION, description: "Telegram notifications to named people with one curl" },
@@ -146,22 +171,13 @@ export function buildOpenApi(): Record<string, unknown> {
         post: {
           summary: "Send a notification",
           parameters: [idempotencyHeader, templateParameter],
-          requestBody: { required: true, content: form(NotifyRequest) },
+          requestBody: { required: true, content: form(NotifyRequest, NotifyMultipart) },
           responses: notifyResponses,
         },
       },
       "/notify/{to}": {
-        post: {
-          summary: "Send a notification to the users/groups in the path; the body is the text",
-          parameters: [
-            { name: "to", in: "path", required: true, schema: { type: "string" }, description: 'e.g. "ops" or "ivanov,petrov"' },
-            idempotencyHeader,
-            ...queryParameters(NotifyToRequest),
-            templateParameter,
-          ],
-          requestBody: { required: false, content: { "text/plain": { schema: { type: "string" } }, ...form(NotifyToRequest) } },
-          responses: notifyResponses,
-        },
+        post: notifyTo("Send a notification to the users/groups in the path; the body is the text, the fields, or (with Filename) a file"),
+        put: notifyTo("The same as POST (ntfy's way to send a file: curl -T invoice.pdf -H 'Filename: invoice.pdf')"),
       },
       "/messages/{id}": {
         get: {
@@ -175,7 +191,7 @@ export function buildOpenApi(): Record<string, unknown> {
         patch: {
           summary: "Edit what every recipient received (a one-message notification): text, format, title, buttons",
           parameters: [idPath, { ...idempotencyHeader, description: "a retry with the same key returns the first edit instead of editing again" }],
-          requestBody: { required: true, content: form(EditRequest) },
+          requestBody: { required: true, content: form(EditRequest, EditRequest) },
           responses: operationResponses(EDIT_CODES, "edited for every recipient (skipped for those it never reached)"),
         },
         delete: {

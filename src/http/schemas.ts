@@ -128,6 +128,17 @@ export const EditRequest = Type.Object(
 /** The body (or query string) of POST /notify/{to}. */
 export const NotifyToRequest = Type.Omit(NotifyRequest, ["to"]);
 
+const FilePart = Type.Array(Type.String({ format: "binary", contentMediaType: "application/octet-stream" }), {
+  maxItems: MAX_FILES,
+  description: `files: every part with a filename is a file, whatever its field name (curl -F file=@invoice.pdf); at most ${MAX_FILES}, together within upload_limit`,
+});
+
+/** multipart/form-data to /notify: the fields as parts, and file parts (attachments belong to JSON bodies). */
+export const NotifyMultipart = Type.Composite([Type.Omit(NotifyRequest, ["attachments"]), Type.Object({ file: Type.Optional(FilePart) })], { additionalProperties: false });
+
+/** multipart/form-data to /notify/{to}. */
+export const NotifyToMultipart = Type.Omit(NotifyMultipart, ["to"]);
+
 /** `?template=` of /notify and /notify/{to}. */
 export const TemplateName = Type.Union(TEMPLATE_NAMES.map((name) => Type.Literal(name)), { description: "the body is an Alertmanager or Grafana webhook payload, rendered as HTML", ...codes("bad_template") });
 

@@ -5,7 +5,7 @@ import { ERRORS, type ErrorCode } from "../../src/http/errors.ts";
 import { parseNotifyFields } from "../../src/http/notify.ts";
 import { buildOpenApi, MESSAGE_ONLY_CODES } from "../../src/http/openapi.ts";
 import { checkValue } from "../../src/http/fields.ts";
-import { IdempotencyKey, NotifyRequest } from "../../src/http/schemas.ts";
+import { IdempotencyKey, NotifyMultipart, NotifyRequest } from "../../src/http/schemas.ts";
 import { RequestError } from "../../src/lib/errors.ts";
 
 interface Parameter {
@@ -38,7 +38,12 @@ const accepts = (fields: Record<string, unknown>) => {
 describe("the notify request", () => {
   test("every body form and the query string are described by the schema requests are checked against", () => {
     const schema = JSON.parse(JSON.stringify(NotifyRequest));
-    for (const type of ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"]) expect(notify.requestBody.content[type]!.schema).toEqual(schema);
+    for (const type of ["application/json", "application/x-www-form-urlencoded"]) expect(notify.requestBody.content[type]!.schema).toEqual(schema);
+    // multipart: the same fields as parts (attachments are JSON's), plus the file parts.
+    const multipart = notify.requestBody.content["multipart/form-data"]!.schema as { properties: Record<string, unknown> };
+    expect(multipart).toEqual(JSON.parse(JSON.stringify(NotifyMultipart)));
+    const { attachments: _attachments, ...fields } = schema.properties;
+    expect(multipart.properties).toEqual({ ...fields, file: expect.objectContaining({ type: "array", items: { type: "string", format: "binary", contentMediaType: "application/octet-stream" } }) });
     const query = Object.fromEntries(notifyTo.parameters.filter((p) => p.in === "query" && p.name !== "template").map((p) => [p.name, p.schema]));
     const { to: _to, ...rest } = schema.properties;
     expect(query).toEqual(rest);
@@ -61,6 +66,16 @@ describe("the notify request", () => {
     const documented: Record<string, unknown> = { format: property("format").default, silent: property("silent").default, wait: property("wait").default };
     const applied: Record<string, unknown> = { format: input.format, silent: input.silent, wait };
     expect(applied).toEqual(documented);
+  });
+
+  test("files: at most as many as the checks take; PUT /notify/{to} takes a raw file body with Filename", () => {
+    const max = property("attachments").maxItems as number;
+    const attachment = { name: "a.pdf", data: "JVBERi0=" };
+    expect([accepts({ attachments: Array(max).fill(attachment) }), accepts({ attachments: Array(max + 1).fill(attachment) })]).toEqual([true, false]);
+    expect([accepts({ as: "document" }), accepts({ as: "photo" })]).toEqual([true, false]);
+    const put = doc.paths["/notify/{to}"]!.put!;
+    expect(put.parameters.map((p) => p.name)).toEqual(expect.arrayContaining(["Filename", "Message"]));
+    expect(Object.keys(put.requestBody.content)).toContain("application/octet-stream");
   });
 
   test("the Idempotency-Key header's limits are the enforced ones", () => {
