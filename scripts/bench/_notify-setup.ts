@@ -18,6 +18,10 @@ export interface BenchGateway {
   emulator: BotApiEmulator;
   /** The gateway's config file (the config-reload bench rewrites it). */
   configFile: string;
+  /** The gateway process (its RSS is read from /proc by the files bench). */
+  pid: number;
+  /** The gateway's data dir. */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -64,6 +68,8 @@ export async function startBenchGateway(users: number, limits: RateLimitOptions 
     apiUrl: `http://127.0.0.1:${api.port}`,
     emulator,
     configFile: join(dir, "config.yaml"),
+    pid: proc.pid,
+    dataDir: join(dir, "data"),
     async stop() {
       proc.kill("SIGTERM");
       await proc.exited;

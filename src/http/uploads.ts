@@ -154,17 +154,18 @@ export function toNotificationFiles(files: readonly IncomingFile[], requested: R
   });
 }
 
-type ChunkReader = { read(): Promise<{ done: true; value?: undefined } | { done: false; value: Uint8Array }> };
+/** What a stream reader's read() answers (Bun's and Deno's typings differ in the done case). */
+type ChunkReader = { read(): Promise<{ done: boolean; value?: Uint8Array }> };
 
 async function* chunksOf(reader: ChunkReader): AsyncIterable<Uint8Array> {
   for (;;) {
-    let result: Awaited<ReturnType<ChunkReader["read"]>>;
+    let result: { done: boolean; value?: Uint8Array };
     try {
       result = await reader.read();
     } catch (error) {
       throw httpError("body_incomplete", `the body ended before it was complete (${errorMessage(error) || "the stream failed"}); the client may have disconnected`);
     }
-    if (result.done) return;
+    if (result.done || !result.value) return;
     yield result.value;
   }
 }

@@ -11,6 +11,7 @@ interface BunServer {
 }
 interface BunGlobal {
   version: string;
+  gc(force: boolean): void;
   serve(options: {
     hostname: string;
     port: number;
@@ -52,6 +53,7 @@ export const bunPlatform: Platform = {
   serve,
   ...nodeFiles,
   watchDir: watchDirectory,
+  collectGarbage: () => bun.gc(true),
   onSignal(signal: SignalName, handler: () => void) {
     process.on(signal, handler);
     return () => void process.off(signal, handler);

