@@ -34,7 +34,21 @@ const SHAPES: Shape[] = [
   { name: "JSON, known names repeated in to", contentType: JSON_TYPE, make: (n) => json({ text: "x", wait: 0, to: Array.from({ length: Math.floor(n / 6) }, (_, i) => `u${i % 50}`) }) },
   { name: "JSON, unknown names in to", contentType: JSON_TYPE, make: (n) => json({ text: "x", wait: 0, to: Array.from({ length: Math.floor(n / 12) }, (_, i) => `nobody${i}`) }) },
   { name: "one huge unknown name (did-you-mean)", contentType: JSON_TYPE, make: (n) => json({ text: "x", wait: 0, to: fill(n, "q") }) },
+  // Files: a file name of dots and spaces (the sanitiser's trim), base64 that fails at its end,
+  // a multipart body of almost-boundaries (the delimiter scan).
+  { name: "attachment name of ' .' runs", contentType: JSON_TYPE, make: (n) => json({ to: "u1", wait: 0, attachments: [{ name: fill(n / 2, " .", "x"), data: "JVBERi0=" }] }) },
+  { name: "attachment base64, bad at the end", contentType: JSON_TYPE, make: (n) => json({ to: "u1", wait: 0, attachments: [{ name: "a.pdf", data: fill(n, "QUJD", "", "*") }] }) },
+  { name: "multipart, lines like the boundary", contentType: `multipart/form-data; boundary=${"b".repeat(70)}`, make: (n) => multipartOf(n) },
 ];
+
+/** A text part full of lines that start like the delimiter and are not it, then a file part. */
+function multipartOf(size: number): string {
+  const boundary = "b".repeat(70);
+  const head = `--${boundary}\r\nContent-Disposition: form-data; name="to"\r\n\r\nu1\r\n--${boundary}\r\nContent-Disposition: form-data; name="wait"\r\n\r\n0\r\n`;
+  const file = `--${boundary}\r\nContent-Disposition: form-data; name="f"; filename="a.txt"\r\n\r\n`;
+  const tail = `\r\n--${boundary}--\r\n`;
+  return head + file + fill(size - head.length - file.length - tail.length, `\r\n--${"b".repeat(69)}x`) + tail;
+}
 
 /** The largest body of the shape that fits the limit (JSON escapes make some grow). */
 function bodyOf(shape: Shape): string {
