@@ -20,9 +20,10 @@ import type {
   TelegramUpdate,
   TelegramUser,
 } from "./api.ts";
-import type { SendFileParams, SendMediaGroupParams, SentFile } from "./media.ts";
+import type { MediaFile, SendFileParams, SendMediaGroupParams, SentFile } from "./media.ts";
 import { classifyFailure, isNotModified, type TelegramOutcome } from "./outcome.ts";
 import type { RateLimiter } from "./rate-limit.ts";
+import type { UploadSlots } from "./upload-slots.ts";
 
 export type SendOutcome = TelegramOutcome<SentMessage>;
 
@@ -45,6 +46,8 @@ export interface BotClientParts {
   /** How long Telegram's second lasts (retry_after counts in it). */
   secondMs: number;
   events?: BotClientEvents;
+  /** Uploads running at once, shared by every bot (without: no limit). */
+  uploads?: UploadSlots;
 }
 
 export class BotClient {
@@ -95,13 +98,20 @@ export class BotClient {
    * A document, a photo or an album, on the send path like a message. An album takes one
    * rate-limiter slot per item: Telegram counts its messages one by one.
    */
-  sendMedia(request: MediaRequest, signal?: AbortSignal): Promise<TelegramOutcome<SentFile[]>> {
-    if (request.method === "sendMediaGroup") {
-      const { params } = request;
-      return this.#limited(params.chat_id, signal, () => this.api.sendMediaGroup(params), params.media.length);
+  async sendMedia(request: MediaRequest, signal?: AbortSignal): Promise<TelegramOutcome<SentFile[]>> {
+    const files: MediaFile[] = request.method === "sendMediaGroup" ? request.params.media.map((item) => item.file) : [request.params.file];
+    // An upload waits for one of the process's upload slots first (memory), then for its rate-limiter slot.
+    const release = files.some((file) => "path" in file) ? await this.#parts.uploads?.acquire(signal) : undefined;
+    try {
+      if (request.method === "sendMediaGroup") {
+        const { params } = request;
+        return await this.#limited(params.chat_id, signal, () => this.api.sendMediaGroup(params), params.media.length);
+      }
+      const { method, params } = request;
+      return await this.#limited(params.chat_id, signal, async () => [await this.api[method](params)]);
+    } finally {
+      release?.();
     }
-    const { method, params } = request;
-    return this.#limited(params.chat_id, signal, async () => [await this.api[method](params)]);
   }
 
   /** A reaction on a person's message (the acknowledgement), through the rate limiter like a send. */

@@ -9,6 +9,7 @@ import { createGramioBot, createTelegramApi } from "./api.ts";
 import { BotClient, type BotClientEvents } from "./bot-client.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { TELEGRAM_TIMING, type TransportTiming } from "./timing.ts";
+import { UploadSlots } from "./upload-slots.ts";
 
 export interface BotClientsOptions {
   platform: Platform;
@@ -23,6 +24,8 @@ export class BotClients {
   readonly #clients = new Map<string, BotClient>();
   readonly #limiters = new Map<string, RateLimiter>();
   readonly #setups: Array<(client: BotClient) => void> = [];
+  /** File uploads at once, across every bot: each holds its whole request in memory. */
+  readonly #uploads = new UploadSlots();
   readonly #metrics;
 
   constructor(private readonly options: BotClientsOptions) {
@@ -77,7 +80,7 @@ export class BotClients {
       onCall: (method, code, ms) => this.#metrics.call(config.id, method, code, ms),
       openFile: (path) => platform.openBlob(path),
     });
-    return new BotClient(config, { bot, api, limiter, clock, secondMs: this.timing.secondMs, events: this.#metrics.events(config.id) });
+    return new BotClient(config, { bot, api, limiter, clock, secondMs: this.timing.secondMs, events: this.#metrics.events(config.id), uploads: this.#uploads });
   }
 }
 
