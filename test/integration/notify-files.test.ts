@@ -250,3 +250,26 @@ describe("413 before the body is read to the end", () => {
     await eventually(async () => (await storedNames()).length === 0, 5000, "the cut-off upload's temp file to be removed");
   });
 });
+
+describe("edit and delete", () => {
+  const patch = (id: string, body: unknown) => fetch(`${h.url}/messages/${id}`, { method: "PATCH", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify(body) });
+
+  test("a file's buttons can be edited, its caption cannot (409 not_editable)", async () => {
+    const res = await h.post("/notify", { to: "sidorov", text: "Счёт", buttons: [{ text: "OK", data: "ok" }], attachments: [{ name: "a.pdf", data: base64(pdfBytes()) }] });
+    const { id, recipients } = await jsonOf(res);
+    const refused = await patch(id, { text: "✅ Согласовано" });
+    expect({ status: refused.status, code: (await jsonOf(refused)).error.code }).toEqual({ status: 409, code: "not_editable" });
+    const edited = await patch(id, { buttons: [{ text: "Открыть", url: "https://erp.local/1042" }] });
+    expect(edited.status).toBe(200);
+    expect(h.api.emulator.keyboard(TOKEN, PEOPLE.sidorov.chat, recipients[0].message_ids[0])).toEqual([[{ text: "Открыть", url: "https://erp.local/1042" }]]);
+  });
+
+  test("DELETE removes every message of an album", async () => {
+    const attachments = [1, 2, 3].map((fill) => ({ name: `${fill}.pdf`, data: base64(pdfBytes({ fill })) }));
+    const { id, recipients } = await jsonOf(await h.post("/notify", { to: "sidorov", text: "Три", attachments }));
+    expect(recipients[0].message_ids).toHaveLength(3);
+    const res = await fetch(`${h.url}/messages/${id}`, { method: "DELETE", headers: auth });
+    expect(res.status).toBe(200);
+    expect(recipients[0].message_ids.map((mid: number) => h.api.emulator.message(TOKEN, PEOPLE.sidorov.chat, mid)?.deleted)).toEqual([true, true, true]);
+  });
+});
