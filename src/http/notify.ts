@@ -127,8 +127,8 @@ function uploadsOf(options: NotifyRoutesOptions): Uploads {
 /** The request's fields and the files it carried (stored already), whichever way they came. */
 async function readIntake(options: NotifyRoutesOptions, req: Request, ctx: RequestContext, config: Config, to: string | undefined): Promise<Intake> {
   if (ctx.url.searchParams.has("template")) return { fields: await readTemplateFields(req, ctx, config.bodyLimit, to), files: [] };
-  const filename = req.headers.get("filename") ?? req.headers.get("x-filename");
-  if (filename !== null) return readRawFile(options, req, ctx, config, to, headerText(filename));
+  const filename = filenameOf(req, ctx.url);
+  if (filename !== undefined) return readRawFile(options, req, ctx, config, to, filename);
   if (mediaTypeOf(req) === "multipart/form-data") {
     const intake = await uploadsOf(options).readForm(req, limitsOf(config));
     try {
@@ -159,6 +159,14 @@ function withQueryAndPath(ctx: RequestContext, body: Fields, to: string | undefi
   return mergeFields(sources);
 }
 
+/** The `Filename` (or `X-Filename`) header, or ntfy's `?filename=` (easier to URL-encode than a header from some clients). */
+function filenameOf(req: Request, url: URL): string | undefined {
+  const header = req.headers.get("filename") ?? req.headers.get("x-filename");
+  const query = url.searchParams.get("filename");
+  if (header !== null && query !== null) throw httpError("duplicate_field", "the file name is given both in the Filename header and in ?filename=; give it once");
+  return header !== null ? headerText(header) : (query ?? undefined);
+}
+
 /**
  * ntfy's way: the body is the file, `Filename` names it; the text comes from a `Message`
  * header or the `message` (or `text`) query parameter, or is empty.
@@ -171,6 +179,7 @@ async function readRawFile(options: NotifyRoutesOptions, req: Request, ctx: Requ
   if (query.message !== undefined) texts.push(["query string (message)", { text: query.message }]);
   if (message !== null) texts.push(["Message header", { text: headerText(message) }]);
   delete query.message;
+  delete query.filename;
   checkKnownFields(NotifyRequest, query, "query string");
   // Checked before the body is read: a mistake here must not cost an upload.
   const fields = mergeFields([["path", { to }], ["query string", query], ...texts]);

@@ -144,6 +144,8 @@ const rawFileHeaders = [
     schema: { type: "string" },
   },
   { name: "Message", in: "header", required: false, description: "with Filename: the text (the files' caption)", schema: { type: "string" } },
+  { name: "filename", in: "query", required: false, description: "instead of the Filename header", schema: { type: "string" } },
+  { name: "message", in: "query", required: false, description: "instead of the Message header", schema: { type: "string" } },
 ];
 
 export function buildOpenApi(): Record<string, unknown> {

@@ -72,6 +72,15 @@ describe("three ways in", () => {
     ]);
   });
 
+  test("?filename= and ?message= instead of headers (URL-encoded, as 1C's КодироватьСтроку writes them)", async () => {
+    const name = encodeURIComponent("Акт №5.pdf");
+    const res = await fetch(`${h.url}/notify/sidorov?filename=${name}&message=${encodeURIComponent("Акт за май")}`, { method: "PUT", headers: auth, body: blob(pdfBytes({ fill: 5 })) });
+    expect(res.status).toBe(200);
+    expect(received(PEOPLE.sidorov.chat)).toMatchObject([{ name: "Акт №5.pdf", caption: "Акт за май" }]);
+    const twice = await fetch(`${h.url}/notify/sidorov?filename=a.pdf`, { method: "PUT", headers: { ...auth, Filename: "b.pdf" }, body: blob(pdfBytes()) });
+    expect((await jsonOf(twice)).error.code).toBe("duplicate_field");
+  });
+
   test("a file alone: no text is needed", async () => {
     const res = await fetch(`${h.url}/notify/sidorov`, { method: "PUT", headers: { ...auth, Filename: "log.txt" }, body: "line 1\nline 2\n" });
     expect(res.status).toBe(200);
