@@ -25,7 +25,7 @@ export const ERRORS = {
   bad_json: entry(400, 'the body is not valid JSON; send an object such as {"to":"ivanov","text":"hello"}'),
   bad_body: entry(400, "the body could not be decoded (not UTF-8, a broken form, or not the JSON a template expects)"),
   body_incomplete: entry(400, "the body ended before it was complete: the client disconnected, or sent less than its Content-Length"),
-  bad_field: entry(400, "a field has the wrong type or value (the message names it), or a form part is a file; send text fields"),
+  bad_field: entry(400, "a field has the wrong type or value (the message names it), or a file where none is taken (PATCH, a Filename header on POST /notify)"),
   unknown_field: entry(400, "unknown field (the message suggests the closest one); see the fields under HTTP API, or GET /openapi.json", "#http-api"),
   duplicate_field: entry(400, "a field is given twice (path, query string and body together); give it once"),
   missing_recipient: entry(400, 'no recipient: give "to" (a user or group from the config), or POST /notify/{to}, or "reply_to" (an event id)'),
