@@ -1,9 +1,9 @@
 // What the conversation's handlers share: their dependencies (injected by the gateway),
 // the part of the bot's client they use, and how a reply text is rendered and queued.
 import type { BotConfig } from "../config/types.ts";
-import { DEFAULT_TEXTS, renderText, type Language, type TextName, type TextVars } from "../config/texts.ts";
+import { DEFAULT_TEXTS, pickLanguage, renderText, type Language, type TextName, type TextVars } from "../config/texts.ts";
 import type { InboxStore } from "../events/types.ts";
-import type { KeyStore } from "../keys/types.ts";
+import type { KeyRecord, KeyStore } from "../keys/types.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
 import type { BotClient } from "../telegram/bot-client.ts";
@@ -55,7 +55,7 @@ export function fullName(user: { first_name: string; last_name?: string }): stri
 /** Queues a text to a chat through the reply queue (coalesced with an equal one still queued). */
 export function queueText(
   client: ConversationClient,
-  deps: ConversationDeps,
+  deps: Pick<ConversationDeps, "replies" | "onAckFailed">,
   chatId: number,
   text: string,
   options: { chatter?: boolean; replyTo?: number; kind?: string } = {},
@@ -71,4 +71,15 @@ export function queueText(
     send: (signal) => client.send({ chat_id: chatId, text, ...reply }, signal),
     onFailed: kind === "reply" ? undefined : () => deps.onAckFailed?.(client.config.id, kind),
   });
+}
+
+/**
+ * The admin revoked the chat's key (POST /keys/{key}/revoke): the chat is told with
+ * key_revoked, as after /stop, on the same reply path, in the language of the person who
+ * asked for the key (kept in keys.log; older records: the bot's language, English for auto).
+ */
+export function tellKeyRevoked(client: ConversationClient, deps: Pick<ConversationDeps, "replies">, record: KeyRecord): void {
+  const language = pickLanguage(client.config.language, record.language);
+  const vars = { key: record.key, name: record.name ?? "", bot: client.username ?? client.config.id };
+  queueText(client, deps, record.chatId, renderReply(client.config, language, "key_revoked", vars));
 }

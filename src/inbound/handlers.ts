@@ -121,6 +121,8 @@ async function runIntent(
     username: from.username ?? null,
     name: message.chat.type === "private" ? fullName(from) : name,
     requestedBy: from.id,
+    // Kept so that what the bot tells this chat later, unasked (an admin's revocation), is in its language.
+    ...(from.language_code !== undefined && { language: from.language_code }),
   });
   if (isNew) {
     deps.onKeyIssued?.(config.id);
@@ -195,6 +197,7 @@ async function reactivateKey(botId: string, deps: ConversationDeps, change: Memb
     username: record.username,
     name: record.name,
     requestedBy: record.requestedBy,
+    language: record.language,
   });
   deps.log.info("key reactivated: the bot was unblocked", { bot: botId, key: record.key, chat_id: change.chat.id });
 }
