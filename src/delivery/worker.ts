@@ -4,13 +4,16 @@
 // job is one recipient of one notification: it sends the parts still queued, then the
 // operations asked for since, in order, so an edit accepted while the message is still
 // queued waits behind it. Every call leaves through the bot's send path
-// (telegram/bot-client.ts); CallPolicy decides what its outcome means.
+// (telegram/bot-client.ts); CallPolicy decides what its outcome means. Before each message
+// the recipient's key is looked at: one revoked (by the admin, or /stop) or blocked since
+// the accept fails the rest of that delivery with the reason, and nothing more is sent.
 import { errorMessage } from "../lib/errors.ts";
 import type { SendMessageParams } from "../telegram/api.ts";
 import { CallPolicy, type BotDeliveryState, type CallPolicyOptions, type CallResult, type FailureAction } from "./call-policy.ts";
 import { buildKeyboard } from "./keyboard.ts";
 import { OperationRunner } from "./operation-runner.ts";
 import type { OutboxStore } from "./outbox.ts";
+import { unusableKeyReason } from "./recipients.ts";
 import { plainFallbackParts } from "./split.ts";
 import type { NotificationState, Operation, RecipientState } from "./types.ts";
 
@@ -36,8 +39,8 @@ export class DeliveryWorker {
   readonly #lanes = new Map<string, { queue: Job[]; running: Promise<void> }>();
   /** Jobs in a lane, by job key: one per recipient at a time, which does all its work. */
   readonly #scheduled = new Set<string>();
-  /** Recipients being delivered right now, with what stops their waits (a deletion). */
-  readonly #delivering = new Map<string, AbortController>();
+  /** Recipients being delivered right now, with their key and what stops their waits (a deletion, a revocation). */
+  readonly #delivering = new Map<string, { key: string; cancel: AbortController }>();
   readonly #abort = new AbortController();
   readonly #policy: CallPolicy;
   readonly #operations: OperationRunner;
@@ -69,7 +72,16 @@ export class DeliveryWorker {
 
   /** Stops waiting to send to recipient `index` (its notification was deleted); a request already on the wire still ends. */
   interrupt(state: NotificationState, index: number): void {
-    this.#delivering.get(`${state.id}\n${index}`)?.abort(new Error("deleted"));
+    this.#delivering.get(`${state.id}\n${index}`)?.cancel.abort(new Error("deleted"));
+  }
+
+  /**
+   * The key was revoked: deliveries to it that wait (for a slot, a 429 pause, a backoff)
+   * stop waiting and fail at their look at the key; later ones fail at theirs. A request
+   * already on the wire still ends (Telegram may have the message).
+   */
+  keyRevoked(key: string): void {
+    for (const delivering of this.#delivering.values()) if (delivering.key === key) delivering.cancel.abort(new Error("key revoked"));
   }
 
   /**
@@ -128,10 +140,13 @@ export class DeliveryWorker {
     const { state, index } = job;
     const recipient = state.recipients[index]!;
     const cancel = new AbortController();
-    this.#delivering.set(job.key, cancel);
+    this.#delivering.set(job.key, { key: recipient.key, cancel });
     const signal = AbortSignal.any([this.#abort.signal, cancel.signal]);
     try {
       while (recipient.status === "queued" && recipient.next < state.partCount && !signal.aborted) {
+        const unusable = unusableKeyReason(this.options.keys.lookup(recipient.key));
+        // Counted like a revoked or blocked key refused at accept (Notifier's onAccepted).
+        if (unusable) return await this.#recordFailure(state, index, unusable, "blocked");
         const part = recipient.next;
         const placement = { first: part === 0, last: part === state.partCount - 1 };
         const result = await this.#send(state, index, state.parts[part] ?? "", true, placement, signal);
@@ -183,18 +198,23 @@ export class DeliveryWorker {
   async #fail(state: NotificationState, index: number, action: FailureAction): Promise<void> {
     const recipient = state.recipients[index]!;
     const blocked = action.kind === "blocked";
-    this.options.events.failed(recipient.bot, blocked ? "blocked" : action.reason.startsWith("gave up") ? "expired" : "rejected");
-    this.options.log.warn("delivery failed permanently", { id: state.id, user: recipient.user, key: recipient.key, reason: action.reason });
-    // Applied in memory at once, like #sent: a failed write must not crash the lane and
-    // strand the chat's later notifications (a restart would retry this one, at worst).
-    await this.options.outbox.recordFailed(state, index, action.reason).catch((error: unknown) =>
-      this.options.log.error("outbox write failed", { id: state.id, error: errorMessage(error) }),
-    );
+    await this.#recordFailure(state, index, action.reason, blocked ? "blocked" : action.reason.startsWith("gave up") ? "expired" : "rejected");
     if (blocked) {
       await this.options.keys.recordBlocked(recipient.key, action.reason).catch((error: unknown) =>
         this.options.log.error("could not record a blocked key", { key: recipient.key, error: errorMessage(error) }),
       );
     }
+  }
+
+  async #recordFailure(state: NotificationState, index: number, reason: string, kind: "blocked" | "rejected" | "expired"): Promise<void> {
+    const recipient = state.recipients[index]!;
+    this.options.events.failed(recipient.bot, kind);
+    this.options.log.warn("delivery failed permanently", { id: state.id, user: recipient.user, key: recipient.key, reason });
+    // Applied in memory at once, like #sent: a failed write must not crash the lane and
+    // strand the chat's later notifications (a restart would retry this one, at worst).
+    await this.options.outbox.recordFailed(state, index, reason).catch((error: unknown) =>
+      this.options.log.error("outbox write failed", { id: state.id, error: errorMessage(error) }),
+    );
   }
 
   /** Sends one message through the call policy (pauses, retries, a migrated group followed). */
