@@ -1,7 +1,8 @@
 // Adds the gateway's long-lived parts in start order: per-bot clients (shared), the
-// events inbox (inbox.log, GET /events), the inbound layer (key log, pollers) and the
-// outbound layer (outbox, delivery, notify).
+// events inbox (inbox.log, GET /events), the inbound layer (key log, pollers), the
+// outbound layer (outbox, delivery, notify) and the admin API over both.
 import type { Gateway } from "./app.ts";
+import { addAdmin } from "./admin.ts";
 import { addEvents } from "./events.ts";
 import { addInbound } from "./inbound.ts";
 import { addOutbound } from "./outbound.ts";
@@ -28,8 +29,10 @@ export async function addComponents(gateway: Gateway): Promise<void> {
     get: (id) => outbox?.get(id),
     findByMessage: (bot, chatId, messageId) => outbox?.findByMessage(bot, chatId, messageId)?.id,
   };
-  const keys = await addInbound(gateway, bots, { inbox, notifications });
-  outbox = await addOutbound(gateway, bots, keys, inbox);
+  const inbound = await addInbound(gateway, bots, { inbox, notifications });
+  const outbound = await addOutbound(gateway, bots, inbound.keys, inbox);
+  outbox = outbound.outbox;
+  addAdmin(gateway, inbound, outbound.worker);
 }
 
 /**

@@ -59,7 +59,7 @@ export async function openDelivery(gateway: Gateway, bots: BotClients, keys: Key
   return { notifier, operations, outbox, worker };
 }
 
-export async function addOutbound(gateway: Gateway, bots: BotClients, keys: KeyLookup, inbox: EventLookup): Promise<OutboxStore> {
+export async function addOutbound(gateway: Gateway, bots: BotClients, keys: KeyLookup, inbox: EventLookup): Promise<Outbound> {
   const { deps, store, router, health } = gateway;
   const outbound = await openDelivery(gateway, bots, keys, inbox);
   const draining = new AbortController();
@@ -71,7 +71,7 @@ export async function addOutbound(gateway: Gateway, bots: BotClients, keys: KeyL
   router.add("GET", "/openapi.json", () => Response.json(openapi));
   health.add("delivery", () => deliveryHealth(outbound, bots, deps.clock));
   gateway.components.push(outboundComponent(gateway, outbound, draining));
-  return outbound.outbox;
+  return outbound;
 }
 
 function outboundComponent(gateway: Gateway, { outbox, worker }: Outbound, draining: AbortController): Component {

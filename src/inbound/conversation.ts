@@ -52,17 +52,17 @@ export function fullName(user: { first_name: string; last_name?: string }): stri
   return user.last_name ? `${user.first_name} ${user.last_name}` : user.first_name;
 }
 
-/** Queues a text to a chat through the reply queue (coalesced with an equal one still queued). */
+/** Queues a text to a chat through the reply queue (coalesced with an equal one still queued); false if dropped (shutdown). */
 export function queueText(
   client: ConversationClient,
   deps: Pick<ConversationDeps, "replies" | "onAckFailed">,
   chatId: number,
   text: string,
   options: { chatter?: boolean; replyTo?: number; kind?: string } = {},
-): void {
+): boolean {
   const reply = options.replyTo === undefined ? {} : { reply_parameters: { message_id: options.replyTo, allow_sending_without_reply: true } };
   const kind = options.kind ?? "reply";
-  void deps.replies.enqueue({
+  return deps.replies.enqueue({
     bot: client.config.id,
     chatId,
     key: text,
@@ -78,8 +78,8 @@ export function queueText(
  * key_revoked, as after /stop, on the same reply path, in the language of the person who
  * asked for the key (kept in keys.log; older records: the bot's language, English for auto).
  */
-export function tellKeyRevoked(client: ConversationClient, deps: Pick<ConversationDeps, "replies">, record: KeyRecord): void {
+export function tellKeyRevoked(client: ConversationClient, deps: Pick<ConversationDeps, "replies">, record: KeyRecord): boolean {
   const language = pickLanguage(client.config.language, record.language);
   const vars = { key: record.key, name: record.name ?? "", bot: client.username ?? client.config.id };
-  queueText(client, deps, record.chatId, renderReply(client.config, language, "key_revoked", vars));
+  return queueText(client, deps, record.chatId, renderReply(client.config, language, "key_revoked", vars));
 }

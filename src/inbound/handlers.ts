@@ -71,7 +71,7 @@ export async function handleMessage(client: ConversationClient, deps: Conversati
     const language = pickLanguage(config.language, from.language_code);
     const name = inGroup ? (message.chat.title ?? from.first_name) : from.first_name;
     const say: Say = (text, vars = {}) =>
-      queueText(client, deps, message.chat.id, renderReply(config, language, text, { name, bot: client.username ?? config.id, ...vars }), {
+      void queueText(client, deps, message.chat.id, renderReply(config, language, text, { name, bot: client.username ?? config.id, ...vars }), {
         chatter: text === "start" || text === "help",
       });
     return runIntent(client, deps, message, own, classified.args, say, name);

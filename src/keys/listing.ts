@@ -10,5 +10,6 @@ import type { KeyRecord } from "./types.ts";
 export function sortForAdmin(records: readonly KeyRecord[], owners: ReadonlyMap<string, string>): KeyRecord[] {
   const rank = (record: KeyRecord) =>
     record.status === "active" ? (owners.has(record.key) ? 1 : 0) : record.status === "blocked" ? 2 : 3;
-  return [...records].sort((a, b) => rank(a) - rank(b) || b.issuedAt.localeCompare(a.issuedAt));
+  // ISO times compare as plain strings (localeCompare is many times slower over 100,000 keys).
+  return [...records].sort((a, b) => rank(a) - rank(b) || (a.issuedAt < b.issuedAt ? 1 : a.issuedAt > b.issuedAt ? -1 : 0));
 }

@@ -4,6 +4,10 @@
 
 export type ChatType = "private" | "group" | "supergroup" | "channel";
 
+/** active: deliverable; revoked: by the person (/stop) or the admin; blocked: the person blocked the bot. */
+export const KEY_STATUSES = ["active", "revoked", "blocked"] as const;
+export type KeyStatus = (typeof KEY_STATUSES)[number];
+
 export interface KeyRecord {
   readonly key: string;
   readonly bot: string;
@@ -17,8 +21,7 @@ export interface KeyRecord {
   readonly requestedBy?: number;
   /** The asker's Telegram language_code (what replies to them are written in); absent in records from before it was kept. */
   readonly language?: string;
-  /** active: deliverable; revoked: by the person (/stop) or the admin; blocked: the person blocked the bot. */
-  readonly status: "active" | "revoked" | "blocked";
+  readonly status: KeyStatus;
   /** Who revoked it (status revoked). */
   readonly revokedBy?: "user" | "admin";
 }
