@@ -79,7 +79,7 @@ function listKeys(options: AdminRoutesOptions, req: Request, ctx: RequestContext
 /** A bot of the config, or one keys.log still names (its keys stay listed after it is removed). */
 function checkBotFilter(config: Config, records: readonly KeyRecord[], bot: string): void {
   if (config.bots.has(bot) || records.some((record) => record.bot === bot)) return;
-  throw httpError("unknown_bot", `unknown bot ${showValue(bot)}${didYouMean(bot, config.bots.keys())}; use a bot id from the config`);
+  throw httpError("unknown_bot", `unknown bot ${showValue(bot)}${didYouMean(bot, config.bots.keys())}; the bots are ${[...config.bots.keys()].join(", ") || "none"}`);
 }
 
 async function revokeKey(options: AdminRoutesOptions, req: Request, ctx: RequestContext): Promise<Response> {
