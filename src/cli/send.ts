@@ -6,7 +6,7 @@
 import { createGateway } from "../gateway/app.ts";
 import type { Config } from "../config/types.ts";
 import { Kind } from "@sinclair/typebox";
-import { errorMessage, StateError, UsageError } from "../lib/errors.ts";
+import { StateError, UsageError } from "../lib/errors.ts";
 import { lockDataDir } from "../platform/lock.ts";
 import { KeyRegistry } from "../keys/registry.ts";
 import { BotClients } from "../telegram/bot-clients.ts";
@@ -16,6 +16,7 @@ import { describeNotification, parseNotifyFields, type ParsedNotify } from "../h
 import { NotifyRequest } from "../http/schemas.ts";
 import { CONFIG_OPTION, parseCommandArgs, type OptionSpec } from "./args.ts";
 import { configPath, EXIT, loadConfig, loadConfigOrReport, type CliContext } from "./context.ts";
+import { callServer, serverError, serverUrl } from "./server-api.ts";
 
 const USAGE = `Usage: tgsignal send [-c FILE] --to NAME[,NAME] [--format text|html|markdown] [--title T]
                      [--silent] [--bot B] [--topic N] [--wait SECONDS] [--token T] TEXT|-
@@ -76,26 +77,16 @@ async function sendLocally(ctx: CliContext, config: Config, file: string, input:
 }
 
 async function sendThroughServer(ctx: CliContext, config: Config, fields: Record<string, unknown>, token: string | undefined): Promise<number> {
-  const host = ["0.0.0.0", "::", ""].includes(config.listen.hostname) ? "127.0.0.1" : config.listen.hostname;
-  const url = `http://${host.includes(":") ? `[${host}]` : host}:${config.listen.port}/notify`;
   const bearer = token ?? ctx.env.TGSIGNAL_TOKEN ?? [...config.clients.values()].find((client) => client.allow === null)?.token ?? [...config.clients.values()][0]?.token;
-  ctx.log.info("a running tgsignal owns the data dir; sending through it", { url });
-  const headers: Record<string, string> = { "Content-Type": "application/json" };
-  if (bearer) headers.Authorization = `Bearer ${bearer}`;
-  let res: Response;
-  try {
-    res = await fetch(url, { method: "POST", headers, body: JSON.stringify(fields) });
-  } catch (error) {
-    throw new StateError("server_unreachable", `the data dir is locked by a running tgsignal, but ${url} does not answer (${errorMessage(error)}); use curl against its listen address`);
-  }
-  const body = (await res.json()) as Record<string, unknown>;
-  if ("error" in body) {
-    const error = body.error as { code: string; message: string };
+  ctx.log.info("a running tgsignal owns the data dir; sending through it", { url: `${serverUrl(config)}/notify` });
+  const answer = await callServer(config, "/notify", { method: "POST", token: bearer, body: fields });
+  const error = serverError(answer);
+  if (error) {
     ctx.printError(`tgsignal send: ${error.message}`);
     // The server refused the request (exit 1), unless it failed itself.
     return error.code === "internal" ? EXIT.runtime : EXIT.invalid;
   }
-  return report(ctx, body, body.status as RecipientStatus);
+  return report(ctx, answer.body, answer.body.status as RecipientStatus);
 }
 
 /** Prints the notification; the exit code follows its outcome: failed is 4, queued and delivered 0. */

@@ -49,7 +49,7 @@ test("a live revocation: the queued notification fails with the reason, the pers
   expect(status).toMatchObject({ status: "failed", recipients: [{ user: "kuznetsov", status: "failed", error: expect.stringContaining(`the admin revoked key ${KUZNETSOV.key}`) }] });
 
   // The reply waits out the same pause (one rate limiter per bot), then arrives.
-  const told = await eventually(() => harness.api.emulator.sent(TOKEN, { chat_id: KUZNETSOV.chat }).find((message) => message.text.includes("отозван")), 10_000, "the revoked text");
+  const told = (await eventually(() => harness.api.emulator.sent(TOKEN, { chat_id: KUZNETSOV.chat }).find((message) => message.text.includes("отозван")), 10_000, "the revoked text"))!;
   expect(told.text).toBe(`Ключ ${KUZNETSOV.key} отозван. Уведомления больше не будут приходить. Новый ключ: /key`);
   expect(harness.api.emulator.sent(TOKEN, { chat_id: KUZNETSOV.chat }).map((message) => message.text)).toEqual([told.text]);
 
