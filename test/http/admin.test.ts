@@ -47,9 +47,9 @@ let router: Router;
 let log: ReturnType<typeof createMemoryLogger>;
 let told: string[];
 
-async function setup(config = configText()): Promise<void> {
+async function setup(config = configText(), keyLogText = KEY_LOG): Promise<void> {
   await writeFile(file, config);
-  await writeFile(join(dir, "data", "keys.log"), KEY_LOG);
+  await writeFile(join(dir, "data", "keys.log"), keyLogText);
   registry = await KeyRegistry.open({ platform: bunPlatform, dataDir: join(dir, "data") });
   const loader = () => loadConfigFile(bunPlatform, file, { env: {} });
   log = createMemoryLogger("info");
@@ -115,6 +115,17 @@ describe("GET /keys", () => {
     expect(await keysOf("/keys?bot=second")).toEqual(["10000005"]);
     expect(await keysOf("/keys?bot=gone")).toEqual(["10000006"]);
     expect(await keysOf("/keys?status=revoked&bot=second")).toEqual([]);
+  });
+
+  test("a long list is written in pieces that make one JSON document, in order", async () => {
+    await registry.close();
+    const many = Array.from({ length: 4500 }, (_, i) => issued(String(20_000_000 + i), 100 + i, 1, { at: new Date(Date.UTC(2026, 11, 1) + i * 1000).toISOString() })).join("");
+    await setup(configText(), KEY_LOG + many);
+    const keys = await keysOf("/keys");
+    expect(keys).toHaveLength(4506);
+    expect(keys.slice(0, 3)).toEqual(["20004499", "20004498", "20004497"]);
+    expect(keys.slice(-4)).toEqual(["10000005", "10000001", "10000002", "10000004"]);
+    expect(new Set(keys).size).toBe(4506);
   });
 
   test("bad filters are a clear 400 naming the problem", async () => {
