@@ -5,7 +5,7 @@ import { ERRORS, type ErrorCode } from "../../src/http/errors.ts";
 import { parseNotifyFields } from "../../src/http/notify.ts";
 import { ADMIN_ONLY_CODES, buildOpenApi, MESSAGE_ONLY_CODES } from "../../src/http/openapi.ts";
 import { checkValue } from "../../src/http/fields.ts";
-import { IdempotencyKey, NotifyRequest } from "../../src/http/schemas.ts";
+import { IdempotencyKey, KeysQuery, KeysResponse, NotifyRequest, ReloadRejected, RevokeResponse } from "../../src/http/schemas.ts";
 import { RequestError } from "../../src/lib/errors.ts";
 
 interface Parameter {
@@ -120,5 +120,28 @@ describe("errors", () => {
   test("field violations name the code they are answered with", () => {
     expect(property("to")).toMatchObject({ "x-error-code": "bad_recipient", "x-missing-code": "missing_recipient" });
     expect(property("wait")).toMatchObject({ "x-error-code": "bad_wait" });
+  });
+});
+
+describe("the admin API", () => {
+  const codesOf = (operation: Operation) =>
+    Object.values(operation.responses).flatMap((response) => {
+      const code = (response.content["application/json"].schema as { properties: { error?: { properties: { code: { const?: string; anyOf?: Array<{ const: string }> } } } } }).properties.error?.properties.code;
+      return code ? (code.anyOf ?? [code]).map((option) => option.const) : [];
+    });
+
+  test("each route is described by the schemas it checks and answers with, and lists its own codes", () => {
+    const list = doc.paths["/keys"]!.get!;
+    const revoke = doc.paths["/keys/{key}/revoke"]!.post!;
+    const reload = doc.paths["/reload"]!.post!;
+    const plain = (schema: unknown) => JSON.parse(JSON.stringify(schema));
+    expect(Object.fromEntries(list.parameters.map((p) => [p.name, p.schema]))).toEqual(plain(KeysQuery).properties);
+    expect(list.responses["200"]!.content["application/json"].schema).toEqual(plain(KeysResponse));
+    expect(revoke.responses["200"]!.content["application/json"].schema).toEqual(plain(RevokeResponse));
+    expect(reload.responses["422"]!.content["application/json"].schema).toEqual(plain(ReloadRejected));
+    for (const operation of [list, revoke, reload]) expect(codesOf(operation)).toEqual(expect.arrayContaining(["unauthorized", "forbidden_admin"]));
+    expect(codesOf(list)).toEqual(expect.arrayContaining(["bad_field", "unknown_field", "unknown_bot"]));
+    expect(codesOf(revoke)).toContain("unknown_key");
+    expect(codesOf(notify)).not.toContain("forbidden_admin");
   });
 });
