@@ -59,7 +59,11 @@ function admit(options: AdminRoutesOptions, req: Request, ctx: RequestContext): 
   const config = options.store.current;
   const caller = options.auth.authenticate(req, ctx, config);
   const admin = config.clients.size === 0 || config.clients.get(caller.id)?.admin === true;
-  if (!admin) throw httpError("forbidden_admin", `client "${caller.id}" may not use the admin API; set clients.${caller.id}.admin: true in the config`);
+  if (!admin) {
+    // Logged where an admin reads it: a client trying the admin API may be misconfigured, or more.
+    options.log.warn("admin: refused a client that is not an admin", { client: caller.id, method: req.method, path: ctx.url.pathname });
+    throw httpError("forbidden_admin", `client "${caller.id}" may not use the admin API; set clients.${caller.id}.admin: true in the config`);
+  }
   return { caller, config };
 }
 

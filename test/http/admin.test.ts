@@ -207,6 +207,7 @@ describe("who may call", () => {
     expect(await keyLog()).toBe(before);
     expect(told).toEqual([]);
     expect(store.current.groups.size).toBe(0);
+    expect(log.lines.filter((line) => line.includes("admin: refused a client that is not an admin") && line.includes("client=erp"))).toHaveLength(3);
   });
 
   test("no token or an unknown one is 401 on every route", async () => {
