@@ -39,6 +39,8 @@ export interface ServerAnswer {
 /** One request to the running server; a server that does not answer is a StateError (exit 3). */
 export async function callServer(config: Config, path: string, init: { method: string; token: string | undefined; body?: unknown }): Promise<ServerAnswer> {
   const url = serverUrl(config) + path;
+  if (config.listen.port === 0)
+    throw new StateError("server_unreachable", `the data dir is locked by a running tgsignal, but listen in the config has port 0 (any free port), so its address is unknown; give listen a fixed port`);
   const headers: Record<string, string> = {};
   if (init.token !== undefined) headers.Authorization = `Bearer ${init.token}`;
   if (init.body !== undefined) headers["Content-Type"] = "application/json";
