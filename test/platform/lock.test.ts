@@ -57,9 +57,10 @@ describe("data dir lock", () => {
     } finally {
       owner.stop();
     }
-    // Our own lock is not "another server".
-    const lock = await lockDataDir(dir);
-    expect(await lockOwner(dir)).toBeUndefined();
+    // Our own lock is not "another server" (a fresh dir: the killed owner may still be exiting).
+    const own = await mkdtemp(join(tmpdir(), "tgs-lock-"));
+    const lock = await lockDataDir(own);
+    expect(await lockOwner(own)).toBeUndefined();
     await lock.release();
   });
 
