@@ -15,8 +15,13 @@ export const MAX_TIMER_MS = 10_000;
 
 interface Entry {
   due: number;
+  /** Order of adding: notifications due at the same moment go in the order they were accepted (per chat, that is the order people read them). */
+  seq: number;
   state: NotificationState;
 }
+
+/** Whether `a` comes out before `b`. */
+const before = (a: Entry, b: Entry) => a.due < b.due || (a.due === b.due && a.seq < b.seq);
 
 export interface DueQueueOptions {
   clock: Clock;
@@ -33,6 +38,7 @@ export class DueQueue {
   #timer: AbortController | undefined;
   /** When the armed timer wakes (Infinity: none armed). */
   #wakeAt = Infinity;
+  #seq = 0;
 
   constructor(private readonly options: DueQueueOptions) {}
 
@@ -48,7 +54,7 @@ export class DueQueue {
   add(state: NotificationState): void {
     if (state.dueAt === undefined || this.#waiting.has(state.id) || this.options.signal.aborted) return;
     this.#waiting.set(state.id, state);
-    this.#push({ due: state.dueAt, state });
+    this.#push({ due: state.dueAt, seq: this.#seq++, state });
     this.#arm();
   }
 
@@ -101,7 +107,7 @@ export class DueQueue {
     let index = heap.length - 1;
     while (index > 0) {
       const parent = (index - 1) >> 1;
-      if (heap[parent]!.due <= entry.due) break;
+      if (!before(entry, heap[parent]!)) break;
       heap[index] = heap[parent]!;
       index = parent;
     }
@@ -118,8 +124,8 @@ export class DueQueue {
       const left = 2 * index + 1;
       if (left >= heap.length) break;
       const right = left + 1;
-      const child = right < heap.length && heap[right]!.due < heap[left]!.due ? right : left;
-      if (heap[child]!.due >= last.due) break;
+      const child = right < heap.length && before(heap[right]!, heap[left]!) ? right : left;
+      if (!before(heap[child]!, last)) break;
       heap[index] = heap[child]!;
       index = child;
     }
