@@ -30,8 +30,10 @@ const DELAY_EXAMPLES = 'a whole number with s, m, h or d, e.g. "90s", "30m", "2h
 const MAX_LENGTH = 40;
 
 // RFC 3339 date-time (seconds and fractions optional, "T", "t" or a space between date
-// and time); anchored, no nested or overlapping quantifiers: linear in the input.
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$/;
+// and time); anchored, no nested or overlapping quantifiers: linear in the input. A space
+// before the offset is a "+" that form and query decoding turned into one
+// (`curl -d at=2026-11-25T09:00:00+03:00` sends the "+" unencoded).
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:([Zz])|([+ -])(\d{2}):?(\d{2}))?$/;
 const TIME_OF_DAY = /^(\d{1,2}):(\d{2})$/;
 const UNIX_SECONDS = /^\d{10}$/;
 

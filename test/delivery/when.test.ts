@@ -14,6 +14,11 @@ describe("at: RFC 3339", () => {
       expect({ at, due: iso(due(readWhen({ at }))) }).toEqual({ at, due: "2026-11-25T12:00:00.000Z" });
   });
 
+  test("a '+' that form or query decoding made a space is still an offset", () => {
+    expect(iso(due(readWhen({ at: "2026-11-25T15:00:00 03:00" })))).toBe("2026-11-25T12:00:00.000Z");
+    expect(iso(due(readWhen({ at: new URLSearchParams("at=2026-11-25T15:00+03:00").get("at")! })))).toBe("2026-11-25T12:00:00.000Z");
+  });
+
   test("fractions of a second are kept to the millisecond", () => {
     expect(iso(due(readWhen({ at: "2026-11-25T12:00:00.25Z" })))).toBe("2026-11-25T12:00:00.250Z");
     expect(iso(due(readWhen({ at: "2026-11-25T12:00:00.123456789Z" })))).toBe("2026-11-25T12:00:00.123Z");

@@ -48,7 +48,11 @@ test("delay in the query string of /notify/{to} with a text body, and in a form"
   const form = await jsonOf(viaForm);
   expect(viaForm.status).toBe(202);
   expect(Date.parse(form.scheduled_for) - Date.parse(viaQuery.scheduled_for)).toBeGreaterThan(3_500_000);
-  for (const id of [viaQuery.id, form.id]) await fetch(`${h.url}/messages/${id}`, { method: "DELETE", headers: { Authorization: "Bearer erp-token-0123456789abcdef" } });
+  // As `curl -d at=…+03:00` sends it: the "+" unencoded, so the form decodes it as a space.
+  const local = new Date(Date.now() + 3 * 3_600_000 + 86_400_000).toISOString().slice(0, 19);
+  const plus = await jsonOf(await h.post("/notify", undefined, { raw: `to=sidorov&text=reminder&at=${local}+03:00`, headers: { "Content-Type": "application/x-www-form-urlencoded" } }));
+  expect(plus).toMatchObject({ status: "scheduled", scheduled_for: new Date(Date.parse(local + "Z") - 3 * 3_600_000).toISOString() });
+  for (const id of [viaQuery.id, form.id, plus.id]) await fetch(`${h.url}/messages/${id}`, { method: "DELETE", headers: { Authorization: "Bearer erp-token-0123456789abcdef" } });
   expect(h.api.emulator.sent()).toHaveLength(0);
 });
 
