@@ -53,9 +53,10 @@ export class MessageOperations {
         throw new RequestError("idempotency_key_reused", `Idempotency-Key "${idempotencyKey}" was already used for a different edit of ${id}; use a new key for a new edit`);
       if (earlier) return { state, op: earlier, replayed: true };
       const now = this.options.clock.now();
-      const keyboard = keyboardAfter(state, input, isScheduled(state, now));
+      const scheduled = isScheduled(state, now);
+      const keyboard = keyboardAfter(state, input, scheduled);
       const text = input.text === undefined ? undefined : renderOneMessage({ ...input, text: input.text });
-      checkEditable(state);
+      checkEditable(state, scheduled);
       const op: Operation = { kind: "edit", at: now, keyboard, targets: targetsOf(state, now) };
       if (text !== undefined) op.text = text;
       if (idempotencyKey !== undefined) Object.assign(op, { idempotencyKey, fingerprint });
@@ -131,10 +132,10 @@ export class MessageOperations {
   }
 }
 
-function checkEditable(state: NotificationState): void {
+function checkEditable(state: NotificationState, scheduled: boolean): void {
   if (isDeleted(state)) throw new RequestError("message_deleted", `notification ${state.id} was deleted (DELETE /messages/${state.id}); there is nothing left to edit`);
   if (state.partCount > 1)
-    throw new RequestError("not_editable", `notification ${state.id} went out as ${state.partCount} messages per recipient; only a one-message notification can be edited (delete it and send a new one)`);
+    throw new RequestError("not_editable", `notification ${state.id} ${scheduled ? "will go out" : "went out"} as ${state.partCount} messages per recipient; only a one-message notification can be edited (delete it and send a new one)`);
   if (state.recipients.every((recipient) => recipient.status === "failed"))
     throw new RequestError("not_delivered", `notification ${state.id} reached nobody (every recipient failed; see GET /messages/${state.id}); there is nothing to edit`);
   if ((state.ops?.length ?? 0) >= MAX_OPERATIONS)

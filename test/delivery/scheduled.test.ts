@@ -222,3 +222,12 @@ test("Idempotency-Key covers the schedule: the same delay is a replay, another o
   const unscheduled = await notifier.submit({ ...input({}), when: undefined } as unknown as NotifyInput, caller, "reminder-1").then(() => undefined, (caught: unknown) => caught);
   expect(refusal(() => { throw unscheduled; }).code).toBe("idempotency_key_reused");
 });
+
+test("PATCH of a scheduled notification of several messages is refused like any such edit, and nothing changes", async () => {
+  const { notifier, operations } = await start();
+  const { state } = await notifier.submit(input({ delay: "1h" }, { text: "word ".repeat(1000) }), caller);
+  expect(state.partCount).toBe(2);
+  const error = await operations.edit(state.id, { text: "short", format: "text" }, caller).then(() => undefined, (caught: unknown) => caught);
+  expect(refusal(() => { throw error; })).toMatchObject({ code: "not_editable", message: expect.stringContaining("will go out as 2 messages") });
+  expect(state.ops ?? []).toEqual([]);
+});
