@@ -46,10 +46,6 @@ export class DueQueue {
     return this.#waiting.size;
   }
 
-  has(id: string): boolean {
-    return this.#waiting.has(id);
-  }
-
   /** Waits for `state.dueAt` (a notification already waiting stays as it is). */
   add(state: NotificationState): void {
     if (state.dueAt === undefined || this.#waiting.has(state.id) || this.options.signal.aborted) return;

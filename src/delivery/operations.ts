@@ -1,8 +1,9 @@
 // PATCH and DELETE /messages/{id}: an edit or deletion of what every recipient received,
 // checked, made durable in the outbox, and handed to the worker (which runs it in each
 // recipient's chat lane, after the message itself). Of a scheduled notification not yet
-// due, an edit changes what will be sent and a deletion cancels it (both done at once). Operations on one notification are
-// taken one at a time, so two requests never both pass the same check.
+// due, an edit changes what will be sent and a deletion cancels it (both done at once).
+// Operations on one notification are taken one at a time, so two requests never both
+// pass the same check.
 import { createHash } from "node:crypto";
 import type { Clock } from "../lib/clock.ts";
 import { RequestError } from "../lib/errors.ts";

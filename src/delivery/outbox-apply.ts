@@ -75,7 +75,7 @@ export function applyOperation(state: NotificationState, op: Operation): () => v
  * replay decides the same): nothing can have gone out, since the worker sends nothing
  * before then. One-message notifications only, like any edit (operations.ts checks).
  */
-export function isPendingEdit(state: NotificationState, op: Operation): boolean {
+function isPendingEdit(state: NotificationState, op: Operation): boolean {
   return op.kind === "edit" && isScheduled(state, op.at) && state.partCount === 1 && state.recipients.every((recipient) => recipient.next === 0);
 }
 
