@@ -18,6 +18,8 @@ export interface BenchGateway {
   emulator: BotApiEmulator;
   /** The gateway's config file (the config-reload bench rewrites it). */
   configFile: string;
+  /** The gateway process's pid (for its RSS in /proc). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ export async function startBenchGateway(users: number, limits: RateLimitOptions 
     apiUrl: `http://127.0.0.1:${api.port}`,
     emulator,
     configFile: join(dir, "config.yaml"),
+    pid: proc.pid,
     async stop() {
       proc.kill("SIGTERM");
       await proc.exited;

@@ -11,7 +11,7 @@ import { lockDataDir } from "../platform/lock.ts";
 import { KeyRegistry } from "../keys/registry.ts";
 import { BotClients } from "../telegram/bot-clients.ts";
 import { openDelivery } from "../gateway/outbound.ts";
-import { overallStatus, type RecipientStatus } from "../delivery/types.ts";
+import { notificationStatus, type NotificationStatus } from "../delivery/types.ts";
 import { describeNotification, parseNotifyFields, type ParsedNotify } from "../http/notify.ts";
 import { NotifyRequest } from "../http/schemas.ts";
 import { CONFIG_OPTION, parseCommandArgs, type OptionSpec } from "./args.ts";
@@ -19,9 +19,12 @@ import { configPath, EXIT, loadConfig, loadConfigOrReport, type CliContext } fro
 import { callServer, serverError, serverUrl } from "./server-api.ts";
 
 const USAGE = `Usage: tgsignal send [-c FILE] --to NAME[,NAME] [--format text|html|markdown] [--title T]
-                     [--silent] [--bot B] [--topic N] [--wait SECONDS] [--token T] TEXT|-
+                     [--silent] [--bot B] [--topic N] [--wait SECONDS] [--token T]
+                     [--at TIME | --delay DURATION] TEXT|-
 Sends one notification (TEXT, or standard input with "-"). Waits up to --wait seconds
-(default 30) for delivery. Exit 0 delivered or queued, 1 invalid input, 4 failed.
+(default 30) for delivery. Exit 0 delivered, queued or scheduled, 1 invalid input, 4 failed.
+--at 2026-11-25T09:00:00+03:00 | 09:00 | UNIX-SECONDS, or --delay 30m (s, m, h, d): held in
+the outbox until then (at most 30 days ahead); a scheduled one goes out from tgsignal serve.
 With a running server on the same data dir the message goes through it over HTTP,
 authenticated with --token, $TGSIGNAL_TOKEN, or a client from the config.`;
 
@@ -67,7 +70,8 @@ async function sendLocally(ctx: CliContext, config: Config, file: string, input:
     for (const state of delivery.outbox.pending()) delivery.worker.enqueue(state);
     const { state } = await delivery.notifier.submit(input, { id: "cli", allow: null });
     await delivery.notifier.waitSettled(state, wait * 1000);
-    return report(ctx, describeNotification(state), overallStatus(state));
+    const now = ctx.clock.now();
+    return report(ctx, describeNotification(state, now), notificationStatus(state, now));
   } finally {
     await delivery.worker.stop();
     await delivery.outbox.close();
@@ -86,12 +90,14 @@ async function sendThroughServer(ctx: CliContext, config: Config, fields: Record
     // The server refused the request (exit 1), unless it failed itself.
     return error.code === "internal" ? EXIT.runtime : EXIT.invalid;
   }
-  return report(ctx, answer.body, answer.body.status as RecipientStatus);
+  return report(ctx, answer.body, answer.body.status as NotificationStatus);
 }
 
 /** Prints the notification; the exit code follows its outcome: failed is 4, queued and delivered 0. */
-function report(ctx: CliContext, body: Record<string, unknown>, outcome: RecipientStatus): number {
+function report(ctx: CliContext, body: Record<string, unknown>, outcome: NotificationStatus): number {
   ctx.print(JSON.stringify(body, null, 2));
   if (outcome === "queued") ctx.printError("tgsignal send: still queued; it stays in the outbox and goes out when tgsignal serve runs");
+  if (outcome === "scheduled")
+    ctx.printError(`tgsignal send: scheduled for ${String(body.scheduled_for)}; it waits in the outbox and goes out then from tgsignal serve (at its next start if that time has passed)`);
   return outcome === "failed" ? EXIT.runtime : EXIT.ok;
 }

@@ -7,15 +7,17 @@
 // (telegram/bot-client.ts); CallPolicy decides what its outcome means. Before each message
 // the recipient's key is looked at: one revoked (by the admin, or /stop) or blocked since
 // the accept fails the rest of that delivery with the reason, and nothing more is sent.
+// A scheduled notification waits in the DueQueue (one timer for all) and joins the lanes when due.
 import { errorMessage } from "../lib/errors.ts";
 import type { SendMessageParams } from "../telegram/api.ts";
 import { CallPolicy, type BotDeliveryState, type CallPolicyOptions, type CallResult, type FailureAction } from "./call-policy.ts";
+import { DueQueue } from "./due-queue.ts";
 import { buildKeyboard } from "./keyboard.ts";
 import { OperationRunner } from "./operation-runner.ts";
 import type { OutboxStore } from "./outbox.ts";
 import { unusableKeyReason } from "./recipients.ts";
 import { plainFallbackParts } from "./split.ts";
-import type { NotificationState, Operation, RecipientState } from "./types.ts";
+import { isScheduled, sendableFrom, type NotificationState, type Operation, type RecipientState } from "./types.ts";
 
 export { GIVE_UP_AFTER_MS, type BotDeliveryState, type DeliveryClient, type DeliveryEvents } from "./call-policy.ts";
 
@@ -44,19 +46,31 @@ export class DeliveryWorker {
   readonly #abort = new AbortController();
   readonly #policy: CallPolicy;
   readonly #operations: OperationRunner;
+  readonly #due: DueQueue;
 
   constructor(private readonly options: DeliveryWorkerOptions) {
     this.#policy = new CallPolicy(options);
     this.#operations = new OperationRunner({ outbox: options.outbox, policy: this.#policy, log: options.log, events: options.events });
+    this.#due = new DueQueue({ clock: options.clock, onDue: (state) => this.enqueue(state), signal: this.#abort.signal });
+  }
+
+  /** Scheduled notifications waiting for their time. */
+  scheduledCount(): number {
+    return this.#due.size;
   }
 
   botState(botId: string): BotDeliveryState {
     return this.#policy.botState(botId);
   }
 
-  /** Queues a job for every recipient of `state` with something to send, edit or delete. */
+  /**
+   * Queues a job for every recipient of `state` with something to send, edit or delete;
+   * one not yet due waits for its time instead (and leaves the wait once deleted).
+   */
   enqueue(state: NotificationState): void {
     if (this.#abort.signal.aborted) return;
+    if (isScheduled(state, this.options.clock.now())) return this.#due.add(state);
+    this.#due.delete(state.id);
     state.recipients.forEach((recipient, index) => {
       const key = `${state.id}\n${index}`;
       if (this.#scheduled.has(key) || !hasWorkFor(state, index)) return;
@@ -192,7 +206,7 @@ export class DeliveryWorker {
     this.options.outbox.recordSent(state, index, part, ids, warning).catch((error: unknown) =>
       this.options.log.error("outbox write failed", { id: state.id, error: errorMessage(error) }),
     );
-    if (recipient.status === "delivered") this.options.events.delivered(recipient.bot, this.options.clock.now() - state.at);
+    if (recipient.status === "delivered") this.options.events.delivered(recipient.bot, this.options.clock.now() - sendableFrom(state));
   }
 
   async #fail(state: NotificationState, index: number, action: FailureAction): Promise<void> {
@@ -223,7 +237,7 @@ export class DeliveryWorker {
     return this.#policy.run({
       bot: recipient.bot,
       attempts: recipient,
-      since: state.at,
+      since: sendableFrom(state),
       signal,
       call: (client, callSignal) => client.send(sendParams(state, recipient, text, html, placement), callSignal),
       onMigrated: async (chatId) => {

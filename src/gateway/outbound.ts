@@ -54,7 +54,8 @@ export async function openDelivery(gateway: Gateway, bots: BotClients, keys: Key
       }
     },
   });
-  metrics.gauge("tgsignal_outbox_depth", "Recipients with a notification still queued.").collect(() => [[undefined, outbox.depth()]]);
+  metrics.gauge("tgsignal_outbox_depth", "Recipients with a notification still queued (not those still waiting for their scheduled time).").collect(() => [[undefined, outbox.depth()]]);
+  metrics.gauge("tgsignal_outbox_scheduled", "Scheduled notifications (at/delay) waiting for their time.").collect(() => [[undefined, worker.scheduledCount()]]);
   const operations = new MessageOperations({ outbox, worker, clock: deps.clock });
   return { notifier, operations, outbox, worker };
 }
@@ -65,8 +66,8 @@ export async function addOutbound(gateway: Gateway, bots: BotClients, keys: KeyL
   const draining = new AbortController();
   const auth = new Authenticator(deps.clock);
   const { notifier, operations, outbox } = outbound;
-  addNotifyRoutes({ router, store, notifier, auth, draining: draining.signal });
-  addMessageRoutes({ router, store, notifier, operations, outbox, auth, draining: draining.signal });
+  addNotifyRoutes({ router, store, notifier, auth, clock: deps.clock, draining: draining.signal });
+  addMessageRoutes({ router, store, notifier, operations, outbox, auth, clock: deps.clock, draining: draining.signal });
   const openapi = buildOpenApi();
   router.add("GET", "/openapi.json", () => Response.json(openapi));
   health.add("delivery", () => deliveryHealth(outbound, bots, deps.clock));
@@ -131,5 +132,5 @@ function deliveryHealth({ outbox, worker }: Outbound, bots: BotClients, clock: C
     if (state.failures >= 5) healthy = false;
     perBot[client.config.id] = { consecutive_failures: state.failures, last_error: state.lastError, paused };
   }
-  return { healthy, details: { queued: outbox.depth(), bots: perBot } };
+  return { healthy, details: { queued: outbox.depth(), scheduled: worker.scheduledCount(), bots: perBot } };
 }

@@ -40,6 +40,8 @@ export const ERRORS = {
   unknown_bot: entry(400, "unknown bot; use a bot id from the config"),
   bad_topic: entry(400, "topic must be a forum topic (message thread) id, a positive whole number"),
   bad_wait: entry(400, "wait is not a number of seconds within the range the message gives"),
+  bad_at: entry(400, 'at is not a time, or more than 30 days ahead: give RFC 3339 with Z or an offset ("2026-11-25T09:00:00+03:00"), a Unix time in seconds, or "09:00" (the next 09:00 in the bot\'s timezone)', "#scheduled-delivery"),
+  bad_delay: entry(400, 'delay is not a duration of at most 30 days: a whole number with s, m, h or d, e.g. "90s", "30m", "2h", "1d"', "#scheduled-delivery"),
   bad_after: entry(400, "after must be an event id (decimal digits, e.g. 1042) or 0 for the oldest kept event", "#http-api"),
   bad_limit: entry(400, "limit must be a whole number of events within the range the message gives", "#http-api"),
   bad_template: entry(400, "unknown template; the message lists them", "#alertmanager-and-grafana"),

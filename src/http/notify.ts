@@ -4,7 +4,9 @@
 // resolve every recipient, and only then append to the outbox and deliver.
 import type { ConfigStore } from "../config/store.ts";
 import type { Notifier, NotifyInput } from "../delivery/notifier.ts";
-import { operationStatus, overallStatus, type NotificationState, type OperationTarget, type RecipientStatus, type RecipientState } from "../delivery/types.ts";
+import { isScheduled, notificationStatus, operationStatus, type NotificationState, type NotificationStatus, type OperationTarget, type RecipientState } from "../delivery/types.ts";
+import { readWhen } from "../delivery/when.ts";
+import type { Clock } from "../lib/clock.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { renderTemplate } from "../templates/webhooks.ts";
 import type { Authenticator } from "./auth.ts";
@@ -20,6 +22,7 @@ export interface NotifyRoutesOptions {
   store: ConfigStore;
   notifier: Notifier;
   auth: Authenticator;
+  clock: Clock;
   /** Aborted on shutdown: waiting requests answer at once with what they have. */
   draining: AbortSignal;
 }
@@ -39,7 +42,7 @@ async function handleNotify(options: NotifyRoutesOptions, req: Request, ctx: Req
   const idempotencyKey = readIdempotencyKey(req);
   const { state, replayed } = await options.notifier.submit(input, caller, idempotencyKey);
   await options.notifier.waitSettled(state, wait * 1000, options.draining);
-  return notificationResponse(state, replayed ? { "Idempotent-Replayed": "true" } : {});
+  return notificationResponse(state, options.clock.now(), replayed ? { "Idempotent-Replayed": "true" } : {});
 }
 
 export interface ParsedNotify {
@@ -69,6 +72,8 @@ export function parseNotifyFields(fields: Fields): ParsedNotify {
   if (buttons !== undefined && buttons.length > 0) input.buttons = buttons;
   if (request.keep_buttons) input.keepButtons = true;
   if (request.reply_to !== undefined) input.replyTo = request.reply_to;
+  const when = readWhen({ ...(request.at !== undefined && { at: request.at }), ...(request.delay !== undefined && { delay: request.delay }) });
+  if (when) input.when = when;
   return { input, wait: request.wait ?? DEFAULT_WAIT_SECONDS };
 }
 
@@ -133,24 +138,30 @@ export function readIdempotencyKey(req: Request): string | undefined {
 }
 
 /** The answer follows the delivery outcome; `tgsignal send` reads the same outcome for its exit code. */
-const STATUS_OF_OUTCOME: Record<RecipientStatus, number> = { delivered: 200, queued: 202, failed: 424, cancelled: 200 };
+const STATUS_OF_OUTCOME: Record<NotificationStatus, number> = { delivered: 200, queued: 202, scheduled: 202, failed: 424, cancelled: 200 };
 
-function notificationResponse(state: NotificationState, headers: Record<string, string>): Response {
-  return Response.json(describeNotification(state), {
-    status: STATUS_OF_OUTCOME[overallStatus(state)],
+function notificationResponse(state: NotificationState, now: number, headers: Record<string, string>): Response {
+  return Response.json(describeNotification(state, now), {
+    status: STATUS_OF_OUTCOME[notificationStatus(state, now)],
     headers: { Location: `/messages/${state.id}`, ...headers },
   });
 }
 
-/** The JSON body for a notification (NotificationSchema): per recipient status, message ids, reasons; its edits and deletion. */
-export function describeNotification(state: NotificationState): Record<string, unknown> {
+/**
+ * The JSON body for a notification (NotificationSchema): per recipient status, message ids,
+ * reasons; its edits and deletion. `now` tells a scheduled notification still waiting.
+ */
+export function describeNotification(state: NotificationState, now: number): Record<string, unknown> {
+  const waiting = isScheduled(state, now);
   const out: Record<string, unknown> = {
     id: state.id,
-    status: overallStatus(state),
+    status: notificationStatus(state, now),
     accepted_at: new Date(state.at).toISOString(),
+    ...(state.dueAt !== undefined && { scheduled_for: new Date(state.dueAt).toISOString() }),
     parts: state.partCount,
     recipients: state.recipients.map((recipient) => {
-      const out: Record<string, unknown> = { user: recipient.user, key: recipient.key, bot: recipient.bot, chat_id: recipient.chatId, status: recipient.status };
+      const status = waiting && recipient.status === "queued" ? "scheduled" : recipient.status;
+      const out: Record<string, unknown> = { user: recipient.user, key: recipient.key, bot: recipient.bot, chat_id: recipient.chatId, status };
       if (recipient.status === "delivered" || recipient.messageIds.length > 0) out.message_ids = recipient.messageIds;
       if (recipient.status === "failed") out.error = recipient.reason ?? "failed";
       if (recipient.status === "queued" && recipient.reason) out.last_error = recipient.reason;

@@ -8,8 +8,8 @@ import { InboxEventSchema } from "../events/event-schema.ts";
 import { DeleteQuery, EditRequest, EventsQuery, IdempotencyKey, NotifyRequest, NotifyToRequest, StatusQuery, TemplateName } from "./schemas.ts";
 import { KeysQuery, KeysResponse, ReloadRejected, ReloadResponse, RevokeResponse } from "./schemas.ts";
 
-const Outcome = Type.Union([Type.Literal("delivered"), Type.Literal("queued"), Type.Literal("failed"), Type.Literal("cancelled")], {
-  description: "cancelled: deleted (DELETE /messages/{id}) before it was sent",
+const Outcome = Type.Union([Type.Literal("delivered"), Type.Literal("queued"), Type.Literal("scheduled"), Type.Literal("failed"), Type.Literal("cancelled")], {
+  description: "scheduled: waiting for its time (at/delay); cancelled: deleted (DELETE /messages/{id}) before it was sent",
 });
 const TargetOutcome = Type.Union(["queued", "done", "cancelled", "skipped", "failed"].map((status) => Type.Literal(status)), {
   description: "done; cancelled (deleted before it was sent); skipped (the recipient never got the message); failed (Telegram refused it); queued",
@@ -56,6 +56,7 @@ export const NotificationSchema = Type.Object({
   id: Type.String({ description: "for GET, PATCH and DELETE /messages/{id}" }),
   status: Outcome,
   accepted_at: Type.String({ description: "ISO 8601 time the notification was accepted" }),
+  scheduled_for: Type.Optional(Type.String({ description: "ISO 8601 time it is (or was) due, for a notification sent with at or delay" })),
   parts: Type.Integer({ description: "messages per recipient after splitting" }),
   recipients: Type.Array(RecipientStatusSchema),
   reply_to: Type.Optional(Type.String({ description: "the event it answers" })),
@@ -86,7 +87,7 @@ export const MESSAGE_ONLY_CODES: readonly ErrorCode[] = ["not_found", "bad_edit"
 export const ADMIN_ONLY_CODES: readonly ErrorCode[] = ["forbidden_admin", "unknown_key", "config_invalid"];
 const notifyResponses = {
   "200": { description: "delivered to every recipient", content: json(NotificationSchema) },
-  "202": { description: "accepted; some recipients still queued (see GET /messages/{id})", content: json(NotificationSchema) },
+  "202": { description: "accepted; some recipients still queued, or scheduled (at/delay) for later (see GET /messages/{id})", content: json(NotificationSchema) },
   "424": { description: "some recipient failed permanently (blocked the bot, chat gone...)", content: json(NotificationSchema) },
   ...errorResponses(ALL_CODES.filter((code) => code !== "method_not_allowed" && !MESSAGE_ONLY_CODES.includes(code) && !ADMIN_ONLY_CODES.includes(code))),
 };

@@ -1,7 +1,7 @@
 // What requests may contain, as TypeBox schemas: the one definition requests are checked
 // against (fields.ts, by TypeBox itself) and /openapi.json is generated from, so no limit,
 // default or enumeration is written twice. Routes to come (attachments, scheduling) add
-// their schemas beside these.
+// their schemas beside these. `at` and `delay` are read further by delivery/when.ts.
 import { Type } from "@sinclair/typebox";
 import { FORMATS, type Format } from "../delivery/format.ts";
 import { MAX_BUTTONS, MAX_BUTTONS_PER_ROW } from "../delivery/keyboard.ts";
@@ -83,6 +83,14 @@ export const NotifyRequest = Type.Object(
     reply_to: Type.Optional(
       Type.String({ pattern: "^[0-9]{1,20}$", description: "an event id: answer it in its chat, as a Telegram reply to the person's message (instead of to)", ...codes("bad_reply_to") }),
     ),
+    at: Type.Optional(
+      Type.Union([Type.String(), Type.Number()], {
+        description:
+          'send at this time (at most 30 days ahead; a time past is sent at once): RFC 3339 with Z or an offset ("2026-11-25T09:00:00+03:00"), a Unix time in seconds, or "HH:MM" for the next such time in the bot\'s timezone',
+        ...codes("bad_at"),
+      }),
+    ),
+    delay: Type.Optional(Type.String({ description: 'send this long from now (at most 30 days): "90s", "30m", "2h", "1d"; give at or delay, not both', ...codes("bad_delay") })),
   },
   { additionalProperties: false },
 );

@@ -61,7 +61,7 @@ describe("refusals name the field and what is wrong", () => {
   test("an unknown field, with did-you-mean and the list of fields", () => {
     expect(refusal(() => checkKnownFields(NotifyRequest, { txt: "x" }, "body"))).toEqual({
       code: "unknown_field",
-      message: 'unknown field "txt" in the body; did you mean "text"?; fields: to, text, format, title, silent, bot, topic, wait, buttons, button, keep_buttons, reply_to',
+      message: 'unknown field "txt" in the body; did you mean "text"?; fields: to, text, format, title, silent, bot, topic, wait, buttons, button, keep_buttons, reply_to, at, delay',
     });
   });
 

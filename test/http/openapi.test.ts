@@ -120,6 +120,16 @@ describe("errors", () => {
   test("field violations name the code they are answered with", () => {
     expect(property("to")).toMatchObject({ "x-error-code": "bad_recipient", "x-missing-code": "missing_recipient" });
     expect(property("wait")).toMatchObject({ "x-error-code": "bad_wait" });
+    expect(property("at")).toMatchObject({ "x-error-code": "bad_at" });
+    expect(property("delay")).toMatchObject({ "x-error-code": "bad_delay" });
+  });
+
+  test("at and delay: what the description promises is what is accepted", () => {
+    expect(property("delay").description).toContain('"30m"');
+    expect([accepts({ delay: "30m" }), accepts({ delay: "30d" }), accepts({ delay: "31d" }), accepts({ delay: "30" })]).toEqual([true, true, false, false]);
+    expect(property("at").description).toContain("2026-11-25T09:00:00+03:00");
+    expect([accepts({ at: "2026-11-25T09:00:00+03:00" }), accepts({ at: "09:00" }), accepts({ at: 1795586400 }), accepts({ at: "2026-11-25T09:00:00" })]).toEqual([true, true, true, false]);
+    expect(accepts({ at: "09:00", delay: "1h" })).toBe(false);
   });
 });
 
