@@ -18,7 +18,7 @@ export interface BenchGateway {
   emulator: BotApiEmulator;
   /** The gateway's config file (the config-reload bench rewrites it). */
   configFile: string;
-  /** The gateway process (its RSS is read from /proc by the files bench). */
+  /** The gateway process's pid (for its RSS in /proc). */
   pid: number;
   /** The gateway's data dir. */
   dataDir: string;

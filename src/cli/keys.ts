@@ -1,40 +1,60 @@
 // `tgsignal keys`: issued keys with who asked and the user they are assigned to,
 // unassigned first (what the admin must act on). `keys revoke KEY` and `keys repair`
-// change keys.log and so need the data dir to themselves (see revokeOrRefuse).
+// change keys.log. A running server keeps the key index in memory, so while one holds the
+// data dir (its lock says so) `keys` and `keys revoke` go through its admin API
+// (keys-remote.ts); with none running they read and write keys.log here.
 import { join } from "node:path";
 import type { Config } from "../config/types.ts";
+import { keyInfo, type KeyInfo } from "../http/admin.ts";
 import { KEY_LOG_FILE } from "../keys/key-log.ts";
+import { sortForAdmin } from "../keys/listing.ts";
 import { KeyRegistry } from "../keys/registry.ts";
 import { repairKeyLog } from "../keys/repair.ts";
-import type { KeyRecord } from "../keys/types.ts";
 import { StateError, UsageError } from "../lib/errors.ts";
 import { lockDataDir, type DataDirLock } from "../platform/lock.ts";
 import { CONFIG_OPTION, parseCommandArgs } from "./args.ts";
 import { configPath, EXIT, loadConfigOrReport, type CliContext } from "./context.ts";
+import { keysFromServer, reportRevoked, revokeThroughServer } from "./keys-remote.ts";
 
 const USAGE = `Usage:
-  tgsignal keys [-c FILE] [--json]      issued keys, unassigned first
-  tgsignal keys revoke KEY [-c FILE]    revoke a key (the server must be stopped)
-  tgsignal keys repair [-c FILE]        move damaged keys.log lines to keys.log.damaged`;
+  tgsignal keys [-c FILE] [--json] [--token T]    issued keys, unassigned first
+  tgsignal keys revoke KEY [-c FILE] [--token T]  revoke a key
+  tgsignal keys repair [-c FILE]                  move damaged keys.log lines to keys.log.damaged
+While a server runs on the data dir, keys and keys revoke go through its admin API
+(the person is told), authenticated with --token, $TGSIGNAL_TOKEN, or the first client
+with admin: true in the config; with none running they use keys.log directly.`;
 
 export async function runKeys(ctx: CliContext, args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { ...CONFIG_OPTION, json: { type: "boolean" } }, "keys");
+  const { values, positionals } = parseCommandArgs(args, { ...CONFIG_OPTION, json: { type: "boolean" }, token: { type: "string" } }, "keys");
   if (values.help) return ctx.print(USAGE), EXIT.ok;
   const config = await loadConfigOrReport(ctx, configPath(ctx, values.config as string | undefined));
   if (!config) return EXIT.invalid;
+  const token = values.token as string | undefined;
   const [action, key, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`keys: unexpected arguments ${rest.join(" ")}\n${USAGE}`);
-  if (action === undefined) return listKeys(ctx, config, values.json === true);
+  if (action === undefined) return listKeys(ctx, config, values.json === true, token);
   if (action === "revoke") {
     if (!key) throw new UsageError(`keys revoke: which key?\n${USAGE}`);
-    return withLock(ctx, config, () => revokeKey(ctx, config, key));
+    return withLock(config, () => revokeKey(ctx, config, key), () => revokeThroughServer(ctx, config, key, token));
   }
-  if (action === "repair") return withLock(ctx, config, () => repair(ctx, config));
+  if (action === "repair") return withLock(config, () => repair(ctx, config), (error) => refuseWhileRunning(ctx, error));
   throw new UsageError(`keys: unknown action "${action}"\n${USAGE}`);
 }
 
+async function listKeys(ctx: CliContext, config: Config, json: boolean, token: string | undefined): Promise<number> {
+  const remote = await keysFromServer(ctx, config, token);
+  if (typeof remote === "number") return remote;
+  const rows = remote ?? (await keysFromLog(ctx, config));
+  ctx.print(json ? JSON.stringify(rows, null, 2) : renderTable(rows));
+  const known = new Set(rows.map((row) => row.key));
+  for (const [key, user] of config.keyOwners) {
+    if (!known.has(key)) ctx.printError(`warning: users.${user}: key ${key} is not in ${join(config.dataDir, KEY_LOG_FILE)}`);
+  }
+  return EXIT.ok;
+}
+
 /** Read-only: safe while a server runs (a torn tail is ignored here, not cut). */
-async function listKeys(ctx: CliContext, config: Config, json: boolean): Promise<number> {
+async function keysFromLog(ctx: CliContext, config: Config): Promise<KeyInfo[]> {
   const registry = await KeyRegistry.open({
     platform: ctx.platform,
     dataDir: config.dataDir,
@@ -42,53 +62,24 @@ async function listKeys(ctx: CliContext, config: Config, json: boolean): Promise
     onWarning: (message) => ctx.printError(`warning: ${message}`),
   });
   try {
-    const rows = sortForAdmin(registry.list(), config.keyOwners);
-    if (json) {
-      ctx.print(JSON.stringify(rows.map((record) => toJson(record, config.keyOwners.get(record.key) ?? null)), null, 2));
-    } else {
-      ctx.print(renderTable(rows, config.keyOwners));
-    }
-    for (const [key, user] of config.keyOwners) {
-      if (!registry.lookup(key)) ctx.printError(`warning: users.${user}: key ${key} is not in ${join(config.dataDir, KEY_LOG_FILE)}`);
-    }
-    return EXIT.ok;
+    return sortForAdmin(registry.list(), config.keyOwners).map((record) => keyInfo(record, config.keyOwners.get(record.key) ?? null));
   } finally {
     await registry.close();
   }
 }
 
-/** Active unassigned keys first, then assigned ones, then blocked and revoked; newest first within. */
-export function sortForAdmin(records: KeyRecord[], owners: ReadonlyMap<string, string>): KeyRecord[] {
-  const rank = (record: KeyRecord) =>
-    record.status === "active" ? (owners.has(record.key) ? 1 : 0) : record.status === "blocked" ? 2 : 3;
-  return [...records].sort((a, b) => rank(a) - rank(b) || b.issuedAt.localeCompare(a.issuedAt));
-}
-
-function toJson(record: KeyRecord, user: string | null) {
-  return {
-    key: record.key,
-    bot: record.bot,
-    chat_id: record.chatId,
-    chat_type: record.chatType,
-    username: record.username,
-    name: record.name,
-    issued_at: record.issuedAt,
-    status: record.status,
-    user,
-  };
-}
-
-export function renderTable(records: KeyRecord[], owners: ReadonlyMap<string, string>): string {
+/** The keys as GET /keys shows them, one row each (terminal controls in names removed). */
+export function renderTable(keys: readonly KeyInfo[]): string {
   const header = ["KEY", "BOT", "CHAT", "WHO ASKED", "WHEN", "STATUS", "USER"];
-  const rows = records.map((record) =>
+  const rows = keys.map((row) =>
     [
-      record.key,
-      record.bot,
-      `${record.chatId}${record.chatType === "private" ? "" : ` (${record.chatType})`}`,
-      [record.name, record.username ? `@${record.username}` : null].filter(Boolean).join(" ") || "-",
-      record.issuedAt.slice(0, 16).replace("T", " "),
-      record.status,
-      owners.get(record.key) ?? "UNASSIGNED",
+      row.key,
+      row.bot,
+      `${row.chat_id}${row.chat_type === "private" ? "" : ` (${row.chat_type})`}`,
+      [row.name, row.username ? `@${row.username}` : null].filter(Boolean).join(" ") || "-",
+      row.issued_at.slice(0, 16).replace("T", " "),
+      row.status,
+      row.user ?? "UNASSIGNED",
     ].map(stripTerminalControls),
   );
   if (rows.length === 0) return "no keys issued yet: people get one by writing /key to the bot";
@@ -113,22 +104,16 @@ export function stripTerminalControls(text: string): string {
 
 /**
  * Changing keys.log needs the data dir lock. A running server keeps its index in memory
- * and would never see a line appended behind its back, so with a live server we refuse
- * and say what works instead.
+ * and would never see a line appended behind its back: `onLocked` says what happens then.
  */
-async function withLock(ctx: CliContext, config: Config, run: () => Promise<number>): Promise<number> {
+async function withLock(config: Config, run: () => Promise<number>, onLocked: (error: StateError) => Promise<number> | number): Promise<number> {
   let lock: DataDirLock;
   try {
     lock = await lockDataDir(config.dataDir);
   } catch (error) {
-    // Only a live owner gets the advice below; an unusable data dir is reported as is (exit 3).
+    // Only a live owner gets there; an unusable data dir is reported as is (exit 3).
     if (!(error instanceof StateError) || error.code !== "data_dir_locked") throw error;
-    ctx.printError(
-      `${error.message}.\nA running server would not see this change. Either stop it, run the command, and start it again; ` +
-        `or, without stopping it, remove the key from \`users\` in the config (applies live: nothing is sent to it) ` +
-        `and ask the person to send /stop to the bot.`,
-    );
-    return EXIT.state;
+    return onLocked(error);
   }
   try {
     return await run();
@@ -137,15 +122,18 @@ async function withLock(ctx: CliContext, config: Config, run: () => Promise<numb
   }
 }
 
+function refuseWhileRunning(ctx: CliContext, error: StateError): number {
+  ctx.printError(`${error.message}.\nA running server would not see this change: stop it, run the command, and start it again.`);
+  return EXIT.state;
+}
+
 async function revokeKey(ctx: CliContext, config: Config, key: string): Promise<number> {
   const registry = await KeyRegistry.open({ platform: ctx.platform, dataDir: config.dataDir, onWarning: (m) => ctx.printError(`warning: ${m}`) });
   try {
-    const record = registry.lookup(key);
-    if (!record) return ctx.printError(`key ${key} is not in ${registry.path}`), EXIT.invalid;
-    if (!(await registry.revokeKey(key, "admin"))) return ctx.print(`key ${key} was already revoked`), EXIT.ok;
-    ctx.print(`key ${key} revoked (bot ${record.bot}, chat ${record.chatId}${record.name ? `, ${record.name}` : ""})`);
-    const user = config.keyOwners.get(key);
-    if (user) ctx.printError(`note: users.${user} still lists ${key} in ${config.file}; remove it there too`);
+    if (!registry.lookup(key)) return ctx.printError(`key ${key} is not in ${registry.path}`), EXIT.invalid;
+    const revoked = await registry.revokeKey(key, "admin");
+    const info = keyInfo(registry.lookup(key)!, config.keyOwners.get(key) ?? null);
+    reportRevoked(ctx, config, info, revoked, "no server runs, so the person is not told");
     return EXIT.ok;
   } finally {
     await registry.close();

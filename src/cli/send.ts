@@ -12,19 +12,22 @@ import { lockDataDir } from "../platform/lock.ts";
 import { KeyRegistry } from "../keys/registry.ts";
 import { BotClients } from "../telegram/bot-clients.ts";
 import { openDelivery } from "../gateway/outbound.ts";
-import { overallStatus, type RecipientStatus } from "../delivery/types.ts";
+import { notificationStatus, type NotificationStatus } from "../delivery/types.ts";
 import { describeNotification, parseNotifyFields, type ParsedNotify } from "../http/notify.ts";
 import { NotifyRequest } from "../http/schemas.ts";
 import { toNotificationFiles, type IncomingFile } from "../http/uploads.ts";
 import type { FileKeeper } from "../delivery/file-keeper.ts";
 import { CONFIG_OPTION, parseCommandArgs, type OptionSpec } from "./args.ts";
 import { configPath, EXIT, loadConfig, loadConfigOrReport, type CliContext } from "./context.ts";
+import { callServer, serverError, serverUrl } from "./server-api.ts";
 
 const USAGE = `Usage: tgsignal send [-c FILE] --to NAME[,NAME] [--format text|html|markdown] [--title T]
                      [--silent] [--bot B] [--topic N] [--wait SECONDS] [--token T]
-                     [--file PATH]... [--as document] TEXT|-
+                     [--at TIME | --delay DURATION] [--file PATH]... [--as document] TEXT|-
 Sends one notification (TEXT, or standard input with "-"). Waits up to --wait seconds
-(default 30) for delivery. Exit 0 delivered or queued, 1 invalid input, 4 failed.
+(default 30) for delivery. Exit 0 delivered, queued or scheduled, 1 invalid input, 4 failed.
+--at 2026-11-25T09:00:00+03:00 | 09:00 | UNIX-SECONDS, or --delay 30m (s, m, h, d): held in
+the outbox until then (at most 30 days ahead); a scheduled one goes out from tgsignal serve.
 --file attaches a file (repeat for an album of up to 10; the text is their caption, and
 may be left out); --as document sends images as documents.
 With a running server on the same data dir the message goes through it over HTTP,
@@ -121,7 +124,8 @@ async function sendLocally(ctx: CliContext, config: Config, file: string, parsed
     if (stored.length > 0) input.files = toNotificationFiles(stored, parsed.as);
     const { state } = await delivery.notifier.submit(input, { id: "cli", allow: null }).finally(() => delivery.files.letGo(stored));
     await delivery.notifier.waitSettled(state, wait * 1000);
-    return report(ctx, describeNotification(state), overallStatus(state));
+    const now = ctx.clock.now();
+    return report(ctx, describeNotification(state, now), notificationStatus(state, now));
   } finally {
     await delivery.worker.stop();
     await delivery.outbox.close();
@@ -132,34 +136,21 @@ async function sendLocally(ctx: CliContext, config: Config, file: string, parsed
 }
 
 async function sendThroughServer(ctx: CliContext, config: Config, fields: Record<string, unknown>, files: LocalFile[], token: string | undefined): Promise<number> {
-  const host = ["0.0.0.0", "::", ""].includes(config.listen.hostname) ? "127.0.0.1" : config.listen.hostname;
-  const url = `http://${host.includes(":") ? `[${host}]` : host}:${config.listen.port}/notify`;
   const bearer = token ?? ctx.env.TGSIGNAL_TOKEN ?? [...config.clients.values()].find((client) => client.allow === null)?.token ?? [...config.clients.values()][0]?.token;
-  ctx.log.info("a running tgsignal owns the data dir; sending through it", { url });
-  const headers: Record<string, string> = {};
-  if (bearer) headers.Authorization = `Bearer ${bearer}`;
-  let res: Response;
-  try {
-    res = await fetch(url, { method: "POST", headers, body: await requestBody(ctx, fields, files, headers) });
-  } catch (error) {
-    throw new StateError("server_unreachable", `the data dir is locked by a running tgsignal, but ${url} does not answer (${errorMessage(error)}); use curl against its listen address`);
-  }
-  const body = (await res.json()) as Record<string, unknown>;
-  if ("error" in body) {
-    const error = body.error as { code: string; message: string };
+  ctx.log.info("a running tgsignal owns the data dir; sending through it", { url: `${serverUrl(config)}/notify` });
+  const answer = await callServer(config, "/notify", { method: "POST", token: bearer, body: await requestBody(ctx, fields, files) });
+  const error = serverError(answer);
+  if (error) {
     ctx.printError(`tgsignal send: ${error.message}`);
     // The server refused the request (exit 1), unless it failed itself.
     return error.code === "internal" ? EXIT.runtime : EXIT.invalid;
   }
-  return report(ctx, body, body.status as RecipientStatus);
+  return report(ctx, answer.body, answer.body.status as NotificationStatus);
 }
 
-/** JSON without files; with files, multipart/form-data (the fields as form fields, the files as parts). */
-async function requestBody(ctx: CliContext, fields: Record<string, unknown>, files: LocalFile[], headers: Record<string, string>): Promise<string | FormData> {
-  if (files.length === 0) {
-    headers["Content-Type"] = "application/json";
-    return JSON.stringify(fields);
-  }
+/** The fields as JSON; with files, multipart/form-data (the fields as form fields, the files as parts). */
+async function requestBody(ctx: CliContext, fields: Record<string, unknown>, files: LocalFile[]): Promise<Record<string, unknown> | FormData> {
+  if (files.length === 0) return fields;
   const form = new FormData();
   for (const [name, value] of Object.entries(fields)) for (const item of Array.isArray(value) ? value : [value]) if (item !== "") form.append(name, String(item));
   for (const { path, name } of files) form.append("file", await ctx.platform.openBlob(path), name);
@@ -167,8 +158,10 @@ async function requestBody(ctx: CliContext, fields: Record<string, unknown>, fil
 }
 
 /** Prints the notification; the exit code follows its outcome: failed is 4, queued and delivered 0. */
-function report(ctx: CliContext, body: Record<string, unknown>, outcome: RecipientStatus): number {
+function report(ctx: CliContext, body: Record<string, unknown>, outcome: NotificationStatus): number {
   ctx.print(JSON.stringify(body, null, 2));
   if (outcome === "queued") ctx.printError("tgsignal send: still queued; it stays in the outbox and goes out when tgsignal serve runs");
+  if (outcome === "scheduled")
+    ctx.printError(`tgsignal send: scheduled for ${String(body.scheduled_for)}; it waits in the outbox and goes out then from tgsignal serve (at its next start if that time has passed)`);
   return outcome === "failed" ? EXIT.runtime : EXIT.ok;
 }

@@ -192,6 +192,7 @@ function resolveClients(raw: RawConfig, users: ReadonlyMap<string, UserConfig>, 
       rateLimit: rate ? { perSecond: rate.per_second, burst: rate.burst ?? Math.max(1, Math.ceil(rate.per_second * 2)) } : null,
       receive: client.receive === true || webhook !== null,
       webhook,
+      admin: client.admin === true,
     });
   }
   const seen = new Map<string, string>();

@@ -47,8 +47,16 @@ export class ConfigStore {
   }
 
   /** Re-reads the file. Reloads are serialized so two triggers never interleave. */
-  reload(reason: string): Promise<ReloadResult> {
-    const run = this.#queue.then(() => this.#reloadNow(reason));
+  async reload(reason: string): Promise<ReloadResult> {
+    return (await this.reloadReport(reason)).result;
+  }
+
+  /**
+   * reload(), with the state this reload left (a rejection's issues with their positions),
+   * taken in its turn: a reload queued after it cannot overwrite the answer (POST /reload).
+   */
+  reloadReport(reason: string): Promise<{ result: ReloadResult; state: Readonly<ReloadState> }> {
+    const run = this.#queue.then(async () => ({ result: await this.#reloadNow(reason), state: this.#state }));
     this.#queue = run.catch(() => undefined);
     return run;
   }

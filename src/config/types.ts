@@ -32,6 +32,8 @@ export interface ClientConfig {
   /** May read events (pull, push, files, reply_to): `receive: true` or a webhook. */
   readonly receive: boolean;
   readonly webhook: WebhookConfig | null;
+  /** May use the admin API (list and revoke keys, reload the config). */
+  readonly admin: boolean;
 }
 
 export interface WebhookConfig {

@@ -18,7 +18,7 @@ import type { CallPolicy, CallResult } from "./call-policy.ts";
 import { buildKeyboard } from "./keyboard.ts";
 import { CAPTION_LIMIT } from "./media.ts";
 import { plainFallbackParts, splitText } from "./split.ts";
-import { fileKey, type MediaKind, type NotificationState, type RecipientState } from "./types.ts";
+import { fileKey, sendableFrom, type MediaKind, type NotificationState, type RecipientState } from "./types.ts";
 import type { Claim, UploadGate } from "./upload-gate.ts";
 
 export interface FileSenderOptions {
@@ -79,7 +79,7 @@ export class FileSender {
       const build = () => this.#request(state, recipient, keys, claim, attempt, placement);
       let result: CallResult<SentFile[]>;
       try {
-        result = await this.options.policy.run({ bot: recipient.bot, attempts: recipient, since: state.at, signal, call: (client, s) => client.sendMedia(build(), s), onMigrated: hooks.onMigrated });
+        result = await this.options.policy.run({ bot: recipient.bot, attempts: recipient, since: sendableFrom(state), signal, call: (client, s) => client.sendMedia(build(), s), onMigrated: hooks.onMigrated });
       } catch (error) {
         claim.settle();
         throw error;

@@ -11,8 +11,9 @@ import type { OutboxStore } from "./outbox.ts";
 import { resolveRecipients } from "./recipients.ts";
 import { resolveReply, type EventLookup } from "./reply-to.ts";
 import { plainFallbackParts, splitText } from "./split.ts";
-import { isSettled, type Button, type NotificationFile, type NotificationState, type RecipientState } from "./types.ts";
+import { isScheduled, isSettled, type Button, type NotificationFile, type NotificationState, type RecipientState } from "./types.ts";
 import { waitUntil } from "./wait.ts";
+import { dueTime, type When } from "./when.ts";
 import type { DeliveryWorker } from "./worker.ts";
 
 /**
@@ -40,6 +41,8 @@ export interface NotifyInput {
   replyTo?: string;
   /** Files already stored (data_dir/files): one message or one album, the text their caption. */
   files?: NotificationFile[];
+  /** `at` or `delay` (when.ts readWhen): held in the outbox until then. */
+  when?: When;
 }
 
 export interface Caller {
@@ -90,8 +93,13 @@ export class Notifier {
     return { state, replayed: false };
   }
 
-  /** Resolves when every recipient is delivered or failed, or after `ms`, or on `signal`. */
+  /**
+   * Resolves when every recipient is delivered or failed, or after `ms`, or on `signal`.
+   * At once for a notification still waiting for its due time: `wait` covers a delivery
+   * that is under way, not hours of schedule.
+   */
   waitSettled(state: NotificationState, ms: number, signal?: AbortSignal): Promise<void> {
+    if (isScheduled(state, this.options.clock.now())) return Promise.resolve();
     return waitUntil(this.options.outbox, this.options.clock, state, () => isSettled(state), ms, signal);
   }
 
@@ -113,11 +121,28 @@ export class Notifier {
     }
     const state: NotificationState = { id: newId(now), at: now, client: caller.id, silent: input.silent, parts, partCount: parts.length, recipients };
     if (filePart !== undefined) Object.assign(state, { files, filePart });
+    const dueAt = input.when && dueTime(input.when, now, this.#timezone(input.when, recipients));
+    // A time already past is sent at once, like a notification without one.
+    if (dueAt !== undefined && dueAt > now) state.dueAt = dueAt;
     if (input.topic !== undefined) state.topic = input.topic;
     if (input.buttons?.some((row) => row.length > 0)) state.buttons = input.buttons;
     if (input.keepButtons) state.keepButtons = true;
     if (input.replyTo !== undefined) state.replyTo = input.replyTo;
     return state;
+  }
+
+  /**
+   * The zone HH:MM is read in: the recipients' bot's `timezone` (the host's when unset).
+   * Recipients on bots in different zones make HH:MM ambiguous: refused, not guessed.
+   */
+  #timezone(when: When, recipients: readonly RecipientState[]): string | null {
+    if (when.kind !== "time_of_day") return null;
+    const bots = this.options.config().bots;
+    const zones = new Map<string | null, string>();
+    for (const { bot } of recipients) zones.set(bots.get(bot)?.timezone ?? null, bot);
+    if (zones.size <= 1) return zones.keys().next().value ?? null;
+    const list = [...zones].map(([zone, bot]) => `${bot} (${zone ?? "the host's zone"})`).join(", ");
+    throw new RequestError("bad_at", `at: "${when.text}" is ambiguous: the recipients' bots keep different timezones: ${list}; give a time with an offset, e.g. "2026-11-25T09:00:00+03:00", or notify them separately`);
   }
 
   #recipients(input: NotifyInput, caller: Caller): RecipientState[] {
@@ -179,5 +204,12 @@ function fingerprintOf(input: NotifyInput): string {
   if (buttons !== undefined || keepButtons || replyTo !== undefined || files !== undefined) fields.push(buttons ?? null, keepButtons ?? false, replyTo ?? null);
   // The same files (bytes, names, how they go) are the same request: a replay, not a new upload.
   if (files !== undefined) fields.push(files.map((file) => [file.hash, file.name, file.as]));
+  // The schedule as asked for (09:00, 30 minutes), not the due time: a retry the next day still matches.
+  if (input.when) fields.push(input.when.kind, scheduleKey(input.when));
   return createHash("sha256").update(JSON.stringify(fields)).digest("base64url").slice(0, 22);
+}
+
+function scheduleKey(when: When): number {
+  if (when.kind === "delay") return when.ms;
+  return when.kind === "instant" ? when.epochMs : when.hour * 60 + when.minute;
 }

@@ -1,7 +1,9 @@
 // PATCH and DELETE /messages/{id}: an edit or deletion of what every recipient received,
 // checked, made durable in the outbox, and handed to the worker (which runs it in each
-// recipient's chat lane, after the message itself). Operations on one notification are
-// taken one at a time, so two requests never both pass the same check.
+// recipient's chat lane, after the message itself). Of a scheduled notification not yet
+// due, an edit changes what will be sent and a deletion cancels it (both done at once).
+// Operations on one notification are taken one at a time, so two requests never both
+// pass the same check.
 import { createHash } from "node:crypto";
 import type { Clock } from "../lib/clock.ts";
 import { RequestError } from "../lib/errors.ts";
@@ -9,7 +11,7 @@ import { formatMessage, type Format } from "./format.ts";
 import type { Caller } from "./notifier.ts";
 import type { OutboxStore } from "./outbox.ts";
 import { splitText } from "./split.ts";
-import { isDeleted, isOperationSettled, type Button, type NotificationState, type Operation, type OperationTarget } from "./types.ts";
+import { isDeleted, isOperationSettled, isScheduled, type Button, type NotificationState, type Operation, type OperationTarget } from "./types.ts";
 import { waitUntil } from "./wait.ts";
 import type { DeliveryWorker } from "./worker.ts";
 
@@ -51,13 +53,14 @@ export class MessageOperations {
       if (earlier && earlier.fingerprint !== fingerprint)
         throw new RequestError("idempotency_key_reused", `Idempotency-Key "${idempotencyKey}" was already used for a different edit of ${id}; use a new key for a new edit`);
       if (earlier) return { state, op: earlier, replayed: true };
-      const keyboard = keyboardAfter(state, input);
+      const now = this.options.clock.now();
+      const scheduled = isScheduled(state, now);
+      const keyboard = keyboardAfter(state, input, scheduled);
       const text = input.text === undefined ? undefined : renderOneMessage({ ...input, text: input.text });
-      checkEditable(state);
+      checkEditable(state, scheduled);
       // A file's caption is not a message text (editMessageText refuses it); its buttons are editable.
       if (text !== undefined && state.files)
         throw new RequestError("not_editable", `notification ${state.id} carries files; their caption cannot be edited, only the buttons (send a new notification for a new text)`);
-      const now = this.options.clock.now();
       const op: Operation = { kind: "edit", at: now, keyboard, targets: targetsOf(state, now) };
       if (text !== undefined) op.text = text;
       if (idempotencyKey !== undefined) Object.assign(op, { idempotencyKey, fingerprint });
@@ -133,10 +136,10 @@ export class MessageOperations {
   }
 }
 
-function checkEditable(state: NotificationState): void {
+function checkEditable(state: NotificationState, scheduled: boolean): void {
   if (isDeleted(state)) throw new RequestError("message_deleted", `notification ${state.id} was deleted (DELETE /messages/${state.id}); there is nothing left to edit`);
   if (state.partCount > 1)
-    throw new RequestError("not_editable", `notification ${state.id} went out as ${state.partCount} messages per recipient; only a one-message notification can be edited (delete it and send a new one)`);
+    throw new RequestError("not_editable", `notification ${state.id} ${scheduled ? "will go out" : "went out"} as ${state.partCount} messages per recipient; only a one-message notification can be edited (delete it and send a new one)`);
   if (state.recipients.every((recipient) => recipient.status === "failed"))
     throw new RequestError("not_delivered", `notification ${state.id} reached nobody (every recipient failed; see GET /messages/${state.id}); there is nothing to edit`);
   if ((state.ops?.length ?? 0) >= MAX_OPERATIONS)
@@ -156,11 +159,12 @@ function renderOneMessage(input: EditInput & { text: string }): string {
  * The buttons after the edit: those given; without, a new text keeps the buttons only if
  * the notification said keep_buttons (otherwise its one decision is taken or withdrawn,
  * and Telegram drops buttons an edit does not repeat); a buttons-only edit needs them.
+ * A scheduled notification not yet sent keeps its buttons: nobody could press them yet.
  */
-function keyboardAfter(state: NotificationState, input: EditInput): Button[][] {
+function keyboardAfter(state: NotificationState, input: EditInput, scheduled: boolean): Button[][] {
   if (input.buttons !== undefined) return input.buttons;
   if (input.text === undefined) throw new RequestError("bad_edit", 'nothing to change: give "text" (with "format" and "title" if needed) and/or "buttons"');
-  return state.keepButtons ? (state.buttons ?? []) : [];
+  return state.keepButtons || scheduled ? (state.buttons ?? []) : [];
 }
 
 /** Queued for everyone who got (or will get) the message; skipped for those it never reached. */

@@ -3,7 +3,7 @@
 // All of them are idempotent where a replay may repeat a record.
 import type { ProgressRecord } from "./outbox-records.ts";
 import type { OperationRecord } from "./outbox-op-records.ts";
-import { isOperationSettled, isSettled, type NotificationState, type Operation, type RecipientState } from "./types.ts";
+import { isOperationSettled, isScheduled, isSettled, type NotificationState, type Operation, type RecipientState } from "./types.ts";
 
 /** Applies a progress record (a part sent, a recipient failed). */
 export function applyProgress(state: NotificationState, record: ProgressRecord): void {
@@ -40,8 +40,9 @@ function addSent(state: NotificationState, recipient: RecipientState, record: Ex
 /**
  * Adds an edit or a deletion. A deletion cancels every recipient still queued (what
  * already went out is deleted by the worker), ends queued edits, and takes the buttons
- * away; an edit sets the buttons the message shows. Returns how to undo it, for an
- * append that failed before it reached the disk.
+ * away; an edit sets the buttons the message shows, and of a scheduled notification not
+ * yet due it changes what will be sent (done at once: there is no message to edit yet).
+ * Returns how to undo it, for an append that failed before it reached the disk.
  */
 export function applyOperation(state: NotificationState, op: Operation): () => void {
   const ops = (state.ops ??= []);
@@ -49,6 +50,7 @@ export function applyOperation(state: NotificationState, op: Operation): () => v
   const buttons = state.buttons;
   const undos: Array<() => void> = [];
   if (op.kind === "edit") {
+    if (isPendingEdit(state, op)) undos.push(editPending(state, op));
     setButtons(state, op.keyboard);
   } else {
     setButtons(state, undefined);
@@ -67,6 +69,30 @@ export function applyOperation(state: NotificationState, op: Operation): () => v
     for (const undo of undos) undo();
     if (ops.at(-1) === op) ops.pop();
     setButtons(state, buttons);
+  };
+}
+
+/**
+ * An edit accepted before the due time of a scheduled notification (its own `at`, so a
+ * replay decides the same): nothing can have gone out, since the worker sends nothing
+ * before then. One-message notifications only, like any edit (operations.ts checks).
+ */
+function isPendingEdit(state: NotificationState, op: Operation): boolean {
+  return op.kind === "edit" && isScheduled(state, op.at) && state.partCount === 1 && state.recipients.every((recipient) => recipient.next === 0);
+}
+
+/** The new text replaces the one waiting to be sent; every target is done now. */
+function editPending(state: NotificationState, op: Operation): () => void {
+  const text = state.parts[0];
+  if (op.text !== undefined) state.parts[0] = op.text;
+  const targets = op.targets.filter((target) => target.status === "queued");
+  for (const target of targets) Object.assign(target, { status: "done", doneAt: op.at });
+  return () => {
+    if (text !== undefined) state.parts[0] = text;
+    for (const target of targets) {
+      target.status = "queued";
+      delete target.doneAt;
+    }
   };
 }
 

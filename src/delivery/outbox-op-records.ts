@@ -27,9 +27,14 @@ export type OperationRecord =
   | { t: "op"; id: string; op: OperationLine }
   | { t: "opdone"; id: string; o: number; r: number; status: Exclude<TargetStatus, "queued">; at: number; reason?: string; warn?: string };
 
-export function encodeOperation(op: Operation): OperationLine {
+/**
+ * The operation as a line. Its text and buttons only while some target is queued, or when
+ * `withChange` (the "op" record of an edit made before a scheduled notification was sent:
+ * done at once, and replaying it must change the text again).
+ */
+export function encodeOperation(op: Operation, withChange = false): OperationLine {
   const line: OperationLine = { kind: op.kind, at: op.at, targets: op.targets.map(encodeTarget) };
-  const live = op.targets.some((target) => target.status === "queued");
+  const live = withChange || op.targets.some((target) => target.status === "queued");
   if (live && op.text !== undefined) line.text = op.text;
   if (live && op.keyboard !== undefined) line.keyboard = op.keyboard;
   if (op.idempotencyKey) line.idempotency_key = op.idempotencyKey;

@@ -49,6 +49,8 @@ interface NotificationLine extends FileLines {
   t: "n";
   id: string;
   at: number;
+  /** Scheduled: epoch ms it is due. */
+  due_at?: number;
   client: string;
   idempotency_key?: string;
   fingerprint?: string;
@@ -67,6 +69,7 @@ interface NotificationLine extends FileLines {
 
 export function encodeNotification(state: NotificationState, withParts: boolean): NotificationLine {
   const line: NotificationLine = { t: "n", id: state.id, at: state.at, client: state.client, part_count: state.partCount, recipients: [] };
+  if (state.dueAt !== undefined) line.due_at = state.dueAt;
   if (state.idempotencyKey) line.idempotency_key = state.idempotencyKey;
   if (state.fingerprint) line.fingerprint = state.fingerprint;
   if (state.silent) line.silent = true;
@@ -76,7 +79,7 @@ export function encodeNotification(state: NotificationState, withParts: boolean)
   if (state.keepButtons) line.keep_buttons = true;
   if (state.replyTo !== undefined) line.reply_to = state.replyTo;
   line.recipients = state.recipients.map(encodeRecipient);
-  if (state.ops && state.ops.length > 0) line.ops = state.ops.map(encodeOperation);
+  if (state.ops && state.ops.length > 0) line.ops = state.ops.map((op) => encodeOperation(op));
   encodeFiles(state, line);
   return line;
 }
@@ -127,6 +130,7 @@ export const decodeOutboxRecord: LineDecoder<OutboxRecord> = (value) => {
 function checkNotification(line: Record<string, unknown>): string | undefined {
   if (typeof line.id !== "string" || !isTime(line.at) || typeof line.client !== "string") return 'notification without "id", "at" or "client"';
   if (!isCount(line.part_count)) return 'missing or bad "part_count"';
+  if (!optional(line.due_at, isTime)) return 'bad "due_at"';
   if (!optional(line.idempotency_key, isText) || !optional(line.fingerprint, isText)) return 'bad "idempotency_key" or "fingerprint"';
   if (!optional(line.silent, (v) => typeof v === "boolean") || !optional(line.topic, Number.isSafeInteger)) return 'bad "silent" or "topic"';
   if (!optional(line.parts, (v) => Array.isArray(v) && v.every(isText))) return '"parts" must be a list of texts';
@@ -198,6 +202,7 @@ function decodeNotification(line: NotificationLine): NotificationState {
       return state;
     }),
   };
+  if (line.due_at !== undefined) state.dueAt = line.due_at;
   if (line.idempotency_key) state.idempotencyKey = line.idempotency_key;
   if (line.fingerprint) state.fingerprint = line.fingerprint;
   if (line.topic !== undefined) state.topic = line.topic;

@@ -10,7 +10,8 @@
 // compacted; while running it is compacted when it has grown well past what is live.
 // Finished notifications are kept for 24 h as summaries without text, for
 // GET /messages/{id}, PATCH/DELETE and Idempotency-Key; one with buttons whose press
-// makes an event is kept as long as events are (events_retention), for the press.
+// makes an event is kept as long as events are (events_retention), for the press. A
+// scheduled notification (due_at) is unfinished until sent, so it is kept until then.
 import { join } from "node:path";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
@@ -21,7 +22,7 @@ import { applyOperation, applyOperationDone, applyProgress, dropPartsIfDone, las
 import { MessageIndex } from "./message-index.ts";
 import { decodeOperation, encodeOperation, type OperationRecord } from "./outbox-op-records.ts";
 import { decodeOutboxRecord, encodeNotification, type OutboxLine, type OutboxRecord, type ProgressRecord } from "./outbox-records.ts";
-import { hasDataButtons, hasWork, isSettled, type NotificationState, type Operation, type TargetStatus } from "./types.ts";
+import { hasDataButtons, hasWork, isScheduled, isSettled, type NotificationState, type Operation, type TargetStatus } from "./types.ts";
 
 export const RETENTION_MS = 24 * 60 * 60 * 1000;
 const MIN_COMPACT_APPENDS = 10_000;
@@ -68,8 +69,9 @@ export interface OutboxStore {
   findByIdempotencyKey(client: string, key: string): NotificationState | undefined;
   /** The notification a message of ours belongs to (any part, any recipient), while it is kept. */
   findByMessage(bot: string, chatId: number, messageId: number): NotificationState | undefined;
-  /** Notifications with something left to send, edit or delete. */
+  /** Notifications with something left to send, edit or delete (scheduled ones too). */
   pending(): NotificationState[];
+  /** Recipients queued for sending now (not those of scheduled notifications still waiting for their time). */
   depth(): number;
   /** Records a new notification; resolves once it is durable. */
   accept(state: NotificationState): Promise<void>;
@@ -151,9 +153,12 @@ export class Outbox implements OutboxStore {
   }
 
   depth(): number {
+    const now = this.options.clock.now();
     let depth = 0;
-    for (const state of this.#byId.values())
+    for (const state of this.#byId.values()) {
+      if (isScheduled(state, now)) continue; // waiting for its time, not for Telegram
       for (const recipient of state.recipients) if (recipient.status === "queued") depth++;
+    }
     return depth;
   }
 
@@ -202,7 +207,7 @@ export class Outbox implements OutboxStore {
     op.writing = true;
     const undo = applyOperation(state, op);
     this.#notify(state);
-    const written = this.#log.append({ t: "op", id: state.id, op: encodeOperation(op) });
+    const written = this.#log.append({ t: "op", id: state.id, op: encodeOperation(op, true) });
     this.#maybeCompact();
     try {
       await written;

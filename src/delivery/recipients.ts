@@ -4,7 +4,7 @@
 // codes are in the HTTP error registry, src/http/errors.ts).
 import { readersOf } from "../events/access.ts";
 import type { Config } from "../config/types.ts";
-import type { KeyLookup } from "../keys/types.ts";
+import type { KeyLookup, KeyRecord } from "../keys/types.ts";
 import { closest, didYouMean } from "../lib/did-you-mean.ts";
 import { showValue } from "../lib/schema-messages.ts";
 import { RequestError } from "../lib/errors.ts";
@@ -126,13 +126,27 @@ function recipientsOf(options: ResolveOptions, user: string, problems: string[])
       continue;
     }
     const recipient: RecipientState = { user, key, bot: record.bot, chatId: record.chatId, status: "queued", next: 0, messageIds: [], attempts: 0 };
-    if (record.status !== "active") {
+    const unusable = unusableKeyReason(record);
+    if (unusable) {
       recipient.status = "failed";
-      recipient.reason = record.status === "revoked" ? "the person revoked this key (/stop)" : "the person blocked the bot";
+      recipient.reason = unusable;
     }
     out.push(recipient);
   }
   if (out.length === 0 && options.bot !== undefined && problems.length === before)
     problems.push(`user "${user}" has no key on bot "${options.bot}"`);
   return out;
+}
+
+/**
+ * Why nothing may be sent to this key any more, or undefined while it is active (or not
+ * known here). One answer for the accept (a recipient failed at once) and the worker (a
+ * queued notification to a key revoked since fails before its next send).
+ */
+export function unusableKeyReason(record: KeyRecord | undefined): string | undefined {
+  if (!record || record.status === "active") return undefined;
+  if (record.status === "blocked") return "the person blocked the bot";
+  return record.revokedBy === "admin"
+    ? `the admin revoked key ${record.key}; the person must send /key for a new one, and the admin must put it in users`
+    : "the person revoked this key (/stop)";
 }

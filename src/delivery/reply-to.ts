@@ -9,6 +9,7 @@ import type { KeyLookup } from "../keys/types.ts";
 import { RequestError } from "../lib/errors.ts";
 import { eventReaders } from "../config/readers.ts";
 import { mayRead } from "../events/access.ts";
+import { unusableKeyReason } from "./recipients.ts";
 import type { RecipientState } from "./types.ts";
 
 /** The inbox as the notifier reads it. */
@@ -59,10 +60,10 @@ export function resolveReply(options: ReplyOptions): RecipientState {
     messageIds: [],
     attempts: 0,
   };
-  const record = options.keys.lookup(event.key);
-  if (record && record.status !== "active") {
+  const unusable = unusableKeyReason(options.keys.lookup(event.key));
+  if (unusable) {
     recipient.status = "failed";
-    recipient.reason = record.status === "revoked" ? "the person revoked this key (/stop)" : "the person blocked the bot";
+    recipient.reason = unusable;
   }
   return recipient;
 }

@@ -60,6 +60,8 @@ export interface NotificationState {
   id: string;
   /** Epoch ms when accepted. */
   at: number;
+  /** Epoch ms it is due (`at`/`delay`): nothing goes out before. Absent: sent at once. */
+  dueAt?: number;
   client: string;
   /** Idempotency-Key and the request fingerprint it was first used with. */
   idempotencyKey?: string;
@@ -146,6 +148,16 @@ export function hasDataButtons(buttons: readonly Button[][] | undefined): boolea
   return buttons?.some((row) => row.some((button) => "data" in button)) ?? false;
 }
 
+/** Still waiting for its due time: nothing has gone out, and the worker leaves it alone until then. */
+export function isScheduled(state: NotificationState, now: number): boolean {
+  return state.dueAt !== undefined && state.dueAt > now && !isSettled(state);
+}
+
+/** When sending may start: retries and the 24 h give-up count from here, not from the accept. */
+export function sendableFrom(state: NotificationState): number {
+  return Math.max(state.at, state.dueAt ?? 0);
+}
+
 /**
  * "failed" if any recipient failed permanently, else "queued" if any is pending, else
  * "cancelled" if the whole notification was deleted before it was sent, else "delivered".
@@ -162,4 +174,13 @@ export function operationStatus(op: Operation): "done" | "queued" | "failed" {
   if (op.targets.some((target) => target.status === "failed")) return "failed";
   if (op.targets.some((target) => target.status === "queued")) return "queued";
   return "done";
+}
+
+/** A notification's status as answered: `scheduled` while it waits for its due time. */
+export type NotificationStatus = RecipientStatus | "scheduled";
+
+/** overallStatus, with `scheduled` in place of `queued` while nothing may go out yet. */
+export function notificationStatus(state: NotificationState, now: number): NotificationStatus {
+  const status = overallStatus(state);
+  return status === "queued" && isScheduled(state, now) ? "scheduled" : status;
 }

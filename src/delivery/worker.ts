@@ -4,16 +4,21 @@
 // job is one recipient of one notification: it sends the parts still queued, then the
 // operations asked for since, in order, so an edit accepted while the message is still
 // queued waits behind it. Every call leaves through the bot's send path
-// (telegram/bot-client.ts); CallPolicy decides what its outcome means.
+// (telegram/bot-client.ts); CallPolicy decides what its outcome means. Before each message
+// the recipient's key is looked at: one revoked (by the admin, or /stop) or blocked since
+// the accept fails the rest of that delivery with the reason, and nothing more is sent.
+// A scheduled notification waits in the DueQueue (one timer for all) and joins the lanes when due.
 import { errorMessage } from "../lib/errors.ts";
 import type { SendMessageParams } from "../telegram/api.ts";
 import { CallPolicy, type BotDeliveryState, type CallPolicyOptions, type CallResult, type FailureAction } from "./call-policy.ts";
+import { DueQueue } from "./due-queue.ts";
 import { FileSender, type FileStepHooks } from "./file-sender.ts";
 import { buildKeyboard } from "./keyboard.ts";
 import { OperationRunner } from "./operation-runner.ts";
 import type { OutboxStore, SentFiles } from "./outbox.ts";
+import { unusableKeyReason } from "./recipients.ts";
 import { plainFallbackParts } from "./split.ts";
-import type { NotificationState, Operation, RecipientState } from "./types.ts";
+import { isScheduled, sendableFrom, type NotificationState, type Operation, type RecipientState } from "./types.ts";
 import { UploadGate } from "./upload-gate.ts";
 
 export { GIVE_UP_AFTER_MS, type BotDeliveryState, type DeliveryClient, type DeliveryEvents } from "./call-policy.ts";
@@ -40,27 +45,39 @@ export class DeliveryWorker {
   readonly #lanes = new Map<string, { queue: Job[]; running: Promise<void> }>();
   /** Jobs in a lane, by job key: one per recipient at a time, which does all its work. */
   readonly #scheduled = new Set<string>();
-  /** Recipients being delivered right now, with what stops their waits (a deletion). */
-  readonly #delivering = new Map<string, AbortController>();
+  /** Recipients being delivered right now, with their key and what stops their waits (a deletion, a revocation). */
+  readonly #delivering = new Map<string, { key: string; cancel: AbortController }>();
   readonly #abort = new AbortController();
   readonly #policy: CallPolicy;
   readonly #operations: OperationRunner;
   readonly #files: FileSender | undefined;
+  readonly #due: DueQueue;
 
   constructor(private readonly options: DeliveryWorkerOptions) {
     this.#policy = new CallPolicy(options);
     this.#operations = new OperationRunner({ outbox: options.outbox, policy: this.#policy, log: options.log, events: options.events });
     const pathOf = options.filePath;
     this.#files = pathOf && new FileSender({ policy: this.#policy, pathOf, gate: new UploadGate(), log: options.log });
+    this.#due = new DueQueue({ clock: options.clock, onDue: (state) => this.enqueue(state), signal: this.#abort.signal });
+  }
+
+  /** Scheduled notifications waiting for their time. */
+  scheduledCount(): number {
+    return this.#due.size;
   }
 
   botState(botId: string): BotDeliveryState {
     return this.#policy.botState(botId);
   }
 
-  /** Queues a job for every recipient of `state` with something to send, edit or delete. */
+  /**
+   * Queues a job for every recipient of `state` with something to send, edit or delete;
+   * one not yet due waits for its time instead (and leaves the wait once deleted).
+   */
   enqueue(state: NotificationState): void {
     if (this.#abort.signal.aborted) return;
+    if (isScheduled(state, this.options.clock.now())) return this.#due.add(state);
+    this.#due.delete(state.id);
     state.recipients.forEach((recipient, index) => {
       const key = `${state.id}\n${index}`;
       if (this.#scheduled.has(key) || !hasWorkFor(state, index)) return;
@@ -76,7 +93,16 @@ export class DeliveryWorker {
 
   /** Stops waiting to send to recipient `index` (its notification was deleted); a request already on the wire still ends. */
   interrupt(state: NotificationState, index: number): void {
-    this.#delivering.get(`${state.id}\n${index}`)?.abort(new Error("deleted"));
+    this.#delivering.get(`${state.id}\n${index}`)?.cancel.abort(new Error("deleted"));
+  }
+
+  /**
+   * The key was revoked: deliveries to it that wait (for a slot, a 429 pause, a backoff)
+   * stop waiting and fail at their look at the key; later ones fail at theirs. A request
+   * already on the wire still ends (Telegram may have the message).
+   */
+  keyRevoked(key: string): void {
+    for (const delivering of this.#delivering.values()) if (delivering.key === key) delivering.cancel.abort(new Error("key revoked"));
   }
 
   /**
@@ -135,10 +161,13 @@ export class DeliveryWorker {
     const { state, index } = job;
     const recipient = state.recipients[index]!;
     const cancel = new AbortController();
-    this.#delivering.set(job.key, cancel);
+    this.#delivering.set(job.key, { key: recipient.key, cancel });
     const signal = AbortSignal.any([this.#abort.signal, cancel.signal]);
     try {
       while (recipient.status === "queued" && recipient.next < state.partCount && !signal.aborted) {
+        const unusable = unusableKeyReason(this.options.keys.lookup(recipient.key));
+        // Counted like a revoked or blocked key refused at accept (Notifier's onAccepted).
+        if (unusable) return await this.#recordFailure(state, index, unusable, "blocked");
         const part = recipient.next;
         const placement = { first: part === 0, last: part === state.partCount - 1 };
         if (part === state.filePart) {
@@ -205,24 +234,29 @@ export class DeliveryWorker {
     this.options.outbox.recordSent(state, index, part, ids, warning, files).catch((error: unknown) =>
       this.options.log.error("outbox write failed", { id: state.id, error: errorMessage(error) }),
     );
-    if (recipient.status === "delivered") this.options.events.delivered(recipient.bot, this.options.clock.now() - state.at);
+    if (recipient.status === "delivered") this.options.events.delivered(recipient.bot, this.options.clock.now() - sendableFrom(state));
   }
 
   async #fail(state: NotificationState, index: number, action: FailureAction): Promise<void> {
     const recipient = state.recipients[index]!;
     const blocked = action.kind === "blocked";
-    this.options.events.failed(recipient.bot, blocked ? "blocked" : action.reason.startsWith("gave up") ? "expired" : "rejected");
-    this.options.log.warn("delivery failed permanently", { id: state.id, user: recipient.user, key: recipient.key, reason: action.reason });
-    // Applied in memory at once, like #sent: a failed write must not crash the lane and
-    // strand the chat's later notifications (a restart would retry this one, at worst).
-    await this.options.outbox.recordFailed(state, index, action.reason).catch((error: unknown) =>
-      this.options.log.error("outbox write failed", { id: state.id, error: errorMessage(error) }),
-    );
+    await this.#recordFailure(state, index, action.reason, blocked ? "blocked" : action.reason.startsWith("gave up") ? "expired" : "rejected");
     if (blocked) {
       await this.options.keys.recordBlocked(recipient.key, action.reason).catch((error: unknown) =>
         this.options.log.error("could not record a blocked key", { key: recipient.key, error: errorMessage(error) }),
       );
     }
+  }
+
+  async #recordFailure(state: NotificationState, index: number, reason: string, kind: "blocked" | "rejected" | "expired"): Promise<void> {
+    const recipient = state.recipients[index]!;
+    this.options.events.failed(recipient.bot, kind);
+    this.options.log.warn("delivery failed permanently", { id: state.id, user: recipient.user, key: recipient.key, reason });
+    // Applied in memory at once, like #sent: a failed write must not crash the lane and
+    // strand the chat's later notifications (a restart would retry this one, at worst).
+    await this.options.outbox.recordFailed(state, index, reason).catch((error: unknown) =>
+      this.options.log.error("outbox write failed", { id: state.id, error: errorMessage(error) }),
+    );
   }
 
   /** Sends one message through the call policy (pauses, retries, a migrated group followed). */
@@ -231,7 +265,7 @@ export class DeliveryWorker {
     return this.#policy.run({
       bot: recipient.bot,
       attempts: recipient,
-      since: state.at,
+      since: sendableFrom(state),
       signal,
       call: (client, callSignal) => client.send(sendParams(state, recipient, text, html, placement), callSignal),
       onMigrated: (chatId) => this.#followMigration(recipient, chatId),

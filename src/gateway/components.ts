@@ -1,12 +1,14 @@
 // Adds the gateway's long-lived parts in start order: per-bot clients (shared), the
-// events inbox (inbox.log, GET /events), the inbound layer (key log, pollers) and the
-// outbound layer (outbox, delivery, notify).
+// events inbox (inbox.log, GET /events), the inbound layer (key log, pollers), the
+// outbound layer (outbox, delivery, notify) and the admin API over both.
 import type { Gateway } from "./app.ts";
+import { addAdmin } from "./admin.ts";
 import { addEvents } from "./events.ts";
 import { addInbound } from "./inbound.ts";
 import { addOutbound } from "./outbound.ts";
 import { addWebhooks } from "./webhooks.ts";
 import type { OutboxStore } from "../delivery/outbox.ts";
+import type { DeliveryWorker } from "../delivery/worker.ts";
 import type { NotificationLookup } from "../inbound/notifications.ts";
 import { BotClients } from "../telegram/bot-clients.ts";
 import { transportTiming, type TransportTiming } from "../telegram/timing.ts";
@@ -28,8 +30,15 @@ export async function addComponents(gateway: Gateway): Promise<void> {
     get: (id) => outbox?.get(id),
     findByMessage: (bot, chatId, messageId) => outbox?.findByMessage(bot, chatId, messageId)?.id,
   };
-  const keys = await addInbound(gateway, bots, { inbox, notifications });
-  outbox = await addOutbound(gateway, bots, keys, inbox);
+  const inbound = await addInbound(gateway, bots, { inbox, notifications });
+  // The admin routes go in before the outbound layer's: a route that takes any name in
+  // its path must not shadow /keys or /reload. The worker is bound once it exists (no
+  // request is served before every component started).
+  let worker: DeliveryWorker | undefined;
+  addAdmin(gateway, inbound, { keyRevoked: (key) => worker?.keyRevoked(key) });
+  const outbound = await addOutbound(gateway, bots, inbound.keys, inbox);
+  outbox = outbound.outbox;
+  worker = outbound.worker;
 }
 
 /**

@@ -7,13 +7,13 @@
 import type { Gateway } from "./app.ts";
 import type { BotConfig, Config } from "../config/types.ts";
 import { KeyRegistry } from "../keys/registry.ts";
-import type { KeyLookup, KeyStore } from "../keys/types.ts";
+import type { KeyRecord, KeyStore } from "../keys/types.ts";
 import type { Logger } from "../lib/log.ts";
 import type { BotClient } from "../telegram/bot-client.ts";
 import type { BotClients } from "../telegram/bot-clients.ts";
 import type { InboxStore } from "../events/types.ts";
 import type { MetricsRegistry } from "../lib/metrics.ts";
-import type { ConversationDeps } from "../inbound/conversation.ts";
+import { tellKeyRevoked, type ConversationDeps } from "../inbound/conversation.ts";
 import { registerHandlers } from "../inbound/handlers.ts";
 import { MenuPublisher } from "../inbound/menu.ts";
 import type { NotificationLookup } from "../inbound/notifications.ts";
@@ -25,13 +25,21 @@ interface RunningBot {
   poller: Poller;
 }
 
+/** The inbound side as the rest of the gateway uses it. */
+export interface Inbound {
+  /** The key store (keys.log): delivery resolves keys with it, the admin API lists and revokes them. */
+  keys: KeyStore;
+  /** Tells the person their key was revoked (key_revoked, on the reply path); false when it cannot (the bot is disabled). */
+  tellRevoked(record: KeyRecord): boolean;
+}
+
 /** What the conversation records into and looks up (the inbox, and the outbox's notifications). */
 export interface InboundDeps {
   inbox: Pick<InboxStore, "record" | "decided">;
   notifications: NotificationLookup;
 }
 
-export async function addInbound(gateway: Gateway, bots: BotClients, twoWay: InboundDeps): Promise<KeyLookup> {
+export async function addInbound(gateway: Gateway, bots: BotClients, twoWay: InboundDeps): Promise<Inbound> {
   const { deps, store, metrics } = gateway;
   const log = deps.log.child({ component: "inbound" });
   const registry = await KeyRegistry.open({
@@ -112,7 +120,11 @@ export async function addInbound(gateway: Gateway, bots: BotClients, twoWay: Inb
     },
   });
   store.subscribe((next) => sync(next));
-  return registry;
+  const tellRevoked = (record: KeyRecord): boolean => {
+    const client = bots.get(record.bot);
+    return client !== undefined && tellKeyRevoked(client, conversation, record);
+  };
+  return { keys: registry, tellRevoked };
 }
 
 function conversationMetrics(metrics: MetricsRegistry): Pick<ConversationDeps, "onKeyIssued" | "onPress" | "onAckFailed"> {

@@ -73,25 +73,26 @@ export async function openDelivery(gateway: Gateway, bots: BotClients, keys: Key
       }
     },
   });
-  metrics.gauge("tgsignal_outbox_depth", "Recipients with a notification still queued.").collect(() => [[undefined, outbox.depth()]]);
+  metrics.gauge("tgsignal_outbox_depth", "Recipients with a notification still queued (not those still waiting for their scheduled time).").collect(() => [[undefined, outbox.depth()]]);
+  metrics.gauge("tgsignal_outbox_scheduled", "Scheduled notifications (at/delay) waiting for their time.").collect(() => [[undefined, worker.scheduledCount()]]);
   const operations = new MessageOperations({ outbox, worker, clock: deps.clock });
   return { notifier, operations, outbox, worker, files };
 }
 
-export async function addOutbound(gateway: Gateway, bots: BotClients, keys: KeyLookup, inbox: EventLookup): Promise<OutboxStore> {
+export async function addOutbound(gateway: Gateway, bots: BotClients, keys: KeyLookup, inbox: EventLookup): Promise<Outbound> {
   const { deps, store, router, health } = gateway;
   const outbound = await openDelivery(gateway, bots, keys, inbox);
   const draining = new AbortController();
   const auth = new Authenticator(deps.clock);
   const { notifier, operations, outbox } = outbound;
   const uploads = new Uploads(outbound.files.store, outbound.files);
-  addNotifyRoutes({ router, store, notifier, auth, uploads, draining: draining.signal });
-  addMessageRoutes({ router, store, notifier, operations, outbox, auth, draining: draining.signal });
+  addNotifyRoutes({ router, store, notifier, auth, uploads, clock: deps.clock, draining: draining.signal });
+  addMessageRoutes({ router, store, notifier, operations, outbox, auth, clock: deps.clock, draining: draining.signal });
   const openapi = buildOpenApi();
   router.add("GET", "/openapi.json", () => Response.json(openapi));
   health.add("delivery", () => deliveryHealth(outbound, bots, deps.clock));
   gateway.components.push(outboundComponent(gateway, outbound, draining));
-  return outbound.outbox;
+  return outbound;
 }
 
 function outboundComponent(gateway: Gateway, { outbox, worker, files }: Outbound, draining: AbortController): Component {
@@ -153,5 +154,5 @@ function deliveryHealth({ outbox, worker }: Outbound, bots: BotClients, clock: C
     if (state.failures >= 5) healthy = false;
     perBot[client.config.id] = { consecutive_failures: state.failures, last_error: state.lastError, paused };
   }
-  return { healthy, details: { queued: outbox.depth(), bots: perBot } };
+  return { healthy, details: { queued: outbox.depth(), scheduled: worker.scheduledCount(), bots: perBot } };
 }

@@ -8,6 +8,7 @@ import type { ConfigStore } from "../config/store.ts";
 import type { Notifier } from "../delivery/notifier.ts";
 import type { EditInput, MessageOperations, Requested } from "../delivery/operations.ts";
 import type { OutboxStore } from "../delivery/outbox.ts";
+import type { Clock } from "../lib/clock.ts";
 import { operationStatus } from "../delivery/types.ts";
 import type { Authenticator } from "./auth.ts";
 import { parseBody, queryFields, readBodyLimited, type Fields } from "./body.ts";
@@ -25,6 +26,7 @@ export interface MessageRoutesOptions {
   operations: MessageOperations;
   outbox: OutboxStore;
   auth: Authenticator;
+  clock: Clock;
   /** Aborted on shutdown: waiting requests answer at once with what they have. */
   draining: AbortSignal;
 }
@@ -45,7 +47,7 @@ async function handleStatus(options: MessageRoutesOptions, req: Request, ctx: Re
     throw httpError("not_found", `no notification "${ctx.params.id}"; ids are kept for 24 h after delivery (as long as events for one with buttons)`);
   const { wait } = checkFields(StatusQuery, normalizeFields(StatusQuery, queryFields(ctx.url)));
   if (wait !== undefined) await options.notifier.waitSettled(state, wait * 1000, options.draining);
-  return Response.json(describeNotification(state), { status: 200 });
+  return Response.json(describeNotification(state, options.clock.now()), { status: 200 });
 }
 
 async function handleEdit(options: MessageRoutesOptions, req: Request, ctx: RequestContext): Promise<Response> {

@@ -8,7 +8,9 @@ import type { ConfigStore } from "../config/store.ts";
 import type { Config } from "../config/types.ts";
 import { MAX_FILES, type RequestedKind } from "../delivery/media.ts";
 import type { Notifier, NotifyInput } from "../delivery/notifier.ts";
-import { operationStatus, overallStatus, type NotificationState, type OperationTarget, type RecipientStatus, type RecipientState } from "../delivery/types.ts";
+import { isScheduled, notificationStatus, operationStatus, type NotificationState, type NotificationStatus, type OperationTarget, type RecipientState } from "../delivery/types.ts";
+import { readWhen } from "../delivery/when.ts";
+import type { Clock } from "../lib/clock.ts";
 import { errorMessage } from "../lib/errors.ts";
 import { renderTemplate } from "../templates/webhooks.ts";
 import type { Authenticator } from "./auth.ts";
@@ -28,6 +30,7 @@ export interface NotifyRoutesOptions {
   auth: Authenticator;
   /** Files with the request (multipart, attachments, a raw body); without, files are refused. */
   uploads?: Uploads;
+  clock: Clock;
   /** Aborted on shutdown: waiting requests answer at once with what they have. */
   draining: AbortSignal;
 }
@@ -60,7 +63,7 @@ async function handleNotify(options: NotifyRoutesOptions, req: Request, ctx: Req
   }
   const { state, replayed, wait } = submitted;
   await options.notifier.waitSettled(state, wait * 1000, options.draining);
-  return notificationResponse(state, replayed ? { "Idempotent-Replayed": "true" } : {});
+  return notificationResponse(state, options.clock.now(), replayed ? { "Idempotent-Replayed": "true" } : {});
 }
 
 export interface ParsedNotify {
@@ -97,6 +100,8 @@ export function parseNotifyFields(fields: Fields, files = 0): ParsedNotify {
   if (buttons !== undefined && buttons.length > 0) input.buttons = buttons;
   if (request.keep_buttons) input.keepButtons = true;
   if (request.reply_to !== undefined) input.replyTo = request.reply_to;
+  const when = readWhen({ ...(request.at !== undefined && { at: request.at }), ...(request.delay !== undefined && { delay: request.delay }) });
+  if (when) input.when = when;
   return { input, wait: request.wait ?? DEFAULT_WAIT_SECONDS, as: request.as ?? "auto", ...(attachments && { attachments }) };
 }
 
@@ -215,30 +220,36 @@ export function readIdempotencyKey(req: Request): string | undefined {
 }
 
 /** The answer follows the delivery outcome; `tgsignal send` reads the same outcome for its exit code. */
-const STATUS_OF_OUTCOME: Record<RecipientStatus, number> = { delivered: 200, queued: 202, failed: 424, cancelled: 200 };
+const STATUS_OF_OUTCOME: Record<NotificationStatus, number> = { delivered: 200, queued: 202, scheduled: 202, failed: 424, cancelled: 200 };
 
-function notificationResponse(state: NotificationState, headers: Record<string, string>): Response {
-  return Response.json(describeNotification(state), {
-    status: STATUS_OF_OUTCOME[overallStatus(state)],
+function notificationResponse(state: NotificationState, now: number, headers: Record<string, string>): Response {
+  return Response.json(describeNotification(state, now), {
+    status: STATUS_OF_OUTCOME[notificationStatus(state, now)],
     headers: { Location: `/messages/${state.id}`, ...headers },
   });
 }
 
-/** The JSON body for a notification (NotificationSchema): per recipient status, message ids, reasons; its edits and deletion. */
-export function describeNotification(state: NotificationState): Record<string, unknown> {
+/**
+ * The JSON body for a notification (NotificationSchema): per recipient status, message ids,
+ * reasons; its edits and deletion. `now` tells a scheduled notification still waiting.
+ */
+export function describeNotification(state: NotificationState, now: number): Record<string, unknown> {
+  const waiting = isScheduled(state, now);
   const out: Record<string, unknown> = {
     id: state.id,
-    status: overallStatus(state),
+    status: notificationStatus(state, now),
     accepted_at: new Date(state.at).toISOString(),
+    ...(state.dueAt !== undefined && { scheduled_for: new Date(state.dueAt).toISOString() }),
     parts: state.partCount,
     recipients: state.recipients.map((recipient) => {
-      const out: Record<string, unknown> = { user: recipient.user, key: recipient.key, bot: recipient.bot, chat_id: recipient.chatId, status: recipient.status };
+      const status = waiting && recipient.status === "queued" ? "scheduled" : recipient.status;
+      const out: Record<string, unknown> = { user: recipient.user, key: recipient.key, bot: recipient.bot, chat_id: recipient.chatId, status };
       if (recipient.status === "delivered" || recipient.messageIds.length > 0) out.message_ids = recipient.messageIds;
       if (recipient.status === "failed") out.error = recipient.reason ?? "failed";
       if (recipient.status === "queued" && recipient.reason) out.last_error = recipient.reason;
       if (recipient.attempts > 0) out.attempts = recipient.attempts;
       if (recipient.warning) out.warning = recipient.warning;
-      if (state.files) out.files = describeFiles(state, recipient);
+      if (state.files) out.files = describeFiles(state, recipient, status);
       return out;
     }),
   };
@@ -256,12 +267,12 @@ export function describeNotification(state: NotificationState): Record<string, u
   return out;
 }
 
-/** Each file's outcome for one recipient: delivered (with its message), queued, failed or cancelled with the recipient. */
-function describeFiles(state: NotificationState, recipient: RecipientState): Array<Record<string, unknown>> {
+/** Each file's outcome for one recipient: delivered (with its message), else the recipient's (queued, scheduled, failed, cancelled). */
+function describeFiles(state: NotificationState, recipient: RecipientState, status: string): Array<Record<string, unknown>> {
   return (state.files ?? []).map((file, index) => {
     const messageId = recipient.fileMessageIds?.[index];
     if (messageId !== undefined) return { name: file.name, status: "delivered", message_id: messageId };
-    return { name: file.name, status: recipient.status };
+    return { name: file.name, status };
   });
 }
 

@@ -6,9 +6,10 @@ import { VERSION } from "../version.ts";
 import { ERRORS, type ErrorCode } from "./errors.ts";
 import { InboxEventSchema } from "../events/event-schema.ts";
 import { DeleteQuery, EditRequest, EventsQuery, IdempotencyKey, NotifyMultipart, NotifyRequest, NotifyToMultipart, NotifyToRequest, StatusQuery, TemplateName } from "./schemas.ts";
+import { KeysQuery, KeysResponse, ReloadRejected, ReloadResponse, RevokeResponse } from "./schemas.ts";
 
-const Outcome = Type.Union([Type.Literal("delivered"), Type.Literal("queued"), Type.Literal("failed"), Type.Literal("cancelled")], {
-  description: "cancelled: deleted (DELETE /messages/{id}) before it was sent",
+const Outcome = Type.Union([Type.Literal("delivered"), Type.Literal("queued"), Type.Literal("scheduled"), Type.Literal("failed"), Type.Literal("cancelled")], {
+  description: "scheduled: waiting for its time (at/delay); cancelled: deleted (DELETE /messages/{id}) before it was sent",
 });
 const TargetOutcome = Type.Union(["queued", "done", "cancelled", "skipped", "failed"].map((status) => Type.Literal(status)), {
   description: "done; cancelled (deleted before it was sent); skipped (the recipient never got the message); failed (Telegram refused it); queued",
@@ -74,6 +75,7 @@ export const NotificationSchema = Type.Object({
   id: Type.String({ description: "for GET, PATCH and DELETE /messages/{id}" }),
   status: Outcome,
   accepted_at: Type.String({ description: "ISO 8601 time the notification was accepted" }),
+  scheduled_for: Type.Optional(Type.String({ description: "ISO 8601 time it is (or was) due, for a notification sent with at or delay" })),
   parts: Type.Integer({ description: "messages per recipient after splitting" }),
   recipients: Type.Array(RecipientStatusSchema),
   reply_to: Type.Optional(Type.String({ description: "the event it answers" })),
@@ -101,11 +103,13 @@ function errorResponses(codes: readonly ErrorCode[]): Record<string, unknown> {
 const ALL_CODES = Object.keys(ERRORS) as ErrorCode[];
 /** Codes only PATCH and DELETE /messages/{id} answer with. */
 export const MESSAGE_ONLY_CODES: readonly ErrorCode[] = ["not_found", "bad_edit", "not_editable", "not_delivered", "message_deleted", "too_many_edits"];
+/** Codes only the admin API answers with. */
+export const ADMIN_ONLY_CODES: readonly ErrorCode[] = ["forbidden_admin", "unknown_key", "config_invalid"];
 const notifyResponses = {
   "200": { description: "delivered to every recipient", content: json(NotificationSchema) },
-  "202": { description: "accepted; some recipients still queued (see GET /messages/{id})", content: json(NotificationSchema) },
+  "202": { description: "accepted; some recipients still queued, or scheduled (at/delay) for later (see GET /messages/{id})", content: json(NotificationSchema) },
   "424": { description: "some recipient failed permanently (blocked the bot, chat gone...)", content: json(NotificationSchema) },
-  ...errorResponses(ALL_CODES.filter((code) => code !== "method_not_allowed" && !MESSAGE_ONLY_CODES.includes(code))),
+  ...errorResponses(ALL_CODES.filter((code) => code !== "method_not_allowed" && !MESSAGE_ONLY_CODES.includes(code) && !ADMIN_ONLY_CODES.includes(code))),
 };
 
 const EDIT_CODES: readonly ErrorCode[] = [
@@ -203,6 +207,7 @@ export function buildOpenApi(): Record<string, unknown> {
         },
       },
       ...eventPaths(),
+      ...adminPaths(),
       "/healthz": { get: { summary: "Liveness and per-bot state", security: [], responses: { "200": { description: "ok or degraded" } } } },
       "/metrics": { get: { summary: "Prometheus metrics", security: [], responses: { "200": { description: "text exposition format" } } } },
       "/openapi.json": { get: { summary: "This document", security: [], responses: { "200": { description: "OpenAPI 3.1" } } } },
@@ -235,6 +240,46 @@ function eventPaths(): Record<string, unknown> {
         responses: {
           "200": { description: "the file, with its Content-Type and a Content-Disposition naming it", content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } } },
           ...errorResponses([...access, "not_found", "file_too_big", "file_unavailable"]),
+        },
+      },
+    },
+  };
+}
+
+/** The admin API: clients with admin: true (or the local caller when there are no clients). */
+function adminPaths(): Record<string, unknown> {
+  const access = ["bad_host", "unauthorized", "forbidden", "forbidden_admin", "internal"] as const;
+  return {
+    "/keys": {
+      get: {
+        summary: "Every key the bots issued, with who asked, when, and the user it is assigned to; unassigned active keys first",
+        parameters: queryParameters(KeysQuery),
+        responses: {
+          "200": { description: "the keys, in the order an admin acts on them", content: json(KeysResponse) },
+          ...errorResponses([...access, "bad_field", "unknown_field", "bad_bot", "unknown_bot"]),
+        },
+      },
+    },
+    "/keys/{key}/revoke": {
+      post: {
+        summary: "Revoke a key now: keys.log records it, the person is told, queued notifications to it fail; revoking a revoked key changes nothing (200)",
+        parameters: [{ name: "key", in: "path", required: true, schema: { type: "string" }, description: "8 digits" }],
+        responses: {
+          "200": { description: "revoked (revoked: true), or it was already (revoked: false)", content: json(RevokeResponse) },
+          ...errorResponses([...access, "unknown_key", "storage_full"]),
+        },
+      },
+    },
+    "/reload": {
+      post: {
+        summary: "Reload the config file now, as SIGHUP does, and answer with the outcome",
+        responses: {
+          "200": { description: "the new config is in force (reloaded: true), or the file is unchanged (reloaded: false)", content: json(ReloadResponse) },
+          "422": {
+            description: `\`config_invalid\`: ${ERRORS.config_invalid.message} (README ${ERRORS.config_invalid.doc})`,
+            content: json(ReloadRejected),
+          },
+          ...errorResponses(access),
         },
       },
     },

@@ -1,11 +1,12 @@
 // What requests may contain, as TypeBox schemas: the one definition requests are checked
 // against (fields.ts, by TypeBox itself) and /openapi.json is generated from, so no limit,
 // default or enumeration is written twice. Routes to come (attachments, scheduling) add
-// their schemas beside these.
+// their schemas beside these. `at` and `delay` are read further by delivery/when.ts.
 import { Type } from "@sinclair/typebox";
 import { FORMATS, type Format } from "../delivery/format.ts";
 import { MAX_BUTTONS, MAX_BUTTONS_PER_ROW } from "../delivery/keyboard.ts";
 import { MAX_FILES } from "../delivery/media.ts";
+import { KEY_STATUSES } from "../keys/types.ts";
 import { TEMPLATE_NAMES } from "../templates/webhooks.ts";
 import type { ErrorCode } from "./errors.ts";
 
@@ -106,6 +107,14 @@ export const NotifyRequest = Type.Object(
     reply_to: Type.Optional(
       Type.String({ pattern: "^[0-9]{1,20}$", description: "an event id: answer it in its chat, as a Telegram reply to the person's message (instead of to)", ...codes("bad_reply_to") }),
     ),
+    at: Type.Optional(
+      Type.Union([Type.String(), Type.Number()], {
+        description:
+          'send at this time (at most 30 days ahead; a time past is sent at once): RFC 3339 with Z or an offset ("2026-11-25T09:00:00+03:00"), a Unix time in seconds, or "HH:MM" for the next such time in the bot\'s timezone',
+        ...codes("bad_at"),
+      }),
+    ),
+    delay: Type.Optional(Type.String({ description: 'send this long from now (at most 30 days): "90s", "30m", "2h", "1d"; give at or delay, not both', ...codes("bad_delay") })),
     attachments: Type.Optional(Attachments),
     as: Type.Optional(AsField),
   },
@@ -171,3 +180,60 @@ export const EventsQuery = Type.Object({
 
 /** The query string of DELETE /messages/{id}. */
 export const DeleteQuery = Type.Object({ wait: Type.Optional(Wait("the deletion")) }, { additionalProperties: false });
+
+/** The query string of GET /keys (admin). */
+export const KeysQuery = Type.Object(
+  {
+    status: Type.Optional(Type.Union(KEY_STATUSES.map((status) => Type.Literal(status)), { description: "only keys with this status" })),
+    bot: Type.Optional(Type.String({ description: "only keys this bot issued (a bot id from the config, or one keys.log still names)", ...codes("bad_bot") })),
+  },
+  { additionalProperties: false },
+);
+
+/** One key as GET /keys and POST /keys/{key}/revoke show it (also `tgsignal keys --json`). */
+export const KeyInfoSchema = Type.Object({
+  key: Type.String({ description: "8 digits" }),
+  status: Type.Union(KEY_STATUSES.map((status) => Type.Literal(status)), { description: "active; revoked (by the person's /stop or the admin); blocked (the person blocked the bot, or the chat is gone)" }),
+  bot: Type.String({ description: "the bot that issued it" }),
+  chat_id: Type.Integer(),
+  chat_type: Type.Union(["private", "group", "supergroup", "channel"].map((type) => Type.Literal(type))),
+  username: Type.Union([Type.String(), Type.Null()], { description: "the asker's @username, without @" }),
+  name: Type.Union([Type.String(), Type.Null()], { description: "the person's name, or the group's title" }),
+  user: Type.Union([Type.String(), Type.Null()], { description: "the user the key is assigned to in the config; null: unassigned" }),
+  issued_at: Type.String({ description: "ISO 8601 time of the first issue" }),
+  requested_by: Type.Optional(Type.Integer({ description: "the asker's Telegram user id (absent in records written before it was kept)" })),
+  revoked_by: Type.Optional(Type.Union([Type.Literal("user"), Type.Literal("admin")], { description: "who revoked it (status revoked)" })),
+});
+
+export const KeysResponse = Type.Object({
+  keys: Type.Array(KeyInfoSchema, { description: "unassigned active keys first, then assigned ones, then blocked and revoked; newest first within" }),
+});
+
+export const RevokeResponse = Type.Object({
+  revoked: Type.Boolean({ description: "true: revoked now; false: it was revoked already (nothing changed)" }),
+  told: Type.Boolean({ description: "the key_revoked text is queued to the person (false: the key was blocked or already revoked, or its bot is disabled)" }),
+  key: KeyInfoSchema,
+});
+
+/** A problem in the config file, where it is. */
+export const ConfigIssueSchema = Type.Object({
+  file: Type.String(),
+  line: Type.Integer(),
+  col: Type.Integer(),
+  message: Type.String(),
+});
+
+export const ReloadResponse = Type.Object({
+  reloaded: Type.Boolean({ description: "true: the new config is in force; false: the file is unchanged since the last load" }),
+  file: Type.String({ description: "the config file" }),
+  warnings: Type.Array(ConfigIssueSchema, { description: "warnings of the config in force (e.g. an empty group)" }),
+});
+
+/** The 422 of POST /reload: the registry's error shape, with each problem's position. */
+export const ReloadRejected = Type.Object({
+  error: Type.Object({
+    code: Type.Literal("config_invalid"),
+    message: Type.String(),
+    issues: Type.Array(ConfigIssueSchema, { description: "every error found (the first 100), in file order" }),
+  }),
+});

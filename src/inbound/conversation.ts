@@ -1,9 +1,9 @@
 // What the conversation's handlers share: their dependencies (injected by the gateway),
 // the part of the bot's client they use, and how a reply text is rendered and queued.
 import type { BotConfig } from "../config/types.ts";
-import { DEFAULT_TEXTS, renderText, type Language, type TextName, type TextVars } from "../config/texts.ts";
+import { DEFAULT_TEXTS, pickLanguage, renderText, type Language, type TextName, type TextVars } from "../config/texts.ts";
 import type { InboxStore } from "../events/types.ts";
-import type { KeyStore } from "../keys/types.ts";
+import type { KeyRecord, KeyStore } from "../keys/types.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
 import type { BotClient } from "../telegram/bot-client.ts";
@@ -52,17 +52,17 @@ export function fullName(user: { first_name: string; last_name?: string }): stri
   return user.last_name ? `${user.first_name} ${user.last_name}` : user.first_name;
 }
 
-/** Queues a text to a chat through the reply queue (coalesced with an equal one still queued). */
+/** Queues a text to a chat through the reply queue (coalesced with an equal one still queued); false if dropped (shutdown). */
 export function queueText(
   client: ConversationClient,
-  deps: ConversationDeps,
+  deps: Pick<ConversationDeps, "replies" | "onAckFailed">,
   chatId: number,
   text: string,
   options: { chatter?: boolean; replyTo?: number; kind?: string } = {},
-): void {
+): boolean {
   const reply = options.replyTo === undefined ? {} : { reply_parameters: { message_id: options.replyTo, allow_sending_without_reply: true } };
   const kind = options.kind ?? "reply";
-  void deps.replies.enqueue({
+  return deps.replies.enqueue({
     bot: client.config.id,
     chatId,
     key: text,
@@ -71,4 +71,15 @@ export function queueText(
     send: (signal) => client.send({ chat_id: chatId, text, ...reply }, signal),
     onFailed: kind === "reply" ? undefined : () => deps.onAckFailed?.(client.config.id, kind),
   });
+}
+
+/**
+ * The admin revoked the chat's key (POST /keys/{key}/revoke): the chat is told with
+ * key_revoked, as after /stop, on the same reply path, in the language of the person who
+ * asked for the key (kept in keys.log; older records: the bot's language, English for auto).
+ */
+export function tellKeyRevoked(client: ConversationClient, deps: Pick<ConversationDeps, "replies">, record: KeyRecord): boolean {
+  const language = pickLanguage(client.config.language, record.language);
+  const vars = { key: record.key, name: record.name ?? "", bot: client.username ?? client.config.id };
+  return queueText(client, deps, record.chatId, renderReply(client.config, language, "key_revoked", vars));
 }

@@ -71,7 +71,7 @@ export async function handleMessage(client: ConversationClient, deps: Conversati
     const language = pickLanguage(config.language, from.language_code);
     const name = inGroup ? (message.chat.title ?? from.first_name) : from.first_name;
     const say: Say = (text, vars = {}) =>
-      queueText(client, deps, message.chat.id, renderReply(config, language, text, { name, bot: client.username ?? config.id, ...vars }), {
+      void queueText(client, deps, message.chat.id, renderReply(config, language, text, { name, bot: client.username ?? config.id, ...vars }), {
         chatter: text === "start" || text === "help",
       });
     return runIntent(client, deps, message, own, classified.args, say, name);
@@ -121,6 +121,8 @@ async function runIntent(
     username: from.username ?? null,
     name: message.chat.type === "private" ? fullName(from) : name,
     requestedBy: from.id,
+    // Kept so that what the bot tells this chat later, unasked (an admin's revocation), is in its language.
+    ...(from.language_code !== undefined && { language: from.language_code }),
   });
   if (isNew) {
     deps.onKeyIssued?.(config.id);
@@ -195,6 +197,7 @@ async function reactivateKey(botId: string, deps: ConversationDeps, change: Memb
     username: record.username,
     name: record.name,
     requestedBy: record.requestedBy,
+    language: record.language,
   });
   deps.log.info("key reactivated: the bot was unblocked", { bot: botId, key: record.key, chat_id: change.chat.id });
 }

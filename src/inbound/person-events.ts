@@ -96,7 +96,7 @@ function acknowledge(
 ): void {
   const { config } = client;
   const received = renderReply(config, language, "received", vars);
-  if (received.trim() !== "") return queueText(client, deps, chatId, received, { replyTo: messageId, kind: "received" });
+  if (received.trim() !== "") return void queueText(client, deps, chatId, received, { replyTo: messageId, kind: "received" });
   void deps.replies.enqueue({
     bot: config.id,
     chatId,

@@ -8,7 +8,7 @@ import type { ChatType } from "./types.ts";
 export const KEY_LOG_FILE = "keys.log";
 
 export type KeyLogRecord =
-  | { type: "issued"; key: string; bot: string; chat_id: number; chat_type: ChatType; username: string | null; name: string | null; requested_by?: number; at: string }
+  | { type: "issued"; key: string; bot: string; chat_id: number; chat_type: ChatType; username: string | null; name: string | null; requested_by?: number; language?: string; at: string }
   | { type: "revoked"; key: string; by: "user" | "admin"; at: string }
   | { type: "blocked"; key: string; reason: string; at: string }
   | { type: "migrated"; key: string; chat_id: number; from_chat_id: number; at: string };
@@ -49,6 +49,7 @@ function checkFields(record: Record<string, unknown>): string | undefined {
       if (record.chat_type !== undefined && !CHAT_TYPES.has(record.chat_type)) return 'bad "chat_type"';
       if (!isOptionalText(record.username) || !isOptionalText(record.name)) return '"username" and "name" must be text or null';
       if (record.requested_by !== undefined && !Number.isSafeInteger(record.requested_by)) return 'bad "requested_by"';
+      if (record.language !== undefined && typeof record.language !== "string") return 'bad "language"';
       return undefined;
     case "migrated":
       return Number.isSafeInteger(record.chat_id) ? undefined : 'migrated record without "chat_id"';

@@ -79,9 +79,10 @@ export class KeyRegistry implements KeyStore {
       const key = existing?.key ?? this.#newKey();
       this.#reserved.add(key);
       try {
-        const { bot, chatId, chatType, username, name, requestedBy } = request;
+        const { bot, chatId, chatType, username, name, requestedBy, language } = request;
         const requested = requestedBy === undefined ? {} : { requested_by: requestedBy };
-        await this.#append({ type: "issued", key, bot, chat_id: chatId, chat_type: chatType, username, name, ...requested, at: this.#at() });
+        const spoken = language === undefined ? {} : { language };
+        await this.#append({ type: "issued", key, bot, chat_id: chatId, chat_type: chatType, username, name, ...requested, ...spoken, at: this.#at() });
       } finally {
         this.#reserved.delete(key);
       }
@@ -99,10 +100,14 @@ export class KeyRegistry implements KeyStore {
   }
 
   async revokeKey(key: string, by: "user" | "admin" = "admin"): Promise<boolean> {
-    const record = this.#byKey.get(key);
-    if (!record || record.status === "revoked") return false;
-    await this.#append({ type: "revoked", key, by, at: this.#at() });
-    return true;
+    const found = this.#byKey.get(key);
+    if (!found) return false;
+    // The chat's lane: a /key or /stop of that chat, or a second revoke, is not interleaved with this one.
+    return this.#serialized(chatKey(found.bot, found.chatId), async () => {
+      if (this.#byKey.get(key)?.status === "revoked") return false;
+      await this.#append({ type: "revoked", key, by, at: this.#at() });
+      return true;
+    });
   }
 
   async recordBlocked(key: string, reason: string): Promise<void> {
@@ -139,6 +144,7 @@ export class KeyRegistry implements KeyStore {
         username: record.username ?? null,
         name: record.name ?? null,
         requestedBy: record.requested_by,
+        language: record.language,
         // Issued again (reactivated after a block): the key keeps its first issue time.
         issuedAt: current?.issuedAt ?? record.at,
         status: "active",
@@ -151,7 +157,7 @@ export class KeyRegistry implements KeyStore {
       this.#byKey.set(record.key, { ...current, status: "blocked" });
     } else if (record.type === "revoked") {
       this.#unindex(current);
-      this.#byKey.set(record.key, { ...current, status: "revoked" });
+      this.#byKey.set(record.key, { ...current, status: "revoked", revokedBy: record.by === "user" ? "user" : "admin" });
     } else {
       this.#unindex(current);
       this.#set({ ...current, chatId: record.chat_id, chatType: "supergroup" });

@@ -4,6 +4,10 @@
 
 export type ChatType = "private" | "group" | "supergroup" | "channel";
 
+/** active: deliverable; revoked: by the person (/stop) or the admin; blocked: the person blocked the bot. */
+export const KEY_STATUSES = ["active", "revoked", "blocked"] as const;
+export type KeyStatus = (typeof KEY_STATUSES)[number];
+
 export interface KeyRecord {
   readonly key: string;
   readonly bot: string;
@@ -15,8 +19,11 @@ export interface KeyRecord {
   readonly issuedAt: string;
   /** Telegram user id of the person who asked for it; absent in records from before it was kept. */
   readonly requestedBy?: number;
-  /** active: deliverable; revoked: by the person (/stop) or the admin; blocked: the person blocked the bot. */
-  readonly status: "active" | "revoked" | "blocked";
+  /** The asker's Telegram language_code (what replies to them are written in); absent in records from before it was kept. */
+  readonly language?: string;
+  readonly status: KeyStatus;
+  /** Who revoked it (status revoked). */
+  readonly revokedBy?: "user" | "admin";
 }
 
 /** What delivery needs: resolve a key, and record what Telegram said about its chat. */
@@ -36,6 +43,8 @@ export interface IssueRequest {
   name: string | null;
   /** The Telegram user who asked (in a group, one of its members). */
   requestedBy?: number;
+  /** The asker's Telegram language_code. */
+  language?: string;
 }
 
 /**
@@ -49,7 +58,10 @@ export interface KeyStore extends KeyLookup {
   issueKey(request: IssueRequest): Promise<{ record: KeyRecord; isNew: boolean }>;
   /** /stop: revokes the chat's key and returns it revoked; undefined when it had none. */
   revokeChat(bot: string, chatId: number): Promise<KeyRecord | undefined>;
-  /** Revokes a key (admin); false when it is unknown or already revoked. A revoked key is never issued again. */
+  /**
+   * Revokes a key (admin); false when it is unknown or already revoked. A revoked key is
+   * never issued again. Serialized with the chat's other changes, like revokeChat.
+   */
   revokeKey(key: string, by?: "user" | "admin"): Promise<boolean>;
   /** Every key ever issued, in order of first issue. */
   list(): KeyRecord[];

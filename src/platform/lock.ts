@@ -37,6 +37,16 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
 
 const LOCK_FILE = "tgsignal.lock";
 
+/**
+ * The pid of the live tgsignal holding the data dir's lock, or undefined. Read only: a
+ * stale lock is left for the next owner to take over. For commands that read state a
+ * server may be changing (`tgsignal keys` asks that server instead).
+ */
+export async function lockOwner(dataDir: string): Promise<number | undefined> {
+  const owner = await readOwner(join(dataDir, LOCK_FILE));
+  return owner && owner.pid !== process.pid && (await isRunning(owner)) ? owner.pid : undefined;
+}
+
 async function takeLock(dataDir: string): Promise<DataDirLock> {
   await mkdir(dataDir, { recursive: true });
   const path = join(dataDir, LOCK_FILE);

@@ -110,6 +110,34 @@ test("send --file: local, one file with the text as its caption; several as an a
   expect(await readdir(join(dir!, "data", "files"))).toEqual([]);
 }, 30_000);
 
+test("send --delay schedules: exit 0 at once, status scheduled, held in the outbox with its due time; a bad --at is exit 1", async () => {
+  const config = await setup();
+  const result = await run(["send", "-c", config, "--to", "sidorov", "--delay", "2h", "standup at 11:00"]);
+  expect(result.code).toBe(0);
+  const body = JSON.parse(result.stdout);
+  expect(body).toMatchObject({ status: "scheduled", recipients: [{ user: "sidorov", status: "scheduled" }] });
+  expect(result.stderr).toContain(`scheduled for ${body.scheduled_for}`);
+  const line = (await readFile(join(dir!, "data", "outbox.log"), "utf8")).split("\n").find((text) => text.includes(body.id));
+  expect(JSON.parse(line!).due_at).toBe(Date.parse(body.scheduled_for));
+  expect(api!.emulator.sent()).toHaveLength(0);
+
+  const bad = await run(["send", "-c", config, "--to", "sidorov", "--at", "tomorrow", "hello"]);
+  expect(bad.code).toBe(1);
+  expect(bad.stderr).toContain('e.g. "2026-11-25T09:00:00+03:00"');
+}, 20_000);
+
+test("send --at through a running server: the server holds it", async () => {
+  const config = await setup();
+  serve = await startServe(config);
+  const port = new URL(serve.url).port;
+  await writeFile(config, (await readFile(config, "utf8")).replace("listen: 127.0.0.1:0", `listen: 127.0.0.1:${port}`));
+  const at = new Date(Date.now() + 3_600_000).toISOString();
+  const result = await run(["send", "-c", config, "--to", "sidorov", "--at", at, "via the server, later"]);
+  expect({ code: result.code, viaServer: result.stderr.includes("sending through it") }).toEqual({ code: 0, viaServer: true });
+  expect(JSON.parse(result.stdout)).toMatchObject({ status: "scheduled", scheduled_for: at });
+  expect(api!.emulator.sent()).toHaveLength(0);
+}, 30_000);
+
 test("send --file through a running server: a multipart request", async () => {
   const config = await setup();
   serve = await startServe(config);

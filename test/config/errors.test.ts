@@ -264,10 +264,29 @@ describe("semantic checks", () => {
     `);
     expect(config.eventsRetentionMs).toBe(36 * 3_600_000);
     expect(config.clients.get("a")).toMatchObject({ receive: true, webhook: { url: "https://erp.local/hook" } });
-    expect(config.clients.get("b")).toMatchObject({ receive: false, webhook: null });
+    expect(config.clients.get("b")).toMatchObject({ receive: false, webhook: null, admin: false });
     expect(config.bots.get("main")!.commands).toEqual([
       { command: "tasks", description: "Мои задачи" },
       { command: "report", description: "Отчёт" },
+    ]);
+  });
+
+  test("admin: a boolean, false unless set; anything else is an error at its position", () => {
+    const config = load(yaml`
+      clients:
+        ops: { token: ${CLIENT_TOKEN}, admin: true }
+        erp: { token: b${CLIENT_TOKEN}, admin: false }
+        ci: { token: c${CLIENT_TOKEN} }
+    `);
+    expect([...config.clients.values()].map((client) => [client.id, client.admin])).toEqual([["ops", true], ["erp", false], ["ci", false]]);
+    const found = issues(yaml`
+      clients:
+        ops: { token: ${CLIENT_TOKEN}, admin: "yes" }
+        erp: { token: b${CLIENT_TOKEN}, admn: true }
+    `);
+    expect(found).toEqual([
+      'c.yaml:2:52 clients.ops.admin: expected true or false, got "yes"',
+      'c.yaml:3:46 unknown key "admn" in clients.erp; did you mean "admin"?',
     ]);
   });
 

@@ -61,6 +61,15 @@ describe("ConfigStore", () => {
     expect(order).toEqual(["start 1", "end 1", "start 2", "end 2"]);
     expect(store.current.listen.port).toBe(2);
   });
+
+  test("a report carries its own reload's errors, whatever a reload queued after it does", async () => {
+    const files = ["listen: nowhere\n", "listen: 127.0.0.1:3\n"];
+    const store = new ConfigStore(configFor(0), async () => load(files.shift()!), createMemoryLogger());
+    const [bad, good] = await Promise.all([store.reloadReport("admin"), store.reloadReport("SIGHUP")]);
+    expect(bad.result).toBe("rejected");
+    expect(bad.state.lastErrorIssues.map((issue) => `${issue.line}:${issue.col}`)).toEqual(["1:9"]);
+    expect(good).toMatchObject({ result: "applied", state: { lastReloadSuccessful: true, lastErrorIssues: [] } });
+  });
 });
 
 describe("reload of an empty file", () => {

@@ -194,6 +194,7 @@ describe("what replay checks", () => {
     ['queued, but "parts" does not hold "part_count" texts', (line) => ({ ...line, parts: ["one"] })],
     ['bad "silent" or "topic"', (line) => ({ ...line, topic: 1.5 })],
     ['bad "idempotency_key" or "fingerprint"', (line) => ({ ...line, idempotency_key: 42 })],
+    ['bad "due_at"', (line) => ({ ...line, due_at: "2026-11-25T09:00:00Z" })],
     ['sent record without "p"/"mids"', (line) => ({ t: "sent", id: line.id, r: 0, p: 0, mids: [null], at: 1 })],
     ['missing or bad "id" or "r"', (line) => ({ t: "sent", id: line.id, r: -1, p: 0, mids: [1], at: 1 })],
     ['missing or bad "at"', (line) => ({ t: "failed", id: line.id, r: 0, reason: "x" })],

@@ -86,3 +86,14 @@ describe("messages about many names stay short", () => {
     });
   });
 });
+
+test("a key that can no longer be used fails at accept, saying who stopped it", () => {
+  const record = (status: KeyRecord["status"], revokedBy?: "user" | "admin"): KeyRecord => ({
+    key: "48213977", bot: "main", chatId: 48213977, chatType: "private", username: null, name: null, issuedAt: "2026-11-25T09:00:00.000Z", status, ...(revokedBy && { revokedBy }),
+  });
+  const reasonFor = (found: KeyRecord) => resolveRecipients({ config, keys: { ...keys, lookup: () => found }, names: ["ivanov"], allow: null, clientId: "erp" })[0]!;
+  expect(reasonFor(record("active"))).toMatchObject({ status: "queued" });
+  expect(reasonFor(record("revoked", "admin"))).toMatchObject({ status: "failed", reason: expect.stringContaining("the admin revoked key 48213977;") });
+  expect(reasonFor(record("revoked", "user"))).toMatchObject({ status: "failed", reason: "the person revoked this key (/stop)" });
+  expect(reasonFor(record("blocked"))).toMatchObject({ status: "failed", reason: "the person blocked the bot" });
+});

@@ -188,3 +188,19 @@ test("a caption Telegram cannot parse goes as plain text; too long as plain text
   expect(bot.sent.at(-1)!.caption).toBeUndefined();
   expect(long.recipients[0]!.messageIds).toHaveLength(2);
 });
+
+test("a scheduled notification keeps its file until its time, then uploads it once for everyone", async () => {
+  const state = await withFile(3);
+  state.dueAt = clock.now() + 60_000;
+  const bot = fakeBot();
+  startWorker(bot.client).enqueue(state);
+  await clock.advance(59_000);
+  await Bun.sleep(1);
+  expect(bot.sent).toHaveLength(0);
+  expect(await keeper.store.list()).toEqual([state.files![0]!.hash]);
+  await until(settled(state), 500);
+  expect(bot.uploads()).toBe(1);
+  expect(bot.sent.every((s) => s.at >= state.dueAt!)).toBe(true);
+  await keeper.idle();
+  expect(await keeper.store.list()).toEqual([]);
+});

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, expect, test } from "bun:test";
 import type { BotConfig } from "../../src/config/types.ts";
 import { Outbox } from "../../src/delivery/outbox.ts";
 import { DeliveryWorker, type DeliveryEvents } from "../../src/delivery/worker.ts";
-import type { KeyLookup } from "../../src/keys/types.ts";
+import type { KeyLookup, KeyRecord } from "../../src/keys/types.ts";
 import { TelegramApiError } from "../../src/lib/errors.ts";
 import { createMemoryLogger } from "../../src/lib/log.ts";
 import { createGramioBot, type SendMessageParams, type SentMessage, type TelegramApi } from "../../src/telegram/api.ts";
@@ -63,8 +63,8 @@ function fakeBot(answer: (params: SendMessageParams, call: number) => void, limi
 
 const keys: KeyLookup = { lookup: () => undefined, recordBlocked: async () => {}, recordMigrated: async () => {} };
 
-function startWorker(client: BotClient): DeliveryWorker {
-  worker = new DeliveryWorker({ outbox, bots: { get: () => client }, keys, clock, log, events: noEvents, backoff: TELEGRAM_TIMING.sendBackoff, random: () => 1 });
+function startWorker(client: BotClient, keyLookup: KeyLookup = keys, events: DeliveryEvents = noEvents): DeliveryWorker {
+  worker = new DeliveryWorker({ outbox, bots: { get: () => client }, keys: keyLookup, clock, log, events, backoff: TELEGRAM_TIMING.sendBackoff, random: () => 1 });
   return worker;
 }
 
@@ -131,4 +131,62 @@ test("a 429 pauses the bot for retry_after, then the same message goes out", asy
   expect(only.recipients[0]).toMatchObject({ status: "delivered", attempts: 1 });
   expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(3000);
   expect(times[1]! - times[0]!).toBeLessThan(3100);
+});
+
+/** Key records the worker looks up (a recipient's key is 10000000 + its chat id); tests revoke them in place. */
+function keyBook(...chats: number[]): { lookup: KeyLookup; revoke(chat: number, by: "user" | "admin"): void } {
+  const records = new Map<string, KeyRecord>();
+  for (const chat of chats) {
+    const key = String(10_000_000 + chat);
+    records.set(key, { key, bot: "main", chatId: chat, chatType: "private", username: null, name: null, issuedAt: "2026-11-25T10:00:00.000Z", status: "active" });
+  }
+  return {
+    lookup: { ...keys, lookup: (key) => records.get(key) },
+    revoke(chat, by) {
+      const key = String(10_000_000 + chat);
+      records.set(key, { ...records.get(key)!, status: "revoked", revokedBy: by });
+    },
+  };
+}
+
+test("a key revoked by the admin while its notification waits out a 429 pause: it fails with the reason, nothing more is sent", async () => {
+  const waiting = notification(clock.now(), { parts: ["one", "two"], recipients: [recipient("ivanov", 5001)] });
+  await outbox.accept(waiting);
+  const book = keyBook(5001);
+  const failed: string[] = [];
+  const { client, calls } = fakeBot((_, call) => {
+    if (call === 1) throw new TelegramApiError("sendMessage", 429, "Too Many Requests: retry after 30", 30);
+  }, TELEGRAM_TIMING.limits);
+  const w = startWorker(client, book.lookup, { ...noEvents, failed: (_bot, reason) => void failed.push(reason) });
+  w.enqueue(waiting);
+  await until(() => calls.length === 1 && client.limiter.pausedUntil > clock.now());
+  await clock.advance(1000);
+  book.revoke(5001, "admin");
+  w.keyRevoked("10005001");
+  // Well inside the 30 s pause: the wait was stopped, not waited out.
+  await until(() => waiting.recipients[0]!.status !== "queued");
+  expect(clock.now()).toBeLessThan(client.limiter.pausedUntil);
+  expect(waiting.recipients[0]).toMatchObject({ status: "failed", reason: expect.stringContaining("the admin revoked key 10005001") });
+  await clock.advance(31_000);
+  expect(calls).toHaveLength(1);
+  expect(failed).toEqual(["blocked"]);
+  expect(outbox.get(waiting.id)!.recipients[0]!.status).toBe("failed");
+});
+
+test("a notification queued behind another in its chat finds the key revoked (/stop) at its turn and fails without a send", async () => {
+  const first = notification(clock.now(), { parts: ["first"], recipients: [recipient("ivanov", 5001)] });
+  const second = notification(clock.now(), { parts: ["second"], recipients: [recipient("ivanov", 5001)] });
+  const other = notification(clock.now(), { parts: ["other chat"], recipients: [recipient("petrov", 5002)] });
+  for (const state of [first, second, other]) await outbox.accept(state);
+  const book = keyBook(5001, 5002);
+  const { client, calls } = fakeBot((params) => {
+    if (params.text === "first") book.revoke(5001, "user");
+  });
+  const w = startWorker(client, book.lookup);
+  for (const state of [first, second, other]) w.enqueue(state);
+  await until(() => second.recipients[0]!.status !== "queued" && other.recipients[0]!.status !== "queued");
+  expect(calls.map((call) => call.text).sort()).toEqual(["first", "other chat"]);
+  expect(first.recipients[0]!.status).toBe("delivered");
+  expect(second.recipients[0]).toMatchObject({ status: "failed", reason: "the person revoked this key (/stop)" });
+  expect(other.recipients[0]!.status).toBe("delivered");
 });

@@ -3,9 +3,9 @@
 import { describe, expect, test } from "bun:test";
 import { ERRORS, type ErrorCode } from "../../src/http/errors.ts";
 import { parseNotifyFields } from "../../src/http/notify.ts";
-import { buildOpenApi, MESSAGE_ONLY_CODES } from "../../src/http/openapi.ts";
+import { ADMIN_ONLY_CODES, buildOpenApi, MESSAGE_ONLY_CODES } from "../../src/http/openapi.ts";
 import { checkValue } from "../../src/http/fields.ts";
-import { IdempotencyKey, NotifyMultipart, NotifyRequest } from "../../src/http/schemas.ts";
+import { IdempotencyKey, KeysQuery, KeysResponse, NotifyMultipart, NotifyRequest, ReloadRejected, RevokeResponse } from "../../src/http/schemas.ts";
 import { RequestError } from "../../src/lib/errors.ts";
 
 interface Parameter {
@@ -105,7 +105,7 @@ describe("errors", () => {
         // One code is a plain literal; several are a union of literals.
         for (const option of code ? (code.anyOf ?? [code]) : []) listed.push([option.const, Number(status)]);
       }
-      const expected = Object.entries(ERRORS).filter(([code]) => code !== "method_not_allowed" && !MESSAGE_ONLY_CODES.includes(code as ErrorCode));
+      const expected = Object.entries(ERRORS).filter(([code]) => code !== "method_not_allowed" && !MESSAGE_ONLY_CODES.includes(code as ErrorCode) && !ADMIN_ONLY_CODES.includes(code as ErrorCode));
       expect(listed.sort()).toEqual(expected.map(([code, entry]): [string, number] => [code, entry.status]).sort());
     }
   });
@@ -136,5 +136,38 @@ describe("errors", () => {
   test("field violations name the code they are answered with", () => {
     expect(property("to")).toMatchObject({ "x-error-code": "bad_recipient", "x-missing-code": "missing_recipient" });
     expect(property("wait")).toMatchObject({ "x-error-code": "bad_wait" });
+    expect(property("at")).toMatchObject({ "x-error-code": "bad_at" });
+    expect(property("delay")).toMatchObject({ "x-error-code": "bad_delay" });
+  });
+
+  test("at and delay: what the description promises is what is accepted", () => {
+    expect(property("delay").description).toContain('"30m"');
+    expect([accepts({ delay: "30m" }), accepts({ delay: "30d" }), accepts({ delay: "31d" }), accepts({ delay: "30" })]).toEqual([true, true, false, false]);
+    expect(property("at").description).toContain("2026-11-25T09:00:00+03:00");
+    expect([accepts({ at: "2026-11-25T09:00:00+03:00" }), accepts({ at: "09:00" }), accepts({ at: 1795586400 }), accepts({ at: "2026-11-25T09:00:00" })]).toEqual([true, true, true, false]);
+    expect(accepts({ at: "09:00", delay: "1h" })).toBe(false);
+  });
+});
+
+describe("the admin API", () => {
+  const codesOf = (operation: Operation) =>
+    Object.values(operation.responses).flatMap((response) => {
+      const code = (response.content["application/json"].schema as { properties: { error?: { properties: { code: { const?: string; anyOf?: Array<{ const: string }> } } } } }).properties.error?.properties.code;
+      return code ? (code.anyOf ?? [code]).map((option) => option.const) : [];
+    });
+
+  test("each route is described by the schemas it checks and answers with, and lists its own codes", () => {
+    const list = doc.paths["/keys"]!.get!;
+    const revoke = doc.paths["/keys/{key}/revoke"]!.post!;
+    const reload = doc.paths["/reload"]!.post!;
+    const plain = (schema: unknown) => JSON.parse(JSON.stringify(schema));
+    expect(Object.fromEntries(list.parameters.map((p) => [p.name, p.schema]))).toEqual(plain(KeysQuery).properties);
+    expect(list.responses["200"]!.content["application/json"].schema).toEqual(plain(KeysResponse));
+    expect(revoke.responses["200"]!.content["application/json"].schema).toEqual(plain(RevokeResponse));
+    expect(reload.responses["422"]!.content["application/json"].schema).toEqual(plain(ReloadRejected));
+    for (const operation of [list, revoke, reload]) expect(codesOf(operation)).toEqual(expect.arrayContaining(["unauthorized", "forbidden_admin"]));
+    expect(codesOf(list)).toEqual(expect.arrayContaining(["bad_field", "unknown_field", "unknown_bot"]));
+    expect(codesOf(revoke)).toContain("unknown_key");
+    expect(codesOf(notify)).not.toContain("forbidden_admin");
   });
 });

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { tellKeyRevoked } from "../../src/inbound/conversation.ts";
 import { registerHandlers } from "../../src/inbound/handlers.ts";
 import { ReplyQueue } from "../../src/inbound/replies.ts";
 import { KeyRegistry } from "../../src/keys/registry.ts";
@@ -194,4 +195,21 @@ describe("a group's key", () => {
     await expect(client.dispatch(inGroup(2, 11, "/stop"))).rejects.toMatchObject({ errorCode: 502 });
     expect(registry.lookup(record.key)!.status).toBe("active");
   });
+});
+
+test("/key keeps the asker's language; an admin's revocation is told in it, on the reply path", async () => {
+  const { client, clock, sent, replies } = conversation(() => {});
+  const update = message(1, "/key");
+  update.message!.from!.language_code = "uk";
+  await client.dispatch(update);
+  const record = registry.keyForChat("main", 5001)!;
+  expect(record.language).toBe("uk");
+  await registry.revokeKey(record.key, "admin");
+  tellKeyRevoked(client, { replies }, registry.lookup(record.key)!);
+  await until(clock, () => sent.length === 2);
+  expect(sent[1]!.text).toBe(`Ключ ${record.key} отозван. Уведомления больше не будут приходить. Новый ключ: /key`);
+  // A record from before the language was kept: the bot's language (auto: English).
+  tellKeyRevoked(client, { replies }, { ...record, language: undefined });
+  await until(clock, () => sent.length === 3);
+  expect(sent[2]!.text).toStartWith(`Key ${record.key} is revoked.`);
 });

@@ -83,7 +83,7 @@ test("a damaged middle line stops the start with file:line and the fix; keys rep
   expect(JSON.parse(listed.stdout).map((row: { key: string }) => row.key).sort()).toEqual(["48213977", "51928374"]);
 }, 20_000);
 
-test("two instances on one data dir: the second exits 3 with a clear error; keys revoke refuses while it runs", async () => {
+test("two instances on one data dir: the second exits 3 with a clear error; keys revoke never writes behind the server's back", async () => {
   harness = await createHarness([{ id: "main", token: TOKEN }], "users:\n  ivanov: 48213977\n");
   const first = serve(harness);
   const key = keyIn(await ask(harness.api, "/key", { timeoutMs: 8000 }));
@@ -97,9 +97,13 @@ test("two instances on one data dir: the second exits 3 with a clear error; keys
   expect(listed.stdout).toContain("UNASSIGNED");
   expect(listed.stderr).toContain("users.ivanov: key 48213977 is not in");
 
+  // The revocation must go through the server's admin API, which this one (listen :0, a
+  // port nobody knows) cannot be reached at: a clear exit 3, and keys.log is untouched.
+  const before = await readFile(keysLog(harness), "utf8");
   const refused = await cli(harness, "keys", "revoke", key);
   expect(refused.code).toBe(3);
-  expect(refused.stderr).toContain("remove the key from `users`");
+  expect(refused.stderr).toContain("listen in the config has port 0 (any free port), so its address is unknown; give listen a fixed port");
+  expect(await readFile(keysLog(harness), "utf8")).toBe(before);
   expect(await stopServe(first)).toBe(0);
 
   const revoked = await cli(harness, "keys", "revoke", key);

@@ -155,3 +155,34 @@ test("a key whose append fails is not issued: the person is told nothing, and th
   expect((await readFile(join(dir, "keys.log"), "utf8")).trim().split("\n")).toHaveLength(1);
   expect(record.status).toBe("active");
 });
+
+test("an admin revocation: who revoked is kept (after a restart too), a blocked key can be revoked, concurrent revokes write once", async () => {
+  const registry = await open();
+  const { record } = await registry.issueKey({ ...ivan, language: "ru" });
+  const blocked = (await registry.issueKey({ ...ivan, chatId: 5002 })).record;
+  await registry.recordBlocked(blocked.key, "the person blocked the bot");
+  expect(await Promise.all([registry.revokeKey(record.key, "admin"), registry.revokeKey(record.key, "admin")])).toEqual([true, false]);
+  expect(await registry.revokeKey(blocked.key, "admin")).toBe(true);
+  expect(await registry.revokeKey("99999999", "admin")).toBe(false);
+  await registry.revokeChat("main", 5003);
+  await registry.close();
+  const lines = (await readFile(join(dir, "keys.log"), "utf8")).trim().split("\n").map((line) => JSON.parse(line));
+  expect(lines.filter((line) => line.type === "revoked")).toEqual([
+    { type: "revoked", key: record.key, by: "admin", at: "2026-11-25T00:00:00.000Z" },
+    { type: "revoked", key: blocked.key, by: "admin", at: "2026-11-25T00:00:00.000Z" },
+  ]);
+  expect(lines[0]).toMatchObject({ type: "issued", language: "ru" });
+  const reopened = await open();
+  expect(reopened.lookup(record.key)).toMatchObject({ status: "revoked", revokedBy: "admin", language: "ru" });
+  expect(reopened.lookup(blocked.key)).toMatchObject({ status: "revoked", revokedBy: "admin" });
+  expect(reopened.keyForChat("main", 5001)).toBeUndefined();
+  await reopened.close();
+});
+
+test("a person's /stop is recorded as theirs", async () => {
+  const registry = await open();
+  const { record } = await registry.issueKey(ivan);
+  await registry.revokeChat("main", 5001);
+  expect(registry.lookup(record.key)).toMatchObject({ status: "revoked", revokedBy: "user" });
+  await registry.close();
+});

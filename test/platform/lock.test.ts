@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { lockDataDir } from "../../src/platform/lock.ts";
+import { lockDataDir, lockOwner } from "../../src/platform/lock.ts";
 import { StateError, StorageFullError } from "../../src/lib/errors.ts";
 import { listFiles, mountTmpfs, TMPFS_UNAVAILABLE, type Tmpfs } from "./tmpfs.ts";
 
@@ -42,6 +42,26 @@ describe("data dir lock", () => {
     } finally {
       owner.stop();
     }
+  });
+
+  test("lockOwner names a live owner, and leaves a stale lock (and no lock) alone", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tgs-lock-"));
+    expect(await lockOwner(dir)).toBeUndefined();
+    await writeFile(join(dir, "tgsignal.lock"), "999999999\n");
+    expect(await lockOwner(dir)).toBeUndefined();
+    expect(await readFile(join(dir, "tgsignal.lock"), "utf8")).toBe("999999999\n");
+    const owner = await liveProcess(false);
+    try {
+      await writeFile(join(dir, "tgsignal.lock"), `${owner.pid}\nstarted ${owner.started}\n`);
+      expect(await lockOwner(dir)).toBe(owner.pid);
+    } finally {
+      owner.stop();
+    }
+    // Our own lock is not "another server" (a fresh dir: the killed owner may still be exiting).
+    const own = await mkdtemp(join(tmpdir(), "tgs-lock-"));
+    const lock = await lockDataDir(own);
+    expect(await lockOwner(own)).toBeUndefined();
+    await lock.release();
   });
 
   test("a stale lock from a dead process is taken over", async () => {

@@ -1,0 +1,75 @@
+// kill -9 with two scheduled notifications (one edited before its time): both are in
+// outbox.log before their 202. After a restart the one that fell due while the gateway
+// was down goes out at start, and the other on its time, with the edited text.
+// `tgsignal serve` runs as a subprocess; its due times are wall-clock times.
+import { afterEach, expect, test } from "bun:test";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { startFakeBotApi, type FakeBotApi } from "../fakes/fake-bot-api.ts";
+import { timeScaleEnv } from "./boot-gateway.ts";
+import { eventually, startServe, tempDir, writeConfig, type ServeProcess } from "./serve-process.ts";
+
+const TOKEN = "111111:AAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+const CLIENT_TOKEN = "crash-test-token-0123456789";
+
+let api: FakeBotApi | undefined;
+let serve: ServeProcess | undefined;
+let dir: string | undefined;
+afterEach(async () => {
+  if (serve && serve.proc.exitCode === null) await serve.kill("SIGKILL");
+  await api?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+async function setup(): Promise<string> {
+  api = await startFakeBotApi({ bots: [{ token: TOKEN, id: 111111, username: "signal_bot", first_name: "Signal" }], timeScale: 0.1 });
+  for (const chat of [6001, 6002]) api.emulator.addChat(TOKEN, { id: chat, type: "private", first_name: `U${chat}` });
+  dir = await tempDir("tgsignal-scheduled-crash-");
+  await mkdir(join(dir, "data"));
+  const keyLog = [6001, 6002].map((chat) =>
+    JSON.stringify({ type: "issued", key: String(90000000 + chat), bot: "main", chat_id: chat, chat_type: "private", username: null, name: `U${chat}`, at: "2026-11-25T09:00:00.000Z" }),
+  );
+  await writeFile(join(dir, "data", "keys.log"), keyLog.join("\n") + "\n");
+  const config = ["listen: 127.0.0.1:0", "data_dir: ./data", "clients:", "  test:", `    token: ${CLIENT_TOKEN}`, "bots:", "  main:", `    token: "${TOKEN}"`, `    api_url: ${api.url}`, '    poll: "0 0 1 1 *"', "users:", "  u1: 90006001", "  u2: 90006002"];
+  return writeConfig(dir, config.join("\n") + "\n");
+}
+
+async function request(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const headers: Record<string, string> = { Authorization: `Bearer ${CLIENT_TOKEN}` };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const res = await fetch(serve!.url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+test("kill -9 with scheduled notifications: one due during the downtime goes out at start, one due later on time", async () => {
+  const configFile = await setup();
+  serve = await startServe(configFile, { env: timeScaleEnv() });
+  const dueSoon = Date.now() + 1000;
+  const dueLater = Date.now() + 6000;
+  const soon = await request("POST", "/notify", { to: "u1", text: "due while down", at: new Date(dueSoon).toISOString() });
+  const later = await request("POST", "/notify", { to: "u2", text: "due later", at: new Date(dueLater).toISOString() });
+  expect([soon.status, soon.body.status, later.status, later.body.status]).toEqual([202, "scheduled", 202, "scheduled"]);
+  expect((await request("PATCH", `/messages/${later.body.id}`, { text: "due later, edited" })).status).toBe(200);
+  await serve.kill("SIGKILL");
+
+  // Down until the first one's time has passed.
+  while (Date.now() <= dueSoon + 100) await Bun.sleep(50);
+  expect(api!.requests("sendMessage")).toHaveLength(0);
+  const restartedAt = Date.now();
+  serve = await startServe(configFile, { env: timeScaleEnv() });
+  await serve.waitForOutput(/resuming queued notifications/, 5000);
+
+  await eventually(() => api!.emulator.sent(TOKEN, { chat_id: 6001 }).length === 1, 10_000, "the one due while down");
+  expect(api!.requests("sendMessage")[0]!.at).toBeGreaterThanOrEqual(restartedAt);
+  await eventually(() => api!.emulator.sent(TOKEN, { chat_id: 6002 }).length === 1, 15_000, "the one due later");
+  const sends = api!.requests("sendMessage");
+  expect(sends).toHaveLength(2);
+  expect(sends[1]!.at).toBeGreaterThanOrEqual(dueLater);
+  expect(api!.emulator.sent(TOKEN).map((message) => [message.chat_id, message.text])).toEqual([
+    [6001, "due while down"],
+    [6002, "due later, edited"],
+  ]);
+  for (const id of [soon.body.id, later.body.id])
+    await eventually(async () => (await request("GET", `/messages/${id}`)).body.status === "delivered", 5000, `${id} delivered`);
+  expect(await serve.kill("SIGTERM")).toBe(0);
+}, 40_000);
