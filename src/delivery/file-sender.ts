@@ -11,6 +11,7 @@
 //   a caption, with a warning (as texts fall back);
 // - anything else: the recipient fails, like a message would.
 import type { Logger } from "../lib/log.ts";
+import type { FileStore } from "../storage/file-store.ts";
 import type { MediaRequest } from "../telegram/bot-client.ts";
 import type { MediaFile, SentFile } from "../telegram/media.ts";
 import { isPhotoRejected, isWrongFileId } from "../telegram/outcome.ts";
@@ -23,8 +24,8 @@ import type { Claim, UploadGate } from "./upload-gate.ts";
 
 export interface FileSenderOptions {
   policy: CallPolicy;
-  /** Where a stored file is on disk (FileStore.path). */
-  pathOf(hash: string): string;
+  /** Where a stored file is on disk, and whether it is there (data_dir/files). */
+  files: Pick<FileStore, "path" | "has">;
   gate: UploadGate;
   log: Logger;
 }
@@ -75,6 +76,11 @@ export class FileSender {
         claim = await this.options.gate.claim(recipient.bot, keys, (key) => state.fileIds?.[recipient.bot]?.[key], signal);
       } catch {
         return { ok: false, stopped: true };
+      }
+      const missing = await this.#missing(state, keys, claim);
+      if (missing) {
+        claim.settle();
+        return { ok: false, action: { kind: "fail", reason: `file "${missing}" is no longer in data_dir/files (removed by hand?); it cannot be sent` } };
       }
       const build = () => this.#request(state, recipient, keys, claim, attempt, placement);
       let result: CallResult<SentFile[]>;
@@ -136,6 +142,17 @@ export class FileSender {
     return "retry";
   }
 
+  /**
+   * The name of a file this send must upload that is not on disk, if any. It cannot be
+   * (the bytes are fsynced before the notification is accepted and kept while it is
+   * queued), unless someone removed it: then the recipient fails, rather than the upload
+   * failing as a network error and backing the whole bot off for 24 h.
+   */
+  async #missing(state: NotificationState, keys: string[], claim: Claim): Promise<string | undefined> {
+    for (const [i, file] of (state.files ?? []).entries()) if (claim.uploads.includes(keys[i]!) && !(await this.options.files.has(file.hash))) return file.name;
+    return undefined;
+  }
+
   #sent(messages: SentFile[], keys: string[], claim: Claim, attempt: Attempt): FilesSent {
     const learned: Record<string, string> = {};
     messages.forEach((message, i) => {
@@ -166,7 +183,7 @@ export class FileSender {
       const known = claim.known.get(keys[i]!);
       if (known !== undefined) return { fileId: known };
       const file = files[i]!;
-      return { path: this.options.pathOf(file.hash), name: file.name, mime: file.mime, size: file.size };
+      return { path: this.options.files.path(file.hash), name: file.name, mime: file.mime, size: file.size };
     };
     if (files.length === 1) {
       const keyboard = placement.last ? buildKeyboard(state.id, state.buttons) : undefined;

@@ -9,6 +9,7 @@
 // the accept fails the rest of that delivery with the reason, and nothing more is sent.
 // A scheduled notification waits in the DueQueue (one timer for all) and joins the lanes when due.
 import { errorMessage } from "../lib/errors.ts";
+import type { FileStore } from "../storage/file-store.ts";
 import type { SendMessageParams } from "../telegram/api.ts";
 import { CallPolicy, type BotDeliveryState, type CallPolicyOptions, type CallResult, type FailureAction } from "./call-policy.ts";
 import { DueQueue } from "./due-queue.ts";
@@ -25,8 +26,8 @@ export { GIVE_UP_AFTER_MS, type BotDeliveryState, type DeliveryClient, type Deli
 
 export interface DeliveryWorkerOptions extends CallPolicyOptions {
   outbox: OutboxStore;
-  /** Where notifications' files are (FileStore.path); without, a notification with files fails. */
-  filePath?: (hash: string) => string;
+  /** Where notifications' files are (data_dir/files); without, a notification with files fails. */
+  files?: Pick<FileStore, "path" | "has">;
 }
 
 interface Job {
@@ -56,8 +57,8 @@ export class DeliveryWorker {
   constructor(private readonly options: DeliveryWorkerOptions) {
     this.#policy = new CallPolicy(options);
     this.#operations = new OperationRunner({ outbox: options.outbox, policy: this.#policy, log: options.log, events: options.events });
-    const pathOf = options.filePath;
-    this.#files = pathOf && new FileSender({ policy: this.#policy, pathOf, gate: new UploadGate(), log: options.log });
+    const files = options.files;
+    this.#files = files && new FileSender({ policy: this.#policy, files, gate: new UploadGate(), log: options.log });
     this.#due = new DueQueue({ clock: options.clock, onDue: (state) => this.enqueue(state), signal: this.#abort.signal });
   }
 

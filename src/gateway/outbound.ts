@@ -56,7 +56,7 @@ export async function openDelivery(gateway: Gateway, bots: BotClients, keys: Key
     log: deps.log,
     events,
     backoff: bots.timing.sendBackoff,
-    filePath: (hash) => files.store.path(hash),
+    files: files.store,
   });
   const notifier = new Notifier({
     outbox,

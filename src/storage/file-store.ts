@@ -88,6 +88,14 @@ export class FileStore {
     this.platform.collectGarbage?.();
   }
 
+  /** Whether the file is on disk. */
+  async has(hash: string): Promise<boolean> {
+    return this.platform.stat(this.path(hash)).then(
+      (info) => info.kind === "file",
+      () => false,
+    );
+  }
+
   isPinned(hash: string): boolean {
     return this.#pins.has(hash);
   }

@@ -88,7 +88,7 @@ function fakeBot(refuse: (call: Sent) => void = () => {}, uploadMs = 500) {
 }
 
 function startWorker(client: BotClient): DeliveryWorker {
-  worker = new DeliveryWorker({ outbox, bots: { get: () => client }, keys, clock, log, events: noEvents, backoff: TELEGRAM_TIMING.sendBackoff, random: () => 1, filePath: (hash) => keeper.store.path(hash) });
+  worker = new DeliveryWorker({ outbox, bots: { get: () => client }, keys, clock, log, events: noEvents, backoff: TELEGRAM_TIMING.sendBackoff, random: () => 1, files: keeper.store });
   return worker;
 }
 
@@ -112,6 +112,21 @@ async function until(predicate: () => boolean, stepMs = 50): Promise<void> {
 
 const settled = (state: NotificationState) => () => state.recipients.every((r) => r.status !== "queued");
 
+/**
+ * The stored files once every record written so far is on disk and the removals it let
+ * happen are done (the worker does not wait for its progress records; the keeper removes a
+ * file only after the record that freed it is durable).
+ */
+async function filesLeft(): Promise<string[]> {
+  for (let turn = 0; ; turn++) {
+    await outbox.flush();
+    await keeper.idle();
+    const left = await keeper.store.list();
+    if (left.length === 0 || turn === 50) return left;
+    await Bun.sleep(1);
+  }
+}
+
 test("20 lanes at once: one upload, 19 sends by its file_id, and the file is removed once all are delivered", async () => {
   const state = await withFile(20);
   const bot = fakeBot();
@@ -121,8 +136,7 @@ test("20 lanes at once: one upload, 19 sends by its file_id, and the file is rem
   expect(bot.sent.filter((s) => "fileId" in s.file)).toHaveLength(19);
   expect(state.recipients.every((r) => r.status === "delivered" && r.fileMessageIds?.length === 1)).toBe(true);
   expect(state.fileIds).toEqual({ main: { [`document:${state.files![0]!.hash}:regl.pdf`]: "ID-1" } });
-  await keeper.idle();
-  expect(await keeper.store.list()).toEqual([]);
+  expect(await filesLeft()).toEqual([]);
 });
 
 test("the uploading recipient's chat refuses (blocked): the next recipient uploads", async () => {
@@ -201,6 +215,20 @@ test("a scheduled notification keeps its file until its time, then uploads it on
   await until(settled(state), 500);
   expect(bot.uploads()).toBe(1);
   expect(bot.sent.every((s) => s.at >= state.dueAt!)).toBe(true);
-  await keeper.idle();
-  expect(await keeper.store.list()).toEqual([]);
+  expect(await filesLeft()).toEqual([]);
+});
+
+test("a file removed by hand from data_dir/files fails its recipients, without backing the bot off", async () => {
+  const state = await withFile(2);
+  await platform.remove(keeper.store.path(state.files![0]!.hash));
+  const bot = fakeBot();
+  const w = startWorker(bot.client);
+  w.enqueue(state);
+  await until(settled(state));
+  expect(state.recipients.map((r) => [r.status, r.reason])).toEqual([
+    ["failed", 'file "regl.pdf" is no longer in data_dir/files (removed by hand?); it cannot be sent'],
+    ["failed", 'file "regl.pdf" is no longer in data_dir/files (removed by hand?); it cannot be sent'],
+  ]);
+  expect(bot.sent).toHaveLength(0);
+  expect(w.botState("main").failures).toBe(0);
 });
