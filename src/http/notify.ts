@@ -21,7 +21,7 @@ import { checkFields, checkKnownFields, checkValue, mergeFields, normalizeFields
 import { headerText } from "./header-text.ts";
 import type { RequestContext, Router } from "./router.ts";
 import { DEFAULT_FORMAT, DEFAULT_WAIT_SECONDS, IdempotencyKey, NotifyRequest, TemplateName } from "./schemas.ts";
-import { toNotificationFiles, type Intake, type UploadLimits, type Uploads } from "./uploads.ts";
+import { closingConnection, toNotificationFiles, type Intake, type UploadLimits, type Uploads } from "./uploads.ts";
 
 export interface NotifyRoutesOptions {
   router: Router;
@@ -177,7 +177,7 @@ function filenameOf(req: Request, url: URL): string | undefined {
  * header or the `message` (or `text`) query parameter, or is empty.
  */
 async function readRawFile(options: NotifyRoutesOptions, req: Request, ctx: RequestContext, config: Config, to: string | undefined, name: string): Promise<Intake> {
-  if (to === undefined) throw httpError("bad_field", "a Filename header makes the body a file: send it to PUT or POST /notify/{to} (or use multipart/form-data with /notify)");
+  if (to === undefined) throw closingConnection(httpError("bad_field", "a Filename header makes the body a file: send it to PUT or POST /notify/{to} (or use multipart/form-data with /notify)"));
   const query = queryFields(ctx.url);
   const message = req.headers.get("message") ?? req.headers.get("x-message");
   const texts: Array<[string, Fields]> = [];
@@ -185,9 +185,15 @@ async function readRawFile(options: NotifyRoutesOptions, req: Request, ctx: Requ
   if (message !== null) texts.push(["Message header", { text: headerText(message) }]);
   delete query.message;
   delete query.filename;
-  checkKnownFields(NotifyRequest, query, "query string");
   // Checked before the body is read: a mistake here must not cost an upload.
-  const fields = mergeFields([["path", { to }], ["query string", query], ...texts]);
+  let fields: Fields;
+  try {
+    checkKnownFields(NotifyRequest, query, "query string");
+    fields = mergeFields([["path", { to }], ["query string", query], ...texts]);
+    parseNotifyFields(fields, 1);
+  } catch (error) {
+    throw closingConnection(error);
+  }
   const file = await uploadsOf(options).readRaw(req, name, limitsOf(config));
   return { fields, files: [file] };
 }

@@ -10,7 +10,7 @@
 import { Buffer } from "node:buffer";
 import { defaultName, mediaKindOf, MAX_FILES, mimeOf, type RequestedKind } from "../delivery/media.ts";
 import type { NotificationFile } from "../delivery/types.ts";
-import { errorMessage } from "../lib/errors.ts";
+import { errorMessage, RequestError } from "../lib/errors.ts";
 import { sanitizeFilename } from "../lib/filename.ts";
 import type { CommittedFile, FileStore, FileWriter } from "../storage/file-store.ts";
 import { addField, decodeUtf8, type Fields } from "./body.ts";
@@ -140,9 +140,19 @@ export class Uploads {
       await reader?.cancel().catch(() => {});
       await open.writer?.abort();
       this.letGo(files);
-      throw error;
+      throw closingConnection(error);
     }
   }
+}
+
+/**
+ * A refusal answered before the body was read to the end also closes the connection: the
+ * client stops sending the rest of its upload, and the server never reads it to reuse the
+ * connection.
+ */
+export function closingConnection(error: unknown): unknown {
+  if (error instanceof RequestError) error.headers.Connection = "close";
+  return error;
 }
 
 /** The stored files as the notification's: names sanitised, types found, photo or document decided. */

@@ -229,6 +229,10 @@ describe("bad files: a clear 4xx, nothing queued, nothing left in data_dir/files
     await expectRefused(await fetch(`${h.url}/notify`, { method: "POST", headers: auth, body: form({ to: "nobody" }, files) }), 400, "unknown_recipient");
     await expectRefused(await fetch(`${h.url}/notify`, { method: "POST", headers: auth, body: form({ to: "sidorov", colour: "red" }, files) }), 400, "unknown_field");
     await expectRefused(await fetch(`${h.url}/notify/sidorov?colour=red`, { method: "PUT", headers: { ...auth, Filename: "a.pdf" }, body: blob(pdfBytes()) }), 400, "unknown_field");
+    // A raw file body's fields are all known before the body: a bad one is refused before the upload.
+    const big = new Uint8Array(4 * 1024 * 1024);
+    const { answer, sent } = await sendUntilAnswered(Number(new URL(h.url).port), `PUT /notify/sidorov?format=rtf HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ERP_TOKEN}\r\nFilename: a.pdf\r\nContent-Length: ${64 * big.length}\r\n\r\n`, 64 * big.length, false);
+    expect({ status: parseAnswer(answer).status, early: sent < 32 * big.length }).toEqual({ status: 400, early: true });
     await expectRefused(await fetch(`${h.url}/notify`, { method: "POST", headers: { ...auth, Filename: "a.pdf" }, body: blob(pdfBytes()) }), 400, "bad_field", "/notify/{to}");
   });
 });
