@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { Value } from "@sinclair/typebox/value";
 import { NtfyMessageSchema } from "../../src/http/compat/compat-openapi.ts";
 import type { SentMessage } from "../../src/emulator/types.ts";
+import { parseAnswer, rawRequest } from "../http/raw-http.ts";
 import { CI_TOKEN, ERP_TOKEN, jsonOf, PEOPLE, startNotifyHarness, TOKEN, type NotifyHarness } from "./notify-harness.ts";
 
 let h: NotifyHarness;
@@ -95,6 +96,13 @@ describe("POST /{name}: the body is the message", () => {
       const body = form.body === undefined ? `${marker} text` : `${form.body} ${marker}`;
       check(await delivered(await publish(`/petrov${form.query ?? ""}`, { ...form, body }), marker));
     });
+  });
+
+  test("a UTF-8 header sent raw, as ntfy accepts it (curl -H \"Title: Диск\")", async () => {
+    const body = "raw-utf8 text";
+    const request = `POST /petrov HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${ERP_TOKEN}\r\nTitle: Диск полон ✓\r\nTags: предупреждение\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`;
+    expect(parseAnswer(await rawRequest(Number(new URL(h.url).port), request))).toMatchObject({ status: 200, body: { title: "Диск полон ✓", tags: ["предупреждение"] } });
+    expect((await toPetrov("raw-utf8")).plain_text).toBe("Диск полон ✓\nraw-utf8 text\n\nTags: предупреждение");
   });
 
   test("PUT works as POST; curl -d's form type is still the message, as in ntfy", async () => {

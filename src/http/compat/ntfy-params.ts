@@ -3,6 +3,7 @@
 // as a query parameter (lower case, as ntfy looks them up). The first alias with a
 // non-blank value wins, headers before the query string, as in ntfy. Headers are read in
 // one pass over the request's headers, not one lookup per alias.
+import { Buffer } from "node:buffer";
 import { queryFields } from "../body.ts";
 
 /** Aliases in ntfy's order of precedence (docs.ntfy.sh/publish). */

@@ -5,6 +5,7 @@
 // Bearer, Basic with the client token as password (any user name), or ntfy's ?auth=.
 // The answer is ntfy's message JSON, 200, once the notification is durably accepted;
 // status stays at GET /messages/{id}. Errors come in ntfy's shape (peer-errors.ts).
+import { Buffer } from "node:buffer";
 import { randomBytes } from "node:crypto";
 import type { Config } from "../../config/types.ts";
 import type { Caller } from "../../delivery/notifier.ts";
