@@ -15,6 +15,8 @@ const BOT = "111111:AAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 const NTFY_TOKEN = "apprise-ntfy-token-0123456789";
 const GOTIFY_TOKEN = "apprise-gotify-token-0123456789";
 const PETROV = { key: "51928374", chat: 5002 };
+/** Each apprise run starts Python (a second or two on a busy machine); a test runs one or two. */
+const APPRISE_TIMEOUT_MS = 60_000;
 
 let api: FakeBotApi;
 let server: ServeProcess;
@@ -42,7 +44,7 @@ describe.skipIf(!APPRISE)("apprise", () => {
     ].join("\n");
     server = await startServe(await writeConfig(dir, config + "\n"), { env: timeScaleEnv() });
     host = new URL(server.url).host;
-  });
+  }, APPRISE_TIMEOUT_MS);
 
   afterAll(async () => {
     await server?.kill("SIGTERM");
@@ -67,7 +69,7 @@ describe.skipIf(!APPRISE)("apprise", () => {
     const result = await apprise("Backup", "apprise-ntfy-1 finished", `ntfy://apprise:${NTFY_TOKEN}@${host}/petrov`);
     expect(result).toMatchObject({ code: 0 });
     expect((await toPetrov("apprise-ntfy-1")).plain_text).toBe("Backup\napprise-ntfy-1 finished");
-  });
+  }, APPRISE_TIMEOUT_MS);
 
   test("ntfy:// with ?priority=max&tags=…&click=…: the marks, the emoji, the tag line and the button", async () => {
     const query = "priority=max&tags=warning,db1&click=https%3A%2F%2Fgrafana.local%2Fd%2F1";
@@ -76,7 +78,7 @@ describe.skipIf(!APPRISE)("apprise", () => {
     const sent = await toPetrov("apprise-ntfy-2");
     expect(sent.plain_text).toBe("‼️ ⚠️ Disk full\napprise-ntfy-2\n\nTags: db1");
     expect(sent.reply_markup).toEqual({ inline_keyboard: [[{ text: "🔗 grafana.local", url: "https://grafana.local/d/1" }]] });
-  });
+  }, APPRISE_TIMEOUT_MS);
 
   test("gotify://host/token: recipients from the client's to; ?priority=high is urgent; ?format=markdown", async () => {
     expect(await apprise("Proxmox", "apprise-gotify-1", `gotify://${host}/${GOTIFY_TOKEN}`)).toMatchObject({ code: 0 });
@@ -85,7 +87,7 @@ describe.skipIf(!APPRISE)("apprise", () => {
     const sent = await toPetrov("apprise-gotify-2");
     expect(sent.plain_text).toBe("❗ Proxmox\napprise-gotify-2");
     expect(sent.entities).toContainEqual({ type: "bold", offset: 10, length: 16 });
-  });
+  }, APPRISE_TIMEOUT_MS);
 
   test("a wrong token: apprise reports the failure (exit 1), nothing reaches Telegram", async () => {
     api.emulator.clearSent();
@@ -94,5 +96,5 @@ describe.skipIf(!APPRISE)("apprise", () => {
     expect([ntfy.code, gotify.code]).toEqual([1, 1]);
     expect(ntfy.output).toContain("401");
     expect(api.emulator.sent()).toHaveLength(0);
-  });
+  }, APPRISE_TIMEOUT_MS);
 });
