@@ -114,7 +114,7 @@ export async function startFloorServer(): Promise<{ url: string; stop(): Promise
 }
 
 /** Runs scripts/bench/_load.ts in its own process; returns its JSON summary. */
-export async function runLoad(options: { url: string; seconds: number; connections: number; body: string }): Promise<LoadResult> {
+export async function runLoad(options: { url: string; seconds: number; connections: number; body: string; headers?: Record<string, string> }): Promise<LoadResult> {
   const proc = Bun.spawn([process.execPath, join(import.meta.dir, "_load.ts"), JSON.stringify({ ...options, token: CLIENT_TOKEN })], { stdout: "pipe", stderr: "inherit" });
   const out = await new Response(proc.stdout).text();
   await proc.exited;
