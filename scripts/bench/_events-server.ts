@@ -5,8 +5,7 @@
 // records one event for USER, as it would, and answers "ID AT": the wall-clock time (ms,
 // fractional) at which the record was durable. Not stdin: Bun reading a pipe costs about
 // 20 ms/s of CPU while idle, which the idle long polls' CPU figure would count.
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { loadConfigFile } from "../../src/config/load.ts";
 import { createGateway } from "../../src/gateway/app.ts";
@@ -16,10 +15,9 @@ import { createMemoryLogger } from "../../src/lib/log.ts";
 import { bunPlatform } from "../../src/platform/bun.ts";
 import { BotClients } from "../../src/telegram/bot-clients.ts";
 
-// The two client tokens come from the bench: one reads everything, one only a quiet user.
-const [READER, IDLE_READER] = process.argv.slice(2);
-
-const dir = await mkdtemp(join(tmpdir(), "tgs-bench-events-"));
+// From the bench: a temp dir (the bench removes it after killing this process), and two client
+// tokens, one that reads everything and one that reads only a quiet user.
+const [dir = "", READER, IDLE_READER] = process.argv.slice(2);
 const file = join(dir, "config.yaml");
 await writeFile(
   file,

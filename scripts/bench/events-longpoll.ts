@@ -9,7 +9,8 @@
 //     whole path, from the person's message through getUpdates and the conversation, is
 //     two-way-latency.ts). The server's control listener records each one and
 //     answers when record() resolved; both processes read the same wall clock.
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { metric, waitForWaiters } from "./_events-reader.ts";
 import { median, ms, percentile, printTable } from "./table.ts";
@@ -33,7 +34,8 @@ const IDLE_READER = "bench-idle-token-0123456789a";
 const wallNow = () => performance.timeOrigin + performance.now();
 
 async function main(): Promise<void> {
-  const server = Bun.spawn([process.execPath, join(import.meta.dir, "_events-server.ts"), READER, IDLE_READER], { stdin: "ignore", stdout: "pipe", stderr: "inherit" });
+  const dir = await mkdtemp(join(tmpdir(), "tgs-bench-events-"));
+  const server = Bun.spawn([process.execPath, join(import.meta.dir, "_events-server.ts"), dir, READER, IDLE_READER], { stdin: "ignore", stdout: "pipe", stderr: "inherit" });
   try {
     const [, url = "", control = ""] = (await firstLine(server.stdout as ReadableStream<Uint8Array>)).split(" ");
     await warmUp(url);
@@ -68,6 +70,7 @@ async function main(): Promise<void> {
   } finally {
     server.kill("SIGKILL");
     await server.exited;
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
