@@ -1,11 +1,11 @@
 // The gateway side of events-longpoll.ts, in its own process so its RSS and CPU are its
 // own: createGateway + the bot clients + addEvents (the events part of what `serve`
 // wires), served by the Bun platform. The conversation that records people's messages
-// lives in another layer; here a line "record USER" on stdin records one event for USER,
-// as it would, and the answer "recorded ID AT" gives the wall-clock time (ms, fractional)
-// at which the record was durable.
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+// lives in another layer; here `POST /record?user=USER` on a second, control listener
+// records one event for USER, as it would, and answers "ID AT": the wall-clock time (ms,
+// fractional) at which the record was durable. Not stdin: Bun reading a pipe costs about
+// 20 ms/s of CPU while idle, which the idle long polls' CPU figure would count.
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { loadConfigFile } from "../../src/config/load.ts";
 import { createGateway } from "../../src/gateway/app.ts";
@@ -15,10 +15,9 @@ import { createMemoryLogger } from "../../src/lib/log.ts";
 import { bunPlatform } from "../../src/platform/bun.ts";
 import { BotClients } from "../../src/telegram/bot-clients.ts";
 
-// The two client tokens come from the bench: one reads everything, one only a quiet user.
-const [READER, IDLE_READER] = process.argv.slice(2);
-
-const dir = await mkdtemp(join(tmpdir(), "tgs-bench-events-"));
+// From the bench: a temp dir (the bench removes it after killing this process), and two client
+// tokens, one that reads everything and one that reads only a quiet user.
+const [dir = "", READER, IDLE_READER] = process.argv.slice(2);
 const file = join(dir, "config.yaml");
 await writeFile(
   file,
@@ -42,17 +41,12 @@ const bots = new BotClients({ platform: bunPlatform, clock: systemClock, metrics
 const inbox = await addEvents(gateway, bots);
 await gateway.start();
 const server = await bunPlatform.serve({ hostname: "127.0.0.1", port: 0, handler: gateway.router.handle });
-process.stdout.write(`listening http://127.0.0.1:${server.port}\n`);
-
 let update = 0;
-let buffered = "";
-for await (const chunk of process.stdin) {
-  buffered += chunk.toString();
-  const lines = buffered.split("\n");
-  buffered = lines.pop()!;
-  for (const line of lines) {
-    const [command, user = "ivanov"] = line.trim().split(" ");
-    if (command !== "record") continue;
+const control = Bun.serve({
+  hostname: "127.0.0.1",
+  port: 0,
+  async fetch(req) {
+    const user = new URL(req.url).searchParams.get("user") ?? "ivanov";
     const id = ++update;
     const { stored } = await inbox.record({
       source: { bot: "main", telegramBotId: 111111, updateId: id },
@@ -72,6 +66,7 @@ for await (const chunk of process.stdin) {
       },
       files: [],
     });
-    process.stdout.write(`recorded ${stored.event.id} ${performance.timeOrigin + performance.now()}\n`);
-  }
-}
+    return new Response(`${stored.event.id} ${performance.timeOrigin + performance.now()}`);
+  },
+});
+process.stdout.write(`listening http://127.0.0.1:${server.port} http://127.0.0.1:${control.port}\n`);

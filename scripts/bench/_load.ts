@@ -2,14 +2,16 @@
 // process by the benchmarks: N connections each POST, wait for the answer, repeat.
 import { percentile } from "./table.ts";
 
-const { url, seconds, connections, body, token } = JSON.parse(process.argv[2] ?? "{}") as {
+const { url, seconds, connections, body, token, headers: extra = {} } = JSON.parse(process.argv[2] ?? "{}") as {
   url: string;
   seconds: number;
   connections: number;
   body: string;
   token: string;
+  /** Replace or add headers (e.g. ntfy's text body and Title). */
+  headers?: Record<string, string>;
 };
-const headers = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
+const headers = { Authorization: `Bearer ${token}`, "Content-Type": "application/json", ...extra };
 const latencies: number[] = [];
 const statuses: Record<string, number> = {};
 

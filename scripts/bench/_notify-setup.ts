@@ -1,6 +1,6 @@
-// Shared by the notify benchmarks: a fake Bot API in this process, a temp data dir with
-// N issued keys, and `tgsignal serve` as a child process (so load, gateway and fake are
-// separate processes, as in production).
+// Shared by the notify and two-way benchmarks: a fake Bot API in this process, a temp data
+// dir with N issued keys (user uI is the private chat 100000 + I), and `tgsignal serve` as a
+// child process (so load, gateway and fake are separate processes, as in production).
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -22,13 +22,39 @@ export interface BenchGateway {
   pid: number;
   /** The gateway's data dir. */
   dataDir: string;
+  /** performance.now() when `tgsignal serve` was spawned. */
+  spawnedAt: number;
+  /** performance.now() when the gateway first called `method` of the fake Bot API. */
+  firstCallAt(method: string): number | undefined;
   stop(): Promise<void>;
 }
 
-export async function startBenchGateway(users: number, limits: RateLimitOptions | false): Promise<BenchGateway> {
+export interface BenchGatewayOptions {
+  /** The bot's poll pattern; default one that never ticks in practice (the notify benches do not listen). */
+  poll?: string;
+  /** Extra YAML lines for the `bench` client (indented under it), e.g. `receive: true`. */
+  client?: string[];
+  /** Runs before the gateway starts, e.g. to queue updates people wrote while it was down. */
+  beforeStart?(emulator: BotApiEmulator): void;
+}
+
+/** The person behind user uI (their private chat has the same id). */
+export const person = (i: number) => ({ id: 100000 + i, first_name: `U${i}` });
+
+export async function startBenchGateway(users: number, limits: RateLimitOptions | false, options: BenchGatewayOptions = {}): Promise<BenchGateway> {
   const emulator = new BotApiEmulator({ limits });
   emulator.addBot({ token: TOKEN, id: 111111, username: "bench_bot", first_name: "Bench" });
-  const api = Bun.serve({ port: 0, hostname: "127.0.0.1", idleTimeout: 0, fetch: emulator.fetch });
+  const firstCalls = new Map<string, number>();
+  const api = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    idleTimeout: 0,
+    fetch(req) {
+      const method = new URL(req.url).pathname.split("/").at(-1) ?? "";
+      if (!firstCalls.has(method)) firstCalls.set(method, performance.now());
+      return emulator.fetch(req);
+    },
+  });
   const dir = await mkdtemp(join(tmpdir(), "tgsignal-bench-"));
   await mkdir(join(dir, "data"));
   const keys: string[] = [];
@@ -36,8 +62,8 @@ export async function startBenchGateway(users: number, limits: RateLimitOptions 
   for (let i = 0; i < users; i++) {
     const key = String(20000000 + i);
     keys.push(`  u${i}: ${key}`);
-    emulator.addChat(TOKEN, { id: 100000 + i, type: "private", first_name: `U${i}` });
-    log.push(JSON.stringify({ type: "issued", key, bot: "main", chat_id: 100000 + i, chat_type: "private", username: null, name: null, at: "2026-11-25T00:00:00.000Z" }));
+    emulator.addChat(TOKEN, { type: "private", ...person(i) });
+    log.push(JSON.stringify({ type: "issued", key, bot: "main", chat_id: person(i).id, chat_type: "private", username: null, name: null, at: "2026-11-25T00:00:00.000Z" }));
   }
   await writeFile(join(dir, "data", "keys.log"), log.join("\n") + "\n");
   const config = [
@@ -46,18 +72,23 @@ export async function startBenchGateway(users: number, limits: RateLimitOptions 
     "clients:",
     "  bench:",
     `    token: ${CLIENT_TOKEN}`,
+    ...(options.client ?? []).map((line) => `    ${line}`),
     "bots:",
     "  main:",
     `    token: "${TOKEN}"`,
     `    api_url: http://127.0.0.1:${api.port}`,
-    '    poll: "0 0 1 1 *"',
+    `    poll: "${options.poll ?? "0 0 1 1 *"}"`,
     "users:",
     ...keys,
     "groups:",
     `  everyone: [${Array.from({ length: users }, (_, i) => `u${i}`).join(", ")}]`,
   ].join("\n");
   await writeFile(join(dir, "config.yaml"), config + "\n");
-  const proc = Bun.spawn([process.execPath, join(ROOT, "src/main.ts"), "serve", "-c", join(dir, "config.yaml")], {
+  options.beforeStart?.(emulator);
+  const spawnedAt = performance.now();
+  // BENCH_PROFILE=DIR: the gateway writes a CPU profile (.cpuprofile and .md) there when it stops.
+  const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${resolve(process.env.BENCH_PROFILE)}`] : [];
+  const proc = Bun.spawn([process.execPath, ...profile, join(ROOT, "src/main.ts"), "serve", "-c", join(dir, "config.yaml")], {
     stdout: "pipe",
     stderr: "pipe",
     env: { ...process.env, TGSIGNAL_LOG: "info" },
@@ -70,6 +101,8 @@ export async function startBenchGateway(users: number, limits: RateLimitOptions 
     configFile: join(dir, "config.yaml"),
     pid: proc.pid,
     dataDir: join(dir, "data"),
+    spawnedAt,
+    firstCallAt: (method) => firstCalls.get(method),
     async stop() {
       proc.kill("SIGTERM");
       await proc.exited;
@@ -117,7 +150,7 @@ export async function startFloorServer(): Promise<{ url: string; stop(): Promise
 }
 
 /** Runs scripts/bench/_load.ts in its own process; returns its JSON summary. */
-export async function runLoad(options: { url: string; seconds: number; connections: number; body: string }): Promise<LoadResult> {
+export async function runLoad(options: { url: string; seconds: number; connections: number; body: string; headers?: Record<string, string> }): Promise<LoadResult> {
   const proc = Bun.spawn([process.execPath, join(import.meta.dir, "_load.ts"), JSON.stringify({ ...options, token: CLIENT_TOKEN })], { stdout: "pipe", stderr: "inherit" });
   const out = await new Response(proc.stdout).text();
   await proc.exited;

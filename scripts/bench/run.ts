@@ -5,7 +5,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 const DIR = resolve(import.meta.dir);
-const ORDER = ["config-reload", "key-log-replay", "key-reply", "notify-accept", "e2e-latency", "events-longpoll", "fanout", "hostile-input", "startup"];
+const ORDER = ["config-reload", "key-log-replay", "key-reply", "notify-accept", "e2e-latency", "events-longpoll", "two-way-latency", "webhook-latency", "events-drain", "fanout", "hostile-input", "startup"];
 const available = readdirSync(DIR)
   .filter((file) => file.endsWith(".ts") && !["run.ts", "table.ts"].includes(file) && !file.startsWith("_"))
   .map((file) => file.replace(/\.ts$/, ""))

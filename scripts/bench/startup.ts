@@ -1,7 +1,7 @@
 // Start of the gateway to the first /healthz 200, idle RSS and binary size, for the
 // compiled binary (npm run build first), `bun src/main.ts` and `deno run -A src/main.ts`.
 import { existsSync, statSync } from "node:fs";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { median, ms, printTable, type Row } from "./table.ts";
@@ -41,6 +41,7 @@ async function startOnce(argv: string[]): Promise<{ readyMs: number; rssMb: numb
   const rssMb = await readRssMb(proc.pid);
   proc.kill("SIGTERM");
   await proc.exited;
+  await rm(dir, { recursive: true, force: true });
   return { readyMs, rssMb };
 }
 

@@ -16,6 +16,7 @@ import {
   parseListen,
   parseSize,
 } from "./checks.ts";
+import { routeNameProblem } from "./route-names.ts";
 import { DEFAULTS, type AccessConfig, type BotCommand, type BotConfig, type ClientConfig, type Config, type GroupConfig, type UserConfig } from "./types.ts";
 import { MAX_LISTED_ISSUES, pathKey, positionAt, report, type Path, type Position, type WalkContext } from "./walk.ts";
 import { TEXT_PLACEHOLDERS } from "./texts.ts";
@@ -114,7 +115,7 @@ function resolveUsers(raw: RawConfig, fail: Fail): Map<string, UserConfig> {
   const users = new Map<string, UserConfig>();
   const owners = new Map<string, string>();
   for (const [name, value] of Object.entries(raw.users ?? {})) {
-    const nameProblem = checkName(name);
+    const nameProblem = checkName(name) ?? routeNameProblem(name);
     if (nameProblem) fail(["users", name], `users: ${nameProblem}`, "key");
     const list = Array.isArray(value) ? value : [value];
     const keys: string[] = [];
@@ -138,7 +139,7 @@ function resolveGroups(raw: RawConfig, users: ReadonlyMap<string, UserConfig>, {
   const rawGroups = raw.groups ?? {};
   const known = [...users.keys(), ...Object.keys(rawGroups)];
   for (const [name, members] of Object.entries(rawGroups)) {
-    const nameProblem = checkName(name);
+    const nameProblem = checkName(name) ?? routeNameProblem(name);
     if (nameProblem) fail(["groups", name], `groups: ${nameProblem}`, "key");
     if (users.has(name)) fail(["groups", name], `groups.${name}: "${name}" is also a user; users and groups share one namespace`, "key");
     if (members.length === 0) warn(["groups", name], `groups.${name} is empty; notifications to it will be rejected`);
@@ -179,16 +180,18 @@ function resolveClients(raw: RawConfig, users: ReadonlyMap<string, UserConfig>, 
       fail(["clients", id, "token"], `clients.${id}.token: too short (${client.token.length} characters); use at least ${MIN_CLIENT_TOKEN}, e.g. from \`openssl rand -hex 24\``);
     const spaceProblem = checkTokenCharacters(client.token);
     if (spaceProblem) fail(["clients", id, "token"], `clients.${id}.token: ${spaceProblem}`);
-    client.allow?.forEach((name, index) => {
-      if (!users.has(name) && !groups.has(name) && !declared(name))
-        fail(["clients", id, "allow", String(index)], `clients.${id}.allow: unknown user or group "${name}"${suggest(name, known)}`);
-    });
+    for (const list of ["allow", "to"] as const)
+      client[list]?.forEach((name, index) => {
+        if (!users.has(name) && !groups.has(name) && !declared(name))
+          fail(["clients", id, list, String(index)], `clients.${id}.${list}: unknown user or group "${name}"${suggest(name, known)}`);
+      });
     const rate = client.rate_limit;
     const webhook = resolveWebhook(id, client, fail);
     clients.set(id, {
       id,
       token: client.token,
       allow: client.allow ?? null,
+      to: client.to ?? null,
       rateLimit: rate ? { perSecond: rate.per_second, burst: rate.burst ?? Math.max(1, Math.ceil(rate.per_second * 2)) } : null,
       receive: client.receive === true || webhook !== null,
       webhook,

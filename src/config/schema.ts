@@ -16,6 +16,7 @@ export const ClientSchema = strictObject(
   {
     token: Type.String({ description: "bearer token, at least 16 characters; use ${VAR} to keep it out of the file" }),
     allow: Type.Optional(Type.Array(Type.String(), { description: "users and groups this client may notify (default: all)" })),
+    to: Type.Optional(Type.Array(Type.String(), { description: "users and groups its Gotify messages go to (Gotify's API has no recipient field)" })),
     receive: Type.Optional(Type.Boolean({ description: "may read events from people (GET /events, files, reply_to); default false" })),
     admin: Type.Optional(Type.Boolean({ description: "may use the admin API (GET /keys, POST /keys/{key}/revoke, POST /reload); default false" })),
     webhook: Type.Optional(

@@ -28,6 +28,8 @@ export interface ClientConfig {
   readonly token: string;
   /** Users/groups this client may notify; null = all. */
   readonly allow: readonly string[] | null;
+  /** Where its Gotify messages go (POST /message names no recipient); null = not set. */
+  readonly to: readonly string[] | null;
   readonly rateLimit: { readonly perSecond: number; readonly burst: number } | null;
   /** May read events (pull, push, files, reply_to): `receive: true` or a webhook. */
   readonly receive: boolean;

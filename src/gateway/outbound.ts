@@ -7,6 +7,7 @@ import type { Clock } from "../lib/clock.ts";
 import type { BotClients } from "../telegram/bot-clients.ts";
 import type { MetricsRegistry } from "../lib/metrics.ts";
 import { Authenticator } from "../http/auth.ts";
+import { addCompatRoutes } from "../http/compat/compat-routes.ts";
 import { addMessageRoutes } from "../http/messages.ts";
 import { addNotifyRoutes } from "../http/notify.ts";
 import { buildOpenApi } from "../http/openapi.ts";
@@ -88,6 +89,7 @@ export async function addOutbound(gateway: Gateway, bots: BotClients, keys: KeyL
   const uploads = new Uploads(outbound.files.store, outbound.files);
   addNotifyRoutes({ router, store, notifier, auth, uploads, clock: deps.clock, draining: draining.signal });
   addMessageRoutes({ router, store, notifier, operations, outbox, auth, clock: deps.clock, draining: draining.signal });
+  addCompatRoutes({ router, store, notifier, auth, log: deps.log });
   const openapi = buildOpenApi();
   router.add("GET", "/openapi.json", () => Response.json(openapi));
   health.add("delivery", () => deliveryHealth(outbound, bots, deps.clock));

@@ -27,15 +27,19 @@ export class Authenticator {
 
   /** The caller, or an unauthorized/forbidden RequestError. */
   authenticate(req: Request, ctx: Pick<RequestContext, "url" | "remoteAddr">, config: Config): Caller {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.get("authorization") ?? "");
+    return this.authenticateToken(match?.[1], req, ctx, config, 'missing bearer token; send "Authorization: Bearer <client token>"');
+  }
+
+  /**
+   * The caller a token names, however the request carried it (the ntfy and Gotify routes
+   * find it in Basic auth, `?auth=`, `X-Gotify-Key` or `?token=`). `missing` says how to
+   * send one. With no clients configured, only local programs, as for /notify.
+   */
+  authenticateToken(token: string | undefined, req: Request, ctx: Pick<RequestContext, "url" | "remoteAddr">, config: Config, missing: string): Caller {
     if (config.clients.size === 0) return authenticateLocal(req, ctx);
-    const header = req.headers.get("authorization") ?? "";
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match) {
-      throw httpError("unauthorized", 'missing bearer token; send "Authorization: Bearer <client token>"', {
-        "WWW-Authenticate": 'Bearer realm="tgsignal"',
-      });
-    }
-    const client = this.#find(config, match[1]!);
+    if (token === undefined || token === "") throw httpError("unauthorized", missing, { "WWW-Authenticate": 'Bearer realm="tgsignal"' });
+    const client = this.#find(config, token);
     if (!client) {
       throw httpError("unauthorized", "unknown token; check the client token in the config", {
         "WWW-Authenticate": 'Bearer realm="tgsignal", error="invalid_token"',

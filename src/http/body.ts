@@ -60,7 +60,7 @@ export function mediaTypeOf(req: Request): string {
 export async function parseBody(req: Request, bytes: Uint8Array, textField?: string): Promise<{ kind: BodyKind; fields: Fields }> {
   const type = mediaTypeOf(req);
   if (bytes.byteLength === 0) return { kind: "empty", fields: {} };
-  if (type === "application/json" || type.endsWith("+json") || (type === "" && textField === undefined)) return { kind: "json", fields: parseJson(decodeUtf8(bytes)) };
+  if (type === "application/json" || type.endsWith("+json") || (type === "" && textField === undefined)) return { kind: "json", fields: parseJsonObject(decodeUtf8(bytes)) };
   // Form fields can only be text (a file part is refused), so a whole form that is not
   // UTF-8 is refused here rather than read with U+FFFD in place of the bad bytes.
   if (type === "application/x-www-form-urlencoded") return { kind: "form", fields: parseUrlEncoded(decodeUtf8(bytes), "body") };
@@ -89,7 +89,8 @@ export function decodeUtf8(bytes: Uint8Array): string {
   }
 }
 
-function parseJson(text: string): Fields {
+/** A JSON object, or 400 bad_json (also for ntfy's and Gotify's JSON bodies, with their own example). */
+export function parseJsonObject(text: string, example = '{"to":"ivanov","text":"hello"}'): Fields {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -97,7 +98,7 @@ function parseJson(text: string): Fields {
     throw httpError("bad_json", `the body is not valid JSON: ${errorMessage(error)}`);
   }
   if (!value || typeof value !== "object" || Array.isArray(value))
-    throw httpError("bad_json", 'the JSON body must be an object, e.g. {"to":"ivanov","text":"hello"}');
+    throw httpError("bad_json", `the JSON body must be an object, e.g. ${example}`);
   return value as Fields;
 }
 

@@ -51,11 +51,15 @@ export const ERRORS = {
   bad_edit: entry(400, 'nothing to change, or format/title without a new text: give "text" and/or "buttons"', "#edit-and-delete"),
   bad_attachments: entry(400, "a file is unusable (the message says which and why): attachments must be a list of {name, data, mime?} with data in base64; a file must not be empty; at most 10 files per notification", "#files"),
   bad_idempotency_key: entry(400, "Idempotency-Key is too long, or has spaces or characters outside printable ASCII; a UUID will do"),
+  bad_priority: entry(400, "priority is not one the peer defines: ntfy takes 1–5 or min, low, default, high, max, urgent; Gotify a whole number", "#speaking-ntfy-and-gotify"),
+  bad_actions: entry(400, "ntfy Actions are malformed, or hold an action a Telegram button cannot be: only view actions with an http(s) url become link buttons (http, broadcast and copy actions are refused)", "#speaking-ntfy-and-gotify"),
+  unsupported_feature: entry(400, "the request asks for something this gateway does not do (the message names it, e.g. ntfy's inline templates, or file attachments where they are not taken); send it without that", "#speaking-ntfy-and-gotify"),
   unauthorized: entry(401, 'missing or unknown bearer token; send "Authorization: Bearer <client token>"'),
   forbidden: entry(403, "no clients are configured, so only local programs are accepted (a loopback address, a localhost Host, no Origin header as browsers send); add a client with a token under clients:", "#http-api"),
   forbidden_recipient: entry(403, "a recipient is outside the client's allow list (for such a client, so is a name that does not exist); notify someone in it, or widen clients.<id>.allow", "#config-reference"),
   forbidden_events: entry(403, "this client may not read events; set clients.<id>.receive: true (or give it a webhook) in the config", "#config-reference"),
   forbidden_admin: entry(403, "this client may not use the admin API (GET /keys, POST /keys/{key}/revoke, POST /reload); set clients.<id>.admin: true in the config", "#admin-api"),
+  no_recipients: entry(403, "a Gotify message names no recipient, and this client has no clients.<id>.to in the config; add the users or groups its messages go to", "#speaking-ntfy-and-gotify"),
   not_found: entry(404, "no such endpoint, or no such notification for this client (ids are kept 24 h after delivery)"),
   unknown_event: entry(404, "no such event that this client may read: a client answers events of people inside its allow, and needs receive: true; events are kept for events_retention", "#replies"),
   unknown_key: entry(404, "no such key in keys.log; GET /keys lists every key the bots issued", "#admin-api"),
@@ -95,19 +99,32 @@ export function errorResponse(code: ErrorCode, message: string = ERRORS[code].me
   return Response.json({ error: { code, message: maskBotTokens(message) } }, { status: ERRORS[code].status, headers });
 }
 
+/** What an error is answered with, in whatever shape: its registry code, message and headers. */
+export interface ErrorAnswer {
+  code: ErrorCode;
+  message: string;
+  headers: Record<string, string>;
+}
+
 /**
  * Request errors as their registry entry says (logged at debug: the caller's mistake, not
- * the gateway's); anything else is logged and answered 500.
+ * the gateway's); anything else is logged and answered 500. The ntfy and Gotify routes
+ * render the same answer in their peer's shape.
  */
-export function renderError(error: unknown, log: Logger): Response {
+export function answerError(error: unknown, log: Logger): ErrorAnswer {
   if (error instanceof RequestError && isErrorCode(error.code)) {
     log.debug("request refused", { code: error.code, reason: error.message });
-    return errorResponse(error.code, error.message, error.headers);
+    return { code: error.code, message: error.message, headers: error.headers };
   }
   // The detailed message names the data file: it belongs in the log, not the response.
-  if (error instanceof StorageFullError) return log.error("storage full", { error: error.message }), errorResponse("storage_full");
+  if (error instanceof StorageFullError) return log.error("storage full", { error: error.message }), { code: "storage_full", message: ERRORS.storage_full.message, headers: {} };
   const what = error instanceof RequestError ? `error code "${error.code}" is not in the registry` : "unexpected error while handling a request";
   // `||`: some errors (a DOMException) have an empty stack.
   log.error(what, { error: error instanceof Error ? error.stack || error.message : String(error) });
-  return errorResponse("internal");
+  return { code: "internal", message: ERRORS.internal.message, headers: {} };
+}
+
+export function renderError(error: unknown, log: Logger): Response {
+  const { code, message, headers } = answerError(error, log);
+  return errorResponse(code, message, headers);
 }

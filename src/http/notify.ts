@@ -106,7 +106,7 @@ export function parseNotifyFields(fields: Fields, files = 0): ParsedNotify {
 }
 
 /** "a,b" and ["a", "ops,b"] alike: trimmed, in first-seen order, each once. */
-function splitNames(to: string | string[]): string[] {
+export function splitNames(to: string | string[]): string[] {
   const names = new Set<string>();
   const add = (name: string) => {
     const trimmed = name.trim();

@@ -5,6 +5,7 @@ import { Type, type TObject, type TSchema } from "@sinclair/typebox";
 import { VERSION } from "../version.ts";
 import { ERRORS, type ErrorCode } from "./errors.ts";
 import { InboxEventSchema } from "../events/event-schema.ts";
+import { COMPAT_ONLY_CODES, COMPAT_SECURITY_SCHEMES, compatPaths } from "./compat/compat-openapi.ts";
 import { DeleteQuery, EditRequest, EventsQuery, IdempotencyKey, NotifyMultipart, NotifyRequest, NotifyToMultipart, NotifyToRequest, StatusQuery, TemplateName } from "./schemas.ts";
 import { KeysQuery, KeysResponse, ReloadRejected, ReloadResponse, RevokeResponse } from "./schemas.ts";
 
@@ -109,7 +110,7 @@ const notifyResponses = {
   "200": { description: "delivered to every recipient", content: json(NotificationSchema) },
   "202": { description: "accepted; some recipients still queued, or scheduled (at/delay) for later (see GET /messages/{id})", content: json(NotificationSchema) },
   "424": { description: "some recipient failed permanently (blocked the bot, chat gone...)", content: json(NotificationSchema) },
-  ...errorResponses(ALL_CODES.filter((code) => code !== "method_not_allowed" && !MESSAGE_ONLY_CODES.includes(code) && !ADMIN_ONLY_CODES.includes(code))),
+  ...errorResponses(ALL_CODES.filter((code) => code !== "method_not_allowed" && !MESSAGE_ONLY_CODES.includes(code) && !ADMIN_ONLY_CODES.includes(code) && !COMPAT_ONLY_CODES.includes(code))),
 };
 
 const EDIT_CODES: readonly ErrorCode[] = [
@@ -170,7 +171,7 @@ export function buildOpenApi(): Record<string, unknown> {
   return {
     openapi: "3.1.0",
     info: { title: "tgsignal", version: VERSION, description: "Telegram notifications to named people with one curl" },
-    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" }, ...COMPAT_SECURITY_SCHEMES } },
     security: [{ bearer: [] }],
     paths: {
       "/notify": {
@@ -208,6 +209,7 @@ export function buildOpenApi(): Record<string, unknown> {
       },
       ...eventPaths(),
       ...adminPaths(),
+      ...compatPaths(),
       "/healthz": { get: { summary: "Liveness and per-bot state", security: [], responses: { "200": { description: "ok or degraded" } } } },
       "/metrics": { get: { summary: "Prometheus metrics", security: [], responses: { "200": { description: "text exposition format" } } } },
       "/openapi.json": { get: { summary: "This document", security: [], responses: { "200": { description: "OpenAPI 3.1" } } } },

@@ -15,6 +15,15 @@ interface Route {
   method: string;
   segments: string[];
   handler: RouteHandler;
+  fallback: boolean;
+}
+
+export interface RouteOptions {
+  /**
+   * Tried only when no other route's path matches, and only for its own method: ntfy's
+   * `POST /{name}` must not turn `POST /healthz` (405) or `GET /nope` (404) into a publish.
+   */
+  fallback?: boolean;
 }
 
 export class Router {
@@ -23,8 +32,8 @@ export class Router {
   constructor(private readonly log: Logger) {}
 
   /** `path` segments starting with ":" capture one URL-decoded segment. */
-  add(method: string, path: string, handler: RouteHandler): this {
-    this.#routes.push({ method, segments: path.split("/").filter(Boolean), handler });
+  add(method: string, path: string, handler: RouteHandler, options: RouteOptions = {}): this {
+    this.#routes.push({ method, segments: path.split("/").filter(Boolean), handler, fallback: options.fallback ?? false });
     return this;
   }
 
@@ -33,15 +42,21 @@ export class Router {
     if (!url) return renderError(httpError("bad_host"), this.log);
     const parts = url.pathname.split("/").filter(Boolean);
     const allowed = new Set<string>();
+    let found: { route: Route; params: Record<string, string> } | undefined;
     for (const route of this.#routes) {
+      if (route.fallback) continue;
       const params = match(route.segments, parts);
       if (!params) continue;
-      if (route.method !== req.method && !(req.method === "HEAD" && route.method === "GET")) {
-        allowed.add(route.method);
-        continue;
+      if (route.method === req.method || (req.method === "HEAD" && route.method === "GET")) {
+        found = { route, params };
+        break;
       }
+      allowed.add(route.method);
+    }
+    if (!found && allowed.size === 0) found = this.#fallback(req.method, parts);
+    if (found) {
       try {
-        return await route.handler(req, { url, params, remoteAddr: info.remoteAddr });
+        return await found.route.handler(req, { url, params: found.params, remoteAddr: info.remoteAddr });
       } catch (error) {
         return renderError(error, this.log);
       }
@@ -54,6 +69,15 @@ export class Router {
     }
     return errorResponse("not_found", "no such endpoint; the endpoints are listed at GET /openapi.json");
   };
+
+  #fallback(method: string, parts: string[]): { route: Route; params: Record<string, string> } | undefined {
+    for (const route of this.#routes) {
+      if (!route.fallback || route.method !== method) continue;
+      const params = match(route.segments, parts);
+      if (params) return { route, params };
+    }
+    return undefined;
+  }
 }
 
 /**

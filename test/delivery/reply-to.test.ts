@@ -24,7 +24,7 @@ const EVENTS = new Map([
   ["1045", event("1045", "ivanov", "80011223", { bot: "second" })],
 ]);
 
-const client = (id: string, allow: string[] | null, receive: boolean) => [id, { id, token: "t", allow, rateLimit: null, receive, webhook: null, admin: false } satisfies ClientConfig] as const;
+const client = (id: string, allow: string[] | null, receive: boolean) => [id, { id, token: "t", allow, rateLimit: null, receive, webhook: null, admin: false, to: null } satisfies ClientConfig] as const;
 
 function config(clients: Array<readonly [string, ClientConfig]>): Config {
   return {

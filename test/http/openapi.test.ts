@@ -4,6 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { ERRORS, type ErrorCode } from "../../src/http/errors.ts";
 import { parseNotifyFields } from "../../src/http/notify.ts";
 import { ADMIN_ONLY_CODES, buildOpenApi, MESSAGE_ONLY_CODES } from "../../src/http/openapi.ts";
+import { COMPAT_ONLY_CODES } from "../../src/http/compat/compat-openapi.ts";
 import { checkValue } from "../../src/http/fields.ts";
 import { IdempotencyKey, KeysQuery, KeysResponse, NotifyMultipart, NotifyRequest, ReloadRejected, RevokeResponse } from "../../src/http/schemas.ts";
 import { RequestError } from "../../src/lib/errors.ts";
@@ -105,7 +106,7 @@ describe("errors", () => {
         // One code is a plain literal; several are a union of literals.
         for (const option of code ? (code.anyOf ?? [code]) : []) listed.push([option.const, Number(status)]);
       }
-      const expected = Object.entries(ERRORS).filter(([code]) => code !== "method_not_allowed" && !MESSAGE_ONLY_CODES.includes(code as ErrorCode) && !ADMIN_ONLY_CODES.includes(code as ErrorCode));
+      const expected = Object.entries(ERRORS).filter(([code]) => code !== "method_not_allowed" && !MESSAGE_ONLY_CODES.includes(code as ErrorCode) && !ADMIN_ONLY_CODES.includes(code as ErrorCode) && !COMPAT_ONLY_CODES.includes(code as ErrorCode));
       expect(listed.sort()).toEqual(expected.map(([code, entry]): [string, number] => [code, entry.status]).sort());
     }
   });

@@ -1,6 +1,6 @@
 // The same end-to-end scenario on three runtimes: the compiled binary, `bun src/main.ts`
 // and `deno run -A src/main.ts` (like Hono's runtime-tests). A person gets a key, a config
-// edit assigns it, a notify is delivered, a broken edit (saved the way editors and
+// edit assigns it, a notify (and an ntfy-style publish) is delivered, a broken edit (saved the way editors and
 // `sed -i` save: a new file renamed over the old) is kept out, SIGTERM exits 0 and releases
 // the lock.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -78,6 +78,15 @@ describe.each(Object.keys(RUNTIMES))("runtime: %s", (runtime) => {
       const first = await notify();
       expect(first.status).toBe(200);
       await fake.emulator.waitForSent((m) => m.chat_id === personId && m.plain_text === `hello from ${runtime}`, 10_000);
+
+      // ntfy-style publishing, as curl and apprise send it (an RFC 2047 title: "Диск").
+      const ntfy = await fetch(`${server.url}/ivanov`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${CLIENT_TOKEN}`, Title: "=?UTF-8?B?0JTQuNGB0Lo=?=", Priority: "high", Tags: "warning" },
+        body: `ntfy on ${runtime}`,
+      });
+      expect({ status: ntfy.status, event: ((await ntfy.json()) as { event: string }).event }).toEqual({ status: 200, event: "message" });
+      await fake.emulator.waitForSent((m) => m.chat_id === personId && m.plain_text === `❗ ⚠️ Диск\nntfy on ${runtime}`, 10_000);
 
       // A broken edit, saved by rename, is reported with its position and kept out; the old
       // config still works. (Closing the watcher after a rename-save used to fail the
