@@ -89,7 +89,7 @@ export async function addOutbound(gateway: Gateway, bots: BotClients, keys: KeyL
   const uploads = new Uploads(outbound.files.store, outbound.files);
   addNotifyRoutes({ router, store, notifier, auth, uploads, clock: deps.clock, draining: draining.signal });
   addMessageRoutes({ router, store, notifier, operations, outbox, auth, clock: deps.clock, draining: draining.signal });
-  addCompatRoutes({ router, store, notifier, auth, log: deps.log });
+  addCompatRoutes({ router, store, notifier, auth, log: deps.log, uploads });
   const openapi = buildOpenApi();
   router.add("GET", "/openapi.json", () => Response.json(openapi));
   health.add("delivery", () => deliveryHealth(outbound, bots, deps.clock));

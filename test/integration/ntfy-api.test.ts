@@ -48,6 +48,18 @@ async function expectRefused(res: Response, status: number, ntfyCode: number, co
   return body.error as string;
 }
 
+describe("Filename: the body is a file", () => {
+  test("curl -T as ntfy's docs show it: a document with the Message as its caption, one upload, status 200 in ntfy's shape", async () => {
+    const bytes = new TextEncoder().encode("%PDF-1.7 счёт 1042");
+    // Non-ASCII header values are the client's choice of bytes: the query spelling is portable.
+    const res = await publish(`/petrov?filename=${encodeURIComponent("счёт 1042.pdf")}&m=${encodeURIComponent("Счёт на согласование")}`, { method: "PUT", body: bytes });
+    expect([res.status, (await jsonOf(res)).event]).toEqual([200, "message"]);
+    await h.api.emulator.waitForSent((m) => m.chat_id === PEOPLE.petrov.chat);
+    const [file] = h.api.emulator.receivedFiles(TOKEN, PEOPLE.petrov.chat);
+    expect(file).toMatchObject({ kind: "document", name: "счёт 1042.pdf", size: bytes.length, caption: "Счёт на согласование" });
+  });
+});
+
 describe("Delay/At/In: scheduled delivery", () => {
   test("each spelling is held in the outbox as scheduled, answered 200 in ntfy's shape at once", async () => {
     const cases: Array<[string, Publish]> = [
@@ -225,8 +237,9 @@ describe("refusals: a clear 4xx in ntfy's shape, nothing sent or queued", () => 
     ["a click that is no web link", "/petrov", { headers: { Click: "mailto:phil@example.com" }, body: "x" }, 400, 40018, "bad_buttons", "Click:"],
     ["At in natural language", "/petrov", { headers: { At: "tomorrow, 10am" }, body: "x" }, 400, 40004, "bad_at", "at:"],
     ["?in= past 30 days", "/petrov?in=31d", { body: "x" }, 400, 40004, "bad_delay", "delay"],
-    ["Filename with a body", "/petrov", { headers: { Filename: "flower.jpg" }, body: "x" }, 400, 40000, "unsupported_feature", "Filename: file attachments are not available"],
-    ["Attach", "/petrov", { headers: { Attach: "https://x.local/f.jpg" }, body: "x" }, 400, 40000, "unsupported_feature", "Attach: file attachments"],
+    ["Attach (a file by URL)", "/petrov", { headers: { Attach: "https://x.local/f.jpg" }, body: "x" }, 400, 40000, "unsupported_feature", "Attach: tgsignal does not fetch files by URL"],
+    ["Filename with an empty body", "/petrov", { method: "PUT", headers: { Filename: "report.pdf" } }, 400, 40000, "bad_attachments", "the body is empty"],
+    ["Filename with a bad priority: refused before the upload", "/petrov", { method: "PUT", headers: { Filename: "report.pdf", Priority: "9" }, body: "%PDF-1.7" }, 400, 40007, "bad_priority", "not an ntfy priority"],
     ["a body that is not UTF-8 (ntfy's attachment)", "/petrov", { body: new Uint8Array([0xff, 0xfe, 0x00]) }, 400, 40000, "unsupported_feature", "not UTF-8 text"],
     ["an unknown name", "/nobody", { body: "x" }, 400, 40009, "unknown_recipient", 'unknown recipient "nobody"'],
     ["JSON that is not JSON", "/", { body: "{nope" }, 400, 40024, "bad_json", "the body is not valid JSON"],

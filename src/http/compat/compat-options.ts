@@ -3,6 +3,7 @@ import type { ConfigStore } from "../../config/store.ts";
 import type { Notifier } from "../../delivery/notifier.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { Authenticator } from "../auth.ts";
+import type { Uploads } from "../uploads.ts";
 import type { Router } from "../router.ts";
 
 export interface CompatRoutesOptions {
@@ -12,4 +13,6 @@ export interface CompatRoutesOptions {
   auth: Authenticator;
   /** Unexpected failures are logged here (refusals at debug). */
   log: Logger;
+  /** ntfy's Filename: the body is a file, stored like /notify's (without: files are refused). */
+  uploads?: Uploads;
 }

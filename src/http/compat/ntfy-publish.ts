@@ -28,6 +28,8 @@ export interface NtfyRequest {
   markdownType?: boolean;
   /** ?template=grafana|alertmanager: the body rendered instead of taken as text. */
   rendered?: RenderedTemplate;
+  /** Filename: the body is this file; the text (its caption) comes from Message, or is none. */
+  file?: string;
 }
 
 /** What ntfy's answer repeats of the message (its message JSON, server/types.go). */
@@ -72,6 +74,7 @@ export function mapNtfy(request: NtfyRequest): MappedNtfy {
 /** The body, else ntfy's Message parameter (with its "\n" escapes), else "triggered". */
 function messageText(request: NtfyRequest): string {
   if (request.rendered) return request.rendered.text;
+  if (request.file !== undefined) return request.params.message?.replaceAll("\\n", "\n").trim() ?? "";
   const body = request.message?.trim() ?? "";
   if (body !== "") return body;
   const param = request.params.message?.replaceAll("\\n", "\n").trim() ?? "";
@@ -96,13 +99,15 @@ export function scheduleOf(params: NtfyParams): When | undefined {
 const NTFY_DURATION = /^(\d{1,9})\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)$/;
 
 /**
- * ntfy's Filename (the body is a file) and Attach (a file by URL), issue 10's files. Until
- * tgsignal sends files, a clear refusal, checked before the body is taken for text.
+ * ntfy's Attach: a file by URL, which ntfy's server downloads. tgsignal fetches no URLs
+ * for callers (a gateway inside a network must not be made to reach into it), so it is a
+ * clear refusal; `Filename` with a body is a file (ntfy-routes.ts). In JSON, `filename`
+ * only names the `attach` URL's file.
  */
-export function checkAttachment(params: NtfyParams): void {
-  const field = params.filename !== undefined ? "Filename" : params.attach !== undefined ? "Attach" : undefined;
+export function checkAttachment(params: NtfyParams, json = false): void {
+  const field = params.attach !== undefined ? "Attach" : json && params.filename !== undefined ? "filename" : undefined;
   if (field === undefined) return;
-  throw httpError("unsupported_feature", `${field}: file attachments are not available in this version of tgsignal; send the text without ${field}`);
+  throw httpError("unsupported_feature", `${field}: tgsignal does not fetch files by URL; send the file as the body with a Filename header (PUT /{name}), or a link in the text`);
 }
 
 /** ntfy's priorities (util.ParsePriority): 1–5 and their names; blank is "not given" (0). */

@@ -9,17 +9,18 @@ import { Buffer } from "node:buffer";
 import { randomBytes } from "node:crypto";
 import type { Config } from "../../config/types.ts";
 import type { Caller } from "../../delivery/notifier.ts";
-import type { NotificationState } from "../../delivery/types.ts";
+import type { NotificationFile, NotificationState } from "../../delivery/types.ts";
 import { errorMessage } from "../../lib/errors.ts";
 import { renderTemplate, TEMPLATE_NAMES, type RenderedTemplate, type TemplateName } from "../../templates/webhooks.ts";
 import type { Authenticator } from "../auth.ts";
 import { decodeUtf8, parseJsonObject, readBodyLimited } from "../body.ts";
 import { httpError } from "../errors.ts";
 import { readIdempotencyKey, splitNames } from "../notify.ts";
+import { toNotificationFiles } from "../uploads.ts";
 import type { RequestContext } from "../router.ts";
 import type { CompatRoutesOptions } from "./compat-options.ts";
 import { readJsonPublish } from "./ntfy-json.ts";
-import { checkAttachment, mapNtfy, type NtfyEcho, type NtfyRequest } from "./ntfy-publish.ts";
+import { checkAttachment, mapNtfy, type MappedNtfy, type NtfyEcho, type NtfyRequest } from "./ntfy-publish.ts";
 import { isNtfyTrue, readNtfyParams } from "./ntfy-params.ts";
 import { peerRoute } from "./peer-errors.ts";
 import { toNotifyInput } from "./peer-message.ts";
@@ -43,9 +44,10 @@ async function publishTopic(options: CompatRoutesOptions, req: Request, ctx: Req
   const caller = authenticateNtfy(options.auth, req, ctx, config);
   options.auth.charge(caller, config);
   const params = readNtfyParams(req, ctx.url);
-  const bytes = await readBodyLimited(req, config.bodyLimit);
   const name = ctx.params.name ?? "";
   const request: NtfyRequest = { topic: name, to: splitNames(name), params, markdownType: isMarkdownType(req) };
+  if (params.filename !== undefined && params.template === undefined) return publishFile(options, req, caller, { ...request, file: params.filename });
+  const bytes = await readBodyLimited(req, config.bodyLimit);
   if (params.template !== undefined) request.rendered = renderNtfyTemplate(params.template, bytes);
   else {
     checkAttachment(params);
@@ -61,13 +63,33 @@ async function publishJson(options: CompatRoutesOptions, req: Request, ctx: Requ
   const params = readNtfyParams(req, ctx.url);
   const fields = parseJsonObject(decodeUtf8(await readBodyLimited(req, config.bodyLimit)), '{"topic":"ops","message":"Backup done"}');
   const request = readJsonPublish(fields, params);
-  checkAttachment(request.params);
+  checkAttachment(request.params, true);
   return publish(options, req, caller, request);
 }
 
-async function publish(options: CompatRoutesOptions, req: Request, caller: Caller, request: NtfyRequest): Promise<Response> {
-  const { message, echo, warnings } = mapNtfy(request);
+/**
+ * ntfy's `curl -T flower.jpg -H "Filename: flower.jpg" $G/ops`: the body is the file,
+ * streamed to data_dir/files as /notify's raw bodies are (upload_limit, 413 before the
+ * rest is read). Everything else is checked before the upload, so a mistake costs none.
+ */
+async function publishFile(options: CompatRoutesOptions, req: Request, caller: Caller, request: NtfyRequest & { file: string }): Promise<Response> {
+  checkAttachment(request.params);
+  const mapped = mapNtfy(request);
+  if (!options.uploads) throw httpError("unsupported_feature", "Filename: this gateway takes no files");
+  const config = options.store.current;
+  const file = await options.uploads.readRaw(req, request.file, { bodyLimit: config.bodyLimit, uploadLimit: config.uploadLimit });
+  try {
+    return await publish(options, req, caller, request, { mapped, files: toNotificationFiles([file], "auto") });
+  } finally {
+    // Accepted: the outbox holds the file now. Refused or replayed: nothing does.
+    options.uploads.letGo([file]);
+  }
+}
+
+async function publish(options: CompatRoutesOptions, req: Request, caller: Caller, request: NtfyRequest, withFile?: { mapped: MappedNtfy; files: NotificationFile[] }): Promise<Response> {
+  const { message, echo, warnings } = withFile?.mapped ?? mapNtfy(request);
   const input = toNotifyInput(message);
+  if (withFile) input.files = withFile.files;
   const { state, replayed } = await options.notifier.submit(input, caller, readIdempotencyKey(req));
   const headers: Record<string, string> = { Location: `/messages/${state.id}` };
   if (warnings.length > 0) headers["X-Tgsignal-Warning"] = warnings.join("; ");
@@ -122,7 +144,7 @@ function bodyText(bytes: Uint8Array): string {
   try {
     return decodeUtf8(bytes);
   } catch {
-    throw httpError("unsupported_feature", "the body is not UTF-8 text: ntfy takes such a body for a file attachment, and this version of tgsignal sends no files; send UTF-8 text");
+    throw httpError("unsupported_feature", "the body is not UTF-8 text: to send it as a file, name it with a Filename header (or ?filename=), as ntfy's clients do");
   }
 }
 
