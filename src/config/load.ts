@@ -91,19 +91,24 @@ const KINDS = { directory: "a directory", fifo: "a FIFO (named pipe)", socket: "
 export async function readConfigFile(platform: Platform, file: string, display: string): Promise<Uint8Array<ArrayBuffer>> {
   const cap = `${MAX_CONFIG_BYTES / 1024 / 1024} MiB (${MAX_CONFIG_BYTES.toLocaleString("en")} bytes; a 10,000-user config is about 300 KiB)`;
   const tooBig = (size: string) => fileError(display, `the file is ${size}; a config may be at most ${cap}`);
+  let target = file;
+  const notRegular = (kind: keyof typeof KINDS) => {
+    const via = target === resolvePath(file) ? "" : ` (it leads to ${target})`;
+    return fileError(display, `cannot read config: it is ${KINDS[kind]}${via}, not a regular file; point -c at a regular file (a symlink to one is fine)`);
+  };
   try {
-    const target = await platform.realPath(file);
+    target = await platform.realPath(file);
     const info = await platform.stat(target);
-    if (info.kind !== "file") {
-      const via = target === resolvePath(file) ? "" : ` (it leads to ${target})`;
-      throw fileError(display, `cannot read config: it is ${KINDS[info.kind]}${via}, not a regular file; point -c at a regular file (a symlink to one is fine)`);
-    }
+    if (info.kind !== "file") throw notRegular(info.kind);
     if (info.size > MAX_CONFIG_BYTES) throw tooBig(`${info.size.toLocaleString("en")} bytes`);
     const bytes = await platform.readAtMost(target, MAX_CONFIG_BYTES + 1);
     if (bytes.length > MAX_CONFIG_BYTES) throw tooBig("still growing past the cap");
     return bytes;
   } catch (error) {
     if (error instanceof ConfigError) throw error;
+    // Replaced between the stat and the open (an editor's rename, a FIFO swapped in): the same answer.
+    const kind = (error as { kind?: string }).kind;
+    if (kind !== undefined && kind !== "file" && Object.hasOwn(KINDS, kind)) throw notRegular(kind as keyof typeof KINDS);
     const code = (error as { code?: string }).code;
     const reason = code === "ENOENT" ? "file not found" : String(error);
     throw fileError(display, `cannot read config: ${reason}; pass -c FILE or set TGSIGNAL_CONFIG (start from config.example.yaml)`);

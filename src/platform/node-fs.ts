@@ -137,7 +137,7 @@ export async function readAtMost(path: string, maxBytes: number): Promise<Uint8A
   const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const info = await handle.stat();
-    if (!info.isFile()) throw Object.assign(new Error(`${path} is not a regular file (${kindOf(info)})`), { code: "ENOTREG" });
+    if (!info.isFile()) throw Object.assign(new Error(`${path} is not a regular file (${kindOf(info)})`), { code: "ENOTREG", kind: kindOf(info) });
     // Read in chunks up to the cap rather than trusting the size: the file may grow meanwhile.
     const chunks: Uint8Array[] = [];
     let total = 0;

@@ -50,6 +50,15 @@ describe("what the config may be", () => {
     expect(await refusal(join(dir, "config.yaml"))).toContain("cannot read config: it is a FIFO (named pipe), not a regular file");
   });
 
+  test("a FIFO swapped in between the check and the open gets the same answer (a reload raced a rename)", async () => {
+    const dir = await tempDir();
+    const file = join(dir, "config.yaml");
+    await writeFile(file, "listen: 127.0.0.1:0\n");
+    // The stat sees the regular file; by the open, a FIFO has been renamed over it.
+    const racing: Platform = { ...bunPlatform, readAtMost: async (path, max) => (await mkfifo(path + ".fifo"), readAtMost(path + ".fifo", max)) };
+    expect(await refusal(file, racing)).toContain("cannot read config: it is a FIFO (named pipe), not a regular file");
+  });
+
   test("a directory is refused", async () => {
     const dir = await tempDir();
     expect(await refusal(dir)).toContain("it is a directory");
