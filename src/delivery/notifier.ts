@@ -6,7 +6,8 @@ import type { KeyLookup } from "../keys/types.ts";
 import type { Clock } from "../lib/clock.ts";
 import { RequestError } from "../lib/errors.ts";
 import { layoutWithFiles } from "./file-parts.ts";
-import { formatMessage, type Format } from "./format.ts";
+import { setImmediate } from "node:timers";
+import { formatMessagePausing, type Format } from "./format.ts";
 import type { OutboxStore } from "./outbox.ts";
 import { resolveRecipients } from "./recipients.ts";
 import { resolveReply, type EventLookup } from "./reply-to.ts";
@@ -71,6 +72,10 @@ export class Notifier {
   constructor(private readonly options: NotifierOptions) {}
 
   async submit(input: NotifyInput, caller: Caller, idempotencyKey?: string): Promise<Submitted> {
+    // A long markdown text is rendered in slices first, so other requests are served
+    // meanwhile. First: from the Idempotency-Key lookup to the outbox's index nothing may
+    // wait, or a retry racing this request would not find it and queue a second one.
+    const html = hasText(input) ? await formatMessagePausing(input, pauseForOthers) : "";
     const fingerprint = idempotencyKey === undefined ? undefined : fingerprintOf(input);
     if (idempotencyKey !== undefined) {
       const earlier = this.options.outbox.findByIdempotencyKey(caller.id, idempotencyKey);
@@ -82,7 +87,7 @@ export class Notifier {
         return { state: earlier, replayed: true };
       }
     }
-    const state = this.#build(input, caller);
+    const state = this.#build(input, caller, html);
     if (idempotencyKey !== undefined) {
       state.idempotencyKey = idempotencyKey;
       state.fingerprint = fingerprint;
@@ -103,11 +108,11 @@ export class Notifier {
     return waitUntil(this.options.outbox, this.options.clock, state, () => isSettled(state), ms, signal);
   }
 
-  #build(input: NotifyInput, caller: Caller): NotificationState {
+  #build(input: NotifyInput, caller: Caller, html: string): NotificationState {
     const now = this.options.clock.now();
     const recipients = this.#recipients(input, caller);
     for (const recipient of recipients) if (recipient.status === "failed") recipient.doneAt = now;
-    const { parts, filePart, files } = layoutOf(input);
+    const { parts, filePart, files } = layoutOf(input, html);
     if (parts.length === 0) throw new RequestError("empty_text", "text is empty once formatting is applied; send some visible text");
     // An album is as many messages as it has files (the caption is counted with the text).
     const fileMessages = files.length;
@@ -153,10 +158,16 @@ export class Notifier {
   }
 }
 
-/** The messages to send, and with files which of them carries them. */
-function layoutOf(input: NotifyInput): { parts: string[]; filePart?: number; files: NotificationFile[] } {
+/** A turn of the event loop for other requests (node:timers works on Bun and Deno alike). */
+const pauseForOthers = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+function hasText(input: NotifyInput): boolean {
+  return input.text.trim() !== "" || input.title !== undefined;
+}
+
+/** The messages to send (`html`: the formatted text), and with files which of them carries them. */
+function layoutOf(input: NotifyInput, html: string): { parts: string[]; filePart?: number; files: NotificationFile[] } {
   const files = input.files ?? [];
-  const html = input.text.trim() === "" && input.title === undefined ? "" : formatMessage(input);
   if (files.length === 0) return { parts: splitText(html, { maxParts: MAX_PARTS + 1 }), files };
   const hasButtons = input.buttons?.some((row) => row.length > 0) ?? false;
   return layoutWithFiles(html, files, hasButtons, MAX_PARTS + 1);

@@ -5,7 +5,8 @@
 // would run into the test timeout; the time itself is measured by
 // `npm run bench -- hostile-input`, never asserted here.
 import { describe, expect, test } from "bun:test";
-import { renderMarkdown } from "../../src/delivery/markdown.ts";
+import { renderMarkdown, renderMarkdownPausing } from "../../src/delivery/markdown.ts";
+import { formatMessage, formatMessagePausing, PAUSING_MARKDOWN_CHARS } from "../../src/delivery/format.ts";
 import { parseHtmlEntities } from "../../src/emulator/html-entities.ts";
 
 describe("markdown on hostile inputs", () => {
@@ -37,10 +38,33 @@ describe("markdown on hostile inputs", () => {
     expect(renderMarkdown("#tag")).toBe("#tag");
   });
 
-  test("a quarter of a million fences pair up in one pass (each used to search from the first line)", () => {
-    const html = renderMarkdown("```\n".repeat(1 << 18));
-    expect(html.split("<pre></pre>").length - 1).toBe(1 << 17);
+  test("a quarter of a million fences pair up in one pass (each used to search from the first line); empty blocks leave no markup", () => {
+    const html = renderMarkdown("```\nx\n```\n".repeat(1 << 17));
+    expect(html.split("<pre>x</pre>").length - 1).toBe(1 << 17);
+    expect(renderMarkdown("```\n".repeat(1 << 18)).trim()).toBe("");
     const unclosed = renderMarkdown("```js\n".repeat(1 << 17));
     expect(unclosed.split("\n").filter((line) => line === "```js")).toHaveLength(1 << 17);
+  });
+});
+
+describe("rendering in slices", () => {
+  test("a long text renders the same, giving the event loop a turn every few thousand blocks", async () => {
+    const text = "**bold** and *it* `code`\n```js\nlet a = 1;\n```\n> quoted\n# Head\n- item\n".repeat(20_000);
+    let pauses = 0;
+    const html = await renderMarkdownPausing(text, async () => void pauses++);
+    expect(html).toBe(renderMarkdown(text));
+    expect(pauses).toBeGreaterThan(20);
+  });
+
+  test("a notification's long markdown goes through the slices; a short one renders at once", async () => {
+    let pauses = 0;
+    const pause = async () => void pauses++;
+    const long = "*x*\n".repeat(PAUSING_MARKDOWN_CHARS);
+    expect(await formatMessagePausing({ text: long, format: "markdown", title: "T" }, pause)).toBe(formatMessage({ text: long, format: "markdown", title: "T" }));
+    expect(pauses).toBeGreaterThan(0);
+    pauses = 0;
+    await formatMessagePausing({ text: "*x*", format: "markdown" }, pause);
+    await formatMessagePausing({ text: long, format: "text" }, pause);
+    expect(pauses).toBe(0);
   });
 });
