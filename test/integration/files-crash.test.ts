@@ -4,14 +4,14 @@
 // removed. `tgsignal serve` runs as a subprocess against the fake Bot API in this process.
 import { afterEach, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pdfBytes, pngBytes } from "../fakes/images.ts";
-import { startFakeBotApi, type FakeBotApi } from "../fakes/fake-bot-api.ts";
+import type { FakeBotApi } from "../fakes/fake-bot-api.ts";
+import { CRASH_BOT_TOKEN as TOKEN, startCrashSandbox } from "./crash-sandbox.ts";
 import { timeScaleEnv } from "./boot-gateway.ts";
-import { eventually, startServe, tempDir, writeConfig, type ServeProcess } from "./serve-process.ts";
+import { eventually, startServe, type ServeProcess } from "./serve-process.ts";
 
-const TOKEN = "111111:AAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 const CLIENT_TOKEN = "files-crash-token-0123456789";
 const CHATS = 5;
 const SCALE = 0.25;
@@ -29,27 +29,6 @@ const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest(
 const filesDir = () => join(dir!, "data", "files");
 const stored = async () => (await readdir(filesDir()).catch(() => [] as string[])).sort();
 
-function config(apiUrl: string): { config: string; keyLog: string } {
-  const keyLog = Array.from({ length: CHATS }, (_, i) =>
-    JSON.stringify({ type: "issued", key: String(92000000 + i), bot: "main", chat_id: 7000 + i, chat_type: "private", username: null, name: `U${i}`, at: "2026-11-25T09:00:00.000Z" }),
-  );
-  const text = [
-    "listen: 127.0.0.1:0",
-    "data_dir: ./data",
-    "clients:",
-    "  test:",
-    `    token: ${CLIENT_TOKEN}`,
-    "bots:",
-    "  main:",
-    `    token: "${TOKEN}"`,
-    `    api_url: ${apiUrl}`,
-    '    poll: "0 0 1 1 *"',
-    "users:",
-    ...Array.from({ length: CHATS }, (_, i) => `  u${i}: ${92000000 + i}`),
-  ].join("\n");
-  return { config: text + "\n", keyLog: keyLog.join("\n") + "\n" };
-}
-
 /** A body that sends `first` bytes, then never ends: the server is killed while reading it. */
 function endlessBody(first: number): ReadableStream<Uint8Array> {
   let sent = 0;
@@ -63,13 +42,9 @@ function endlessBody(first: number): ReadableStream<Uint8Array> {
 }
 
 test("kill -9 with files queued and an upload half read: after restart all delivered, no orphan left", async () => {
-  api = await startFakeBotApi({ bots: [{ token: TOKEN, id: 111111, username: "signal_bot", first_name: "Signal" }], timeScale: SCALE });
-  for (let i = 0; i < CHATS; i++) api.emulator.addChat(TOKEN, { id: 7000 + i, type: "private", first_name: `U${i}` });
-  dir = await tempDir("tgsignal-files-crash-");
-  const { config: text, keyLog } = config(api.url);
-  await mkdir(join(dir, "data"));
-  await writeFile(join(dir, "data", "keys.log"), keyLog);
-  const configFile = await writeConfig(dir, text);
+  const people = Array.from({ length: CHATS }, (_, i) => ({ user: `u${i}`, chat: 7000 + i, key: String(92000000 + i) }));
+  let configFile: string;
+  ({ api, dir, configFile } = await startCrashSandbox({ prefix: "tgsignal-files-crash-", people, clientToken: CLIENT_TOKEN, timeScale: SCALE }));
 
   api.emulator.setOutage(TOKEN, { status: 503 });
   serve = await startServe(configFile, { env: timeScaleEnv(SCALE) });

@@ -3,15 +3,19 @@
 // behind its message. `tgsignal serve` runs as a subprocess; the fake Bot API (in this
 // process) refuses sends with a 503 until the crash, so everything is still queued.
 import { afterEach, expect, test } from "bun:test";
-import { mkdir, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { startFakeBotApi, type FakeBotApi } from "../fakes/fake-bot-api.ts";
+import { rm } from "node:fs/promises";
+import type { FakeBotApi } from "../fakes/fake-bot-api.ts";
+import { CRASH_BOT_TOKEN as TOKEN, startCrashSandbox } from "./crash-sandbox.ts";
 import { timeScaleEnv } from "./boot-gateway.ts";
-import { eventually, startServe, tempDir, writeConfig, type ServeProcess } from "./serve-process.ts";
+import { eventually, startServe, type ServeProcess } from "./serve-process.ts";
 
-const TOKEN = "111111:AAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 const CLIENT_TOKEN = "crash-test-token-0123456789";
 const SCALE = 0.25;
+
+const PEOPLE = [
+  { user: "u1", chat: 6001, key: "90006001" },
+  { user: "u2", chat: 6002, key: "90006002" },
+];
 
 let api: FakeBotApi | undefined;
 let serve: ServeProcess | undefined;
@@ -23,16 +27,9 @@ afterEach(async () => {
 });
 
 async function setup(): Promise<string> {
-  api = await startFakeBotApi({ bots: [{ token: TOKEN, id: 111111, username: "signal_bot", first_name: "Signal" }], timeScale: SCALE });
-  for (const chat of [6001, 6002]) api.emulator.addChat(TOKEN, { id: chat, type: "private", first_name: `U${chat}` });
-  dir = await tempDir("tgsignal-messages-crash-");
-  await mkdir(join(dir, "data"));
-  const keyLog = [6001, 6002].map((chat) =>
-    JSON.stringify({ type: "issued", key: String(90000000 + chat), bot: "main", chat_id: chat, chat_type: "private", username: null, name: `U${chat}`, at: "2026-11-25T09:00:00.000Z" }),
-  );
-  await writeFile(join(dir, "data", "keys.log"), keyLog.join("\n") + "\n");
-  const config = ["listen: 127.0.0.1:0", "data_dir: ./data", "clients:", "  test:", `    token: ${CLIENT_TOKEN}`, "bots:", "  main:", `    token: "${TOKEN}"`, `    api_url: ${api.url}`, '    poll: "0 0 1 1 *"', "users:", "  u1: 90006001", "  u2: 90006002"];
-  return writeConfig(dir, config.join("\n") + "\n");
+  let configFile: string;
+  ({ api, dir, configFile } = await startCrashSandbox({ prefix: "tgsignal-messages-crash-", people: PEOPLE, clientToken: CLIENT_TOKEN, timeScale: SCALE }));
+  return configFile;
 }
 
 function request(method: string, path: string, body?: unknown): Promise<Response> {

@@ -2,13 +2,12 @@
 // delivered, in order per chat. `tgsignal serve` runs as a subprocess; the fake Bot API
 // (in this process) refuses sends with a 503 until the crash.
 import { afterEach, expect, test } from "bun:test";
-import { mkdir, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { startFakeBotApi, type FakeBotApi } from "../fakes/fake-bot-api.ts";
+import { rm } from "node:fs/promises";
+import type { FakeBotApi } from "../fakes/fake-bot-api.ts";
+import { CRASH_BOT_TOKEN as TOKEN, startCrashSandbox } from "./crash-sandbox.ts";
 import { timeScaleEnv } from "./boot-gateway.ts";
-import { startServe, tempDir, writeConfig, type ServeProcess } from "./serve-process.ts";
+import { startServe, type ServeProcess } from "./serve-process.ts";
 
-const TOKEN = "111111:AAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 const CLIENT_TOKEN = "crash-test-token-0123456789";
 const CHATS = 25;
 const SCALE = 0.25;
@@ -22,40 +21,14 @@ afterEach(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-function setup(apiUrl: string): { config: string; keyLog: string } {
-  const users = Array.from({ length: CHATS }, (_, i) => `  u${i}: ${90000000 + i}`);
-  const keyLog = Array.from({ length: CHATS }, (_, i) =>
-    JSON.stringify({ type: "issued", key: String(90000000 + i), bot: "main", chat_id: 6000 + i, chat_type: "private", username: null, name: `U${i}`, at: "2026-11-25T09:00:00.000Z" }),
-  );
-  const config = [
-    "listen: 127.0.0.1:0",
-    "data_dir: ./data",
-    "clients:",
-    "  test:",
-    `    token: ${CLIENT_TOKEN}`,
-    "bots:",
-    "  main:",
-    `    token: "${TOKEN}"`,
-    `    api_url: ${apiUrl}`,
-    '    poll: "0 0 1 1 *"',
-    "users:",
-    ...users,
-  ].join("\n");
-  return { config: config + "\n", keyLog: keyLog.join("\n") + "\n" };
-}
-
 test("kill -9 with 100 queued notifications: all delivered after restart, in order per chat", async () => {
   // Telegram's limits and backoff run SCALE times as fast, in the fake and the server alike.
   // Not the usual 0.1: a hundred sends at the bot-wide limit right after a restart leave
   // little room, and when this process is starved (the suite runs files in parallel) the
   // fake handles requests late and together, counting some in the wrong 100 ms window.
-  api = await startFakeBotApi({ bots: [{ token: TOKEN, id: 111111, username: "signal_bot", first_name: "Signal" }], timeScale: SCALE });
-  for (let i = 0; i < CHATS; i++) api.emulator.addChat(TOKEN, { id: 6000 + i, type: "private", first_name: `U${i}` });
-  dir = await tempDir("tgsignal-crash-");
-  const { config, keyLog } = setup(api.url);
-  await mkdir(join(dir, "data"));
-  await writeFile(join(dir, "data", "keys.log"), keyLog);
-  const configFile = await writeConfig(dir, config);
+  const people = Array.from({ length: CHATS }, (_, i) => ({ user: `u${i}`, chat: 6000 + i, key: String(90000000 + i) }));
+  let configFile: string;
+  ({ api, dir, configFile } = await startCrashSandbox({ prefix: "tgsignal-crash-", people, clientToken: CLIENT_TOKEN, timeScale: SCALE }));
 
   api.emulator.setOutage(TOKEN, { status: 503 });
   serve = await startServe(configFile, { env: timeScaleEnv(SCALE) });
