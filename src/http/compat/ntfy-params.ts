@@ -3,7 +3,7 @@
 // as a query parameter (lower case, as ntfy looks them up). The first alias with a
 // non-blank value wins, headers before the query string, as in ntfy. Headers are read in
 // one pass over the request's headers, not one lookup per alias.
-import { Buffer } from "node:buffer";
+import { headerText } from "../header-text.ts";
 import { queryFields } from "../body.ts";
 
 /** Aliases in ntfy's order of precedence (docs.ntfy.sh/publish). */
@@ -39,7 +39,8 @@ export function readNtfyParams(req: Request, url: URL): NtfyParams {
     const found = BY_ALIAS.get(name);
     if (!found) continue;
     const [param, rank] = found;
-    const value = decodeHeaderValue(raw).trim();
+    // As ntfy decodes its headers (Go's mime.WordDecoder): encoded words in any charset.
+    const value = headerText(raw, { anyCharset: true }).trim();
     if (value === "" || (ranks[param] !== undefined && ranks[param]! < rank)) continue;
     params[param] = value;
     ranks[param] = rank;
@@ -72,73 +73,4 @@ export function isNtfyTrue(value: string | undefined): boolean {
 export function splitTags(value: string | undefined): string[] {
   if (value === undefined) return [];
   return value.split(",").map((tag) => tag.trim()).filter((tag) => tag !== "");
-}
-
-// RFC 2047 encoded words, as ntfy decodes its headers (mime.WordDecoder): "=?UTF-8?B?…?=".
-// Each part excludes "?" and white space, so a scan never backtracks past the next "?".
-const ENCODED_WORD = /=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g;
-
-/**
- * A header value as its sender wrote it. HTTP carries header bytes, and servers hand them
- * over one byte per character (Latin-1): UTF-8 text, which ntfy accepts in headers, is
- * decoded back. Then RFC 2047 encoded words, for clients that cannot send UTF-8 headers.
- */
-export function decodeHeaderValue(raw: string): string {
-  const text = fromLatin1Bytes(raw);
-  if (!text.includes("=?")) return text;
-  let out = "";
-  let last = 0;
-  let afterWord = false;
-  for (const match of text.matchAll(ENCODED_WORD)) {
-    const gap = text.slice(last, match.index);
-    // RFC 2047 6.2: white space between two encoded words is not part of the text.
-    if (!(afterWord && gap.trim() === "")) out += gap;
-    const decoded = decodeWord(match[1]!, match[2]!, match[3]!);
-    out += decoded ?? match[0];
-    afterWord = decoded !== undefined;
-    last = match.index + match[0].length;
-  }
-  return out + text.slice(last);
-}
-
-const UTF8 = new TextDecoder("utf-8", { fatal: true });
-
-function fromLatin1Bytes(raw: string): string {
-  let high = false;
-  for (let i = 0; i < raw.length; i++) {
-    const code = raw.charCodeAt(i);
-    if (code > 0xff) return raw;
-    if (code > 0x7f) high = true;
-  }
-  if (!high) return raw;
-  try {
-    return UTF8.decode(Buffer.from(raw, "latin1"));
-  } catch {
-    return raw;
-  }
-}
-
-function decodeWord(charset: string, encoding: string, data: string): string | undefined {
-  const bytes = encoding.toUpperCase() === "B" ? Buffer.from(data, "base64") : decodeQ(data);
-  try {
-    // RFC 2231 lets a language follow the charset: "UTF-8*ru".
-    const label = charset.split("*")[0]! as ConstructorParameters<typeof TextDecoder>[0];
-    return new TextDecoder(label, { fatal: true }).decode(bytes);
-  } catch {
-    return undefined;
-  }
-}
-
-/** RFC 2047 "Q": "_" is a space, "=XX" a byte, anything else itself. */
-function decodeQ(data: string): Uint8Array {
-  const bytes: number[] = [];
-  for (let i = 0; i < data.length; i++) {
-    const char = data[i]!;
-    const hex = char === "=" ? data.slice(i + 1, i + 3) : "";
-    if (/^[0-9A-Fa-f]{2}$/.test(hex)) {
-      bytes.push(Number.parseInt(hex, 16));
-      i += 2;
-    } else bytes.push(char === "_" ? 0x20 : char.charCodeAt(0) & 0xff);
-  }
-  return Uint8Array.from(bytes);
 }

@@ -2,7 +2,11 @@
 // parameter, headers before the query string, the first alias before the others, and
 // header values decoded (UTF-8 sent raw, RFC 2047 encoded words).
 import { describe, expect, test } from "bun:test";
-import { decodeHeaderValue, isNtfyTrue, NTFY_ALIASES, readNtfyParams, splitTags, type NtfyParam } from "../../../src/http/compat/ntfy-params.ts";
+import { headerText } from "../../../src/http/header-text.ts";
+import { isNtfyTrue, NTFY_ALIASES, readNtfyParams, splitTags, type NtfyParam } from "../../../src/http/compat/ntfy-params.ts";
+
+/** How the ntfy routes read their headers (ntfy-params.ts): encoded words in any charset. */
+const NTFY_HEADERS = { anyCharset: true };
 
 const read = (headers: Record<string, string>, query = "") => readNtfyParams(new Request(`http://x/ops${query}`, { method: "POST", headers }), new URL(`http://x/ops${query}`));
 
@@ -48,26 +52,26 @@ describe("aliases", () => {
 describe("header values", () => {
   test("UTF-8 sent raw in a header (read as one byte per character) is decoded back", () => {
     const latin1 = String.fromCharCode(...new TextEncoder().encode("Привет ✓"));
-    expect(decodeHeaderValue(latin1)).toBe("Привет ✓");
-    expect(decodeHeaderValue("Café")).toBe("Café"); // Latin-1 that is not UTF-8 stays
+    expect(headerText(latin1, NTFY_HEADERS)).toBe("Привет ✓");
+    expect(headerText("Café", NTFY_HEADERS)).toBe("Café"); // Latin-1 that is not UTF-8 stays
   });
 
   test("RFC 2047 encoded words, base64 and quoted-printable, in any charset TextDecoder knows", () => {
-    expect(decodeHeaderValue("=?UTF-8?B?8J+HqfCfh6o=?=")).toBe("🇩🇪");
-    expect(decodeHeaderValue("=?UTF-8?Q?=C3=84pfel?=,tag2")).toBe("Äpfel,tag2");
-    expect(decodeHeaderValue("=?utf-8?q?Disk_full?= on db1")).toBe("Disk full on db1");
-    expect(decodeHeaderValue("=?UTF-8?B?0JTQuNGB0Lo=?= =?UTF-8?B?INC/0L7Qu9C+0L0=?=")).toBe("Диск полон");
-    expect(decodeHeaderValue("=?windows-1251?B?z/Du4uXw6uA=?=")).toBe("Проверка");
+    expect(headerText("=?UTF-8?B?8J+HqfCfh6o=?=", NTFY_HEADERS)).toBe("🇩🇪");
+    expect(headerText("=?UTF-8?Q?=C3=84pfel?=,tag2", NTFY_HEADERS)).toBe("Äpfel,tag2");
+    expect(headerText("=?utf-8?q?Disk_full?= on db1", NTFY_HEADERS)).toBe("Disk full on db1");
+    expect(headerText("=?UTF-8?B?0JTQuNGB0Lo=?= =?UTF-8?B?INC/0L7Qu9C+0L0=?=", NTFY_HEADERS)).toBe("Диск полон");
+    expect(headerText("=?windows-1251?B?z/Du4uXw6uA=?=", NTFY_HEADERS)).toBe("Проверка");
   });
 
   test("what is not an encoded word stays as written", () => {
-    expect(decodeHeaderValue("=?nonsense-charset?B?YQ==?= and =? plain")).toBe("=?nonsense-charset?B?YQ==?= and =? plain");
-    expect(decodeHeaderValue("a=?b")).toBe("a=?b");
+    expect(headerText("=?nonsense-charset?B?YQ==?= and =? plain", NTFY_HEADERS)).toBe("=?nonsense-charset?B?YQ==?= and =? plain");
+    expect(headerText("a=?b", NTFY_HEADERS)).toBe("a=?b");
   });
 
   test("a long header of almost-encoded words is one pass", () => {
     const value = "=?UTF-8?B?".repeat(50_000);
-    expect(decodeHeaderValue(value)).toBe(value);
+    expect(headerText(value, NTFY_HEADERS)).toBe(value);
   });
 });
 
