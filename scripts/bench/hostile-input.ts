@@ -26,6 +26,10 @@ const SHAPES: Shape[] = [
   { name: "markdown, many ``` fences", contentType: JSON_TYPE, make: (n) => json({ to: "u1", format: "markdown", wait: 0, text: fill(n, "```\n") }) },
   { name: "markdown, unclosed ```js fences", contentType: JSON_TYPE, make: (n) => json({ to: "u1", format: "markdown", wait: 0, text: fill(n, "```js\n") }) },
   { name: "markdown, unclosed inline markers", contentType: JSON_TYPE, make: (n) => json({ to: "u1", format: "markdown", wait: 0, text: fill(n, "**a *b _c ~~d ||e `f [g ") }) },
+  { name: "markdown, empty headings (\"# \" lines)", contentType: JSON_TYPE, make: (n) => json({ to: "u1", format: "markdown", wait: 0, text: fill(n, "# \n") }) },
+  { name: "markdown, empty quote lines", contentType: JSON_TYPE, make: (n) => json({ to: "u1", format: "markdown", wait: 0, text: fill(n, ">\n") }) },
+  { name: "markdown, blank lines", contentType: JSON_TYPE, make: (n) => json({ to: "u1", format: "markdown", wait: 0, text: fill(n, " \n", "x", "y") }) },
+  { name: "markdown, a \"*\" per line", contentType: JSON_TYPE, make: (n) => json({ to: "u1", format: "markdown", wait: 0, text: fill(n, "*\n") }) },
   { name: "text, one word, spaces, one word", contentType: JSON_TYPE, make: (n) => json({ to: "u1", wait: 0, text: fill(n, " ", "x", "y") }) },
   { name: "text, newlines", contentType: JSON_TYPE, make: (n) => json({ to: "u1", wait: 0, text: fill(n, "\n", "x", "y") }) },
   { name: "html, nested <b>", contentType: JSON_TYPE, make: (n) => json({ to: "u1", format: "html", wait: 0, text: fill(n / 2, "<b>") + "x" + fill(n / 2, "</b>") }) },
@@ -64,6 +68,7 @@ function bodyOf(shape: Shape): string {
 const gateway = await startBenchGateway(50, false);
 const rows = [];
 let worstHealth = 0;
+let worstDuring = "";
 try {
   for (const shape of SHAPES) {
     const times: number[] = [];
@@ -80,7 +85,8 @@ try {
       await res.arrayBuffer();
       times.push(performance.now() - started);
       status = res.status;
-      worstHealth = Math.max(worstHealth, await probe.stop());
+      const health = await probe.stop();
+      if (health > worstHealth) [worstHealth, worstDuring] = [health, shape.name];
     }
     const time = median(times);
     rows.push({ figure: `${shape.name} (${(body.length / 1024).toFixed(0)} KiB) → ${status}`, value: ms(time), goal: "≤ 50 ms", ok: time <= 50 });
@@ -88,7 +94,7 @@ try {
 } finally {
   await gateway.stop();
 }
-rows.push({ figure: "worst /healthz answer while they were handled", value: ms(worstHealth), goal: "≤ 50 ms", ok: worstHealth <= 50 });
+rows.push({ figure: `worst /healthz answer while they were handled (during: ${worstDuring})`, value: ms(worstHealth), goal: "≤ 50 ms", ok: worstHealth <= 50 });
 printTable(`hostile inputs at ~1 MiB through a real server (median of ${RUNS}; the time includes the upload and the outbox fsync)`, rows);
 
 /** Asks /healthz every 5 ms until stopped; resolves with the slowest answer. */

@@ -5,145 +5,343 @@
 // Blocks:  ```lang fenced code```, "> " quotes, "# " headings (bold), "- "/"* "/"+ " list items (•)
 // Inline:  **bold** __bold__ *italic* _italic_ ~~strike~~ ||spoiler|| `code`
 //          [label](https://...) links (http, https, tg, mailto), \* escapes
+//
+// A body up to the body limit (1 MiB) is request input: the converter reads it once, line
+// by line and marker by marker, and hands out its HTML in chunks of bounded work, so a
+// caller can give the event loop a turn between them, or stop, however the text is shaped
+// (one megabyte-long line, or a million empty ones).
+import { isWhitespace } from "../lib/whitespace.ts";
 import { escapeAttribute, escapeHtml } from "./html.ts";
 
 interface InlineRule {
-  /** Text every match contains: a line without it is not searched for this rule at all. */
-  trigger: string;
+  /** The character every match starts with. */
+  opener: string;
+  /** Sticky: tried exactly where an opener stands. */
   pattern: RegExp;
-  render(match: RegExpExecArray): string;
+  render(match: RegExpExecArray): Rendered;
 }
 
-const wrap = (tag: string, inner: string, open = tag): string => `<${open}>${renderInline(inner)}</${tag}>`;
+/** A rule's output: finished HTML, or a tag pair around inline text still to be rendered. */
+type Rendered = string | { open: string; inner: string; close: string };
+
+const wrap = (tag: string, inner: string, open = tag): Rendered => ({ open: `<${open}>`, inner, close: `</${tag}>` });
 
 // Order breaks ties between matches at the same position: "**" before "*", "__" before "_".
 // A span's content never runs past the next opener of its own marker (it could not close
-// across it anyway) and a link label holds no "[": so each attempt stops at the next
-// marker instead of scanning to the end of the line for every unclosed one (quadratic).
+// across it anyway) and a link label holds no "[": so a failed attempt stops at the next
+// place the same rule is tried, and the attempts of one rule read a line about once.
 const INLINE_RULES: InlineRule[] = [
-  { trigger: "\\", pattern: /\\([\\`*_~[\]()|>#+\-.!])/g, render: (m) => escapeHtml(m[1]!) },
-  { trigger: "`", pattern: /`([^`\n]+)`/g, render: (m) => `<code>${escapeHtml(m[1]!)}</code>` },
+  { opener: "\\", pattern: /\\([\\`*_~[\]()|>#+\-.!])/y, render: (m) => escapeHtml(m[1]!) },
+  { opener: "`", pattern: /`([^`\n]+)`/y, render: (m) => `<code>${escapeHtml(m[1]!)}</code>` },
   {
-    trigger: "](",
-    pattern: /\[([^[\]\n]+)\]\(((?:https?:\/\/|tg:\/\/|mailto:)[^\s()]+)\)/g,
-    render: (m) => `<a href="${escapeAttribute(m[2]!)}">${renderInline(m[1]!)}</a>`,
+    opener: "[",
+    pattern: /\[([^[\]\n]+)\]\(((?:https?:\/\/|tg:\/\/|mailto:)[^\s()]+)\)/y,
+    render: (m) => ({ open: `<a href="${escapeAttribute(m[2]!)}">`, inner: m[1]!, close: "</a>" }),
   },
-  { trigger: "**", pattern: /\*\*(?=\S)((?:(?!\*\*\S)[\s\S])*?\S)\*\*/g, render: (m) => wrap("b", m[1]!) },
-  { trigger: "__", pattern: /__(?=\S)((?:(?!__\S)[\s\S])*?\S)__/g, render: (m) => wrap("b", m[1]!) },
-  { trigger: "~~", pattern: /~~(?=\S)((?:(?!~~\S)[\s\S])*?\S)~~/g, render: (m) => wrap("s", m[1]!) },
-  { trigger: "||", pattern: /\|\|(?=\S)((?:(?!\|\|\S)[\s\S])*?\S)\|\|/g, render: (m) => wrap("tg-spoiler", m[1]!) },
+  { opener: "*", pattern: /\*\*(?=\S)((?:(?!\*\*\S)[\s\S])*?\S)\*\*/y, render: (m) => wrap("b", m[1]!) },
+  { opener: "_", pattern: /__(?=\S)((?:(?!__\S)[\s\S])*?\S)__/y, render: (m) => wrap("b", m[1]!) },
+  { opener: "~", pattern: /~~(?=\S)((?:(?!~~\S)[\s\S])*?\S)~~/y, render: (m) => wrap("s", m[1]!) },
+  { opener: "|", pattern: /\|\|(?=\S)((?:(?!\|\|\S)[\s\S])*?\S)\|\|/y, render: (m) => wrap("tg-spoiler", m[1]!) },
   {
-    trigger: "*",
-    pattern: /(?<![\p{L}\p{N}*])\*(?=[^\s*])((?:(?!(?<![\p{L}\p{N}*])\*[^\s*])[\s\S])*?[^\s*])\*(?![\p{L}\p{N}*])/gu,
+    opener: "*",
+    pattern: /(?<![\p{L}\p{N}*])\*(?=[^\s*])((?:(?!(?<![\p{L}\p{N}*])\*[^\s*])[\s\S])*?[^\s*])\*(?![\p{L}\p{N}*])/uy,
     render: (m) => wrap("i", m[1]!),
   },
   {
-    trigger: "_",
-    pattern: /(?<![\p{L}\p{N}_])_(?=[^\s_])((?:(?!(?<![\p{L}\p{N}_])_[^\s_])[\s\S])*?[^\s_])_(?![\p{L}\p{N}_])/gu,
+    opener: "_",
+    pattern: /(?<![\p{L}\p{N}_])_(?=[^\s_])((?:(?!(?<![\p{L}\p{N}_])_[^\s_])[\s\S])*?[^\s_])_(?![\p{L}\p{N}_])/uy,
     render: (m) => wrap("i", m[1]!),
   },
 ];
 
-/**
- * Inline markup: repeatedly takes the earliest match of any rule and renders its content
- * recursively, so tags always nest properly (a match is rendered as one unit).
- */
-export function renderInline(source: string): string {
-  if (!ANY_TRIGGER.test(source)) return escapeHtml(source);
-  let out = "";
-  let index = 0;
-  // Rules whose trigger the text lacks can never match: done before any search.
-  const next = INLINE_RULES.map((rule) => (source.includes(rule.trigger) ? undefined : null));
-  while (index < source.length) {
-    const found = findEarliest(source, index, next);
-    if (!found) break;
-    out += escapeHtml(source.slice(index, found.match.index)) + found.rule.render(found.match);
-    index = found.match.index + found.match[0].length;
-  }
-  return out + escapeHtml(source.slice(index));
+/** The rules to try where a character stands, in INLINE_RULES' order. */
+const RULES_AT = new Map<string, InlineRule[]>();
+for (const rule of INLINE_RULES) RULES_AT.set(rule.opener, [...(RULES_AT.get(rule.opener) ?? []), rule]);
+
+/** Where the next attempt could start; a text without one is plain. */
+const OPENER = /[\\`[*_~|]/g;
+
+/** One level of nesting: the text of a line or of a match's content, read up to `at`. */
+interface Frame {
+  source: string;
+  /** Text before this index is rendered. */
+  done: number;
+  /** The next attempt starts at or after this index (no match starts between `done` and it). */
+  at: number;
+  /** Markup closing this level (the tag its match opened). */
+  close: string;
 }
 
-/** A character that starts some rule's trigger: without one, a line is plain text. */
-const ANY_TRIGGER = /[\\`\]*_~|]/;
-
 /**
- * `next[i]` keeps rule i's leftmost match at or after the last search (null: none left):
- * it is still the leftmost while it starts at or after `from`, so a rule is searched again
- * only when a chosen match swallowed its own. Searching every rule on every step made
- * a line with many matches of one rule cost lines × length for the others.
+ * The inline markup of one text, rendered in steps: the earliest match of any rule is taken
+ * and its content rendered the same way (a stack of frames, not recursion), so tags always
+ * nest properly, and `step` can stop after any number of attempts and go on later.
  */
-function findEarliest(source: string, from: number, next: Array<RegExpExecArray | null | undefined>): { rule: InlineRule; match: RegExpExecArray } | undefined {
-  let best: { rule: InlineRule; match: RegExpExecArray } | undefined;
-  for (let i = 0; i < INLINE_RULES.length; i++) {
-    const rule = INLINE_RULES[i]!;
-    let match = next[i];
-    if (match === undefined || (match !== null && match.index < from)) {
-      rule.pattern.lastIndex = from;
-      match = rule.pattern.exec(source);
-      next[i] = match;
+class InlineRun {
+  readonly #frames: Frame[];
+
+  constructor(source: string) {
+    this.#frames = [{ source, done: 0, at: 0, close: "" }];
+  }
+
+  get finished(): boolean {
+    return this.#frames.length === 0;
+  }
+
+  /** The HTML of up to `budget` more attempts (at least one); `tried` says how many were made. */
+  step(budget: number): { html: string; tried: number } {
+    const frames = this.#frames;
+    let html = "";
+    let tried = 0;
+    while (frames.length > 0 && tried < budget) {
+      const frame = frames[frames.length - 1]!;
+      OPENER.lastIndex = frame.at;
+      const opener = OPENER.exec(frame.source);
+      if (!opener) {
+        html += escapeHtml(frame.source.slice(frame.done)) + frame.close;
+        frames.pop();
+        continue;
+      }
+      tried++;
+      const found = matchAt(frame.source, opener.index, opener[0]);
+      if (!found) {
+        frame.at = opener.index + 1;
+        continue;
+      }
+      html += escapeHtml(frame.source.slice(frame.done, opener.index));
+      frame.done = frame.at = opener.index + found.match[0].length;
+      const rendered = found.rule.render(found.match);
+      if (typeof rendered === "string") html += rendered;
+      else {
+        html += rendered.open;
+        frames.push({ source: rendered.inner, done: 0, at: 0, close: rendered.close });
+      }
     }
-    if (match && (!best || match.index < best.match.index)) best = { rule, match };
+    // Text the attempts passed over is final: out with it, so every step yields its share.
+    const frame = frames[frames.length - 1];
+    if (frame) {
+      html += escapeHtml(frame.source.slice(frame.done, frame.at));
+      frame.done = frame.at;
+    }
+    return { html, tried };
   }
-  return best;
 }
 
-const FENCE_OPEN = /^\s*```\s*([\w+#-]*)\s*$/;
-const FENCE_CLOSE = /^\s*```\s*$/;
-const QUOTE = /^\s*>\s?/;
+/** The first rule (in order) that matches at `index`, where `char` stands. */
+function matchAt(source: string, index: number, char: string): { rule: InlineRule; match: RegExpExecArray } | undefined {
+  for (const rule of RULES_AT.get(char) ?? []) {
+    rule.pattern.lastIndex = index;
+    const match = rule.pattern.exec(source);
+    if (match) return { rule, match };
+  }
+  return undefined;
+}
+
+/** Lines, inline attempts and 64-character runs of code per chunk: a chunk is a millisecond or two of work at most. */
+export const CHUNK_WORK = 8192;
+
+/** The HTML being made and the work done since the last chunk was handed out. */
+class Output {
+  html = "";
+  work = 0;
+
+  /** Appends a text that needs no inline rendering; false: it has markers, use `inline`. */
+  plain(source: string): boolean {
+    OPENER.lastIndex = 0;
+    if (OPENER.test(source)) return false;
+    this.html += escapeHtml(source);
+    return true;
+  }
+
+  /**
+   * Appends a text's inline markup as far as this chunk's work allows; false: the rest is
+   * in `rest` (a generator only then: most lines end well within a chunk).
+   */
+  inline(source: string): boolean {
+    this.#run = new InlineRun(source);
+    this.#step(this.#run);
+    return this.#run.finished;
+  }
+
+  /** The rest of the text `inline` started, handing out chunks as the work adds up. */
+  *rest(): Generator<string> {
+    const run = this.#run!;
+    while (!run.finished) {
+      yield this.take();
+      this.#step(run);
+    }
+  }
+
+  #run: InlineRun | undefined;
+
+  #step(run: InlineRun): void {
+    const { html, tried } = run.step(Math.max(1, CHUNK_WORK - this.work));
+    this.html += html;
+    this.work += tried;
+  }
+
+  take(): string {
+    const html = this.html;
+    this.html = "";
+    this.work = 0;
+    return html;
+  }
+}
 
 /** Converts the markdown subset to Telegram HTML. Linear: every line is looked at a bounded number of times. */
 export function renderMarkdown(source: string): string {
-  return [...markdownBlocks(source)].join("\n");
+  let html = "";
+  for (const chunk of markdownChunks(source)) html += chunk;
+  return html;
 }
 
 /**
- * The same, pausing every `batch` blocks (`pause` gives the event loop a turn): a megabyte
- * of markdown is linear work, but tens of milliseconds of it in one go would hold every
- * other request (the gateway's promise: no input stalls the loop for more than ~50 ms).
+ * The HTML in chunks, in order (their concatenation is renderMarkdown's result), each about
+ * CHUNK_WORK units of work: a caller may pause, or stop, between them. Lines are read by
+ * index, and nothing per line is a generator (a million empty lines cost what they must).
  */
-export async function renderMarkdownPausing(source: string, pause: () => Promise<void>, batch = 4096): Promise<string> {
-  const out: string[] = [];
-  for (const block of markdownBlocks(source)) if (out.push(block) % batch === 0) await pause();
-  return out.join("\n");
+export function* markdownChunks(source: string): Generator<string> {
+  const text = source.includes("\r") ? source.replace(/\r\n?/g, "\n") : source;
+  const closers = new FenceClosers(text);
+  const out = new Output();
+  let quoting = false;
+  for (let start = 0; start <= text.length; ) {
+    const end = lineEnd(text, start);
+    const first = skipWhitespace(text, start, end);
+    if (first === end && !quoting) {
+      // Blank lines stay as they are: a run of them is one slice of the text.
+      const last = blankRunEnd(text, end);
+      out.html += (start > 0 ? "\n" : "") + text.slice(start, last);
+      out.work += 1 + ((last - start) >> 4);
+      if (out.work >= CHUNK_WORK) yield out.take();
+      start = last + 1;
+      continue;
+    }
+    const quoted = first < end && text[first] === ">";
+    // Blocks are separated by "\n"; a run of quoted lines is one blockquote.
+    if (quoting && !quoted) out.html += "</blockquote>";
+    if (start > 0) out.html += "\n";
+    if (quoted && !quoting) out.html += "<blockquote>";
+    quoting = quoted;
+    out.work++;
+    const line = quoted ? quoteLine(text, first, end) : blockAt(text, start, end, first, closers, out);
+    if (line.inline !== "" && !out.plain(line.inline) && !out.inline(line.inline)) yield* out.rest();
+    out.html += line.after;
+    if (out.work >= CHUNK_WORK) yield out.take();
+    start = line.next;
+  }
+  if (quoting) out.html += "</blockquote>";
+  yield out.html;
 }
 
-/** The rendered blocks, one a line, a fenced code block or a run of quoted lines. */
-function* markdownBlocks(source: string): Generator<string> {
-  const lines = source.replace(/\r\n?/g, "\n").split("\n");
-  const closers = nextFenceClosers(lines);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    const end = closers[i + 1] ?? -1;
-    const fence = end > i && line.includes("```") ? FENCE_OPEN.exec(line) : null;
-    if (fence) {
-      yield renderCodeBlock(lines.slice(i + 1, end).join("\n"), fence[1] ?? "");
-      i = end;
-      continue;
+/** What is left of a line once its prefix is out: inline text to render, markup after it, and the next line's start. */
+interface LineRest {
+  inline: string;
+  after: string;
+  next: number;
+}
+
+/** A quoted line: "> " loses its ">" and one whitespace character after it. */
+function quoteLine(text: string, marker: number, end: number): LineRest {
+  const from = marker + 1 < end && isWhitespace(text.charCodeAt(marker + 1)) ? marker + 2 : marker + 1;
+  return { inline: text.slice(from, end), after: "", next: end + 1 };
+}
+
+/** A line that is not quoted: blank, a fenced code block's opening, a heading, a list item or inline text. */
+function blockAt(text: string, start: number, end: number, first: number, closers: FenceClosers, out: Output): LineRest {
+  if (first === end) {
+    out.html += text.slice(start, end);
+    return { inline: "", after: "", next: end + 1 };
+  }
+  const line = text.slice(start, end);
+  if (text[first] === "`") {
+    const language = fenceLanguage(line);
+    const close = language === undefined ? undefined : closers.after(end + 1);
+    if (language !== undefined && close) {
+      const code = close.start > end + 1 ? text.slice(end + 1, close.start - 1) : "";
+      out.html += renderCodeBlock(code, language);
+      out.work += code.length >> 6;
+      return { inline: "", after: "", next: close.end + 1 };
     }
-    if (QUOTE.test(line)) {
-      const quoted: string[] = [];
-      while (i < lines.length && QUOTE.test(lines[i]!)) quoted.push(lines[i++]!.replace(QUOTE, ""));
-      i--;
-      yield `<blockquote>${quoted.map(renderInline).join("\n")}</blockquote>`;
-      continue;
+  }
+  const heading = parseHeading(line);
+  if (heading !== undefined) return heading === "" ? { inline: "", after: "", next: end + 1 } : (out.html += "<b>", { inline: heading, after: "</b>", next: end + 1 });
+  const item = listItem(line);
+  if (item) out.html += `${item.indent}• `;
+  return { inline: item ? item.text : line, after: "", next: end + 1 };
+}
+
+function lineEnd(text: string, start: number): number {
+  const end = text.indexOf("\n", start);
+  return end === -1 ? text.length : end;
+}
+
+/** The end of the last blank line in the run that ends at `end` and goes on from there. */
+function blankRunEnd(text: string, end: number): number {
+  while (end < text.length) {
+    const next = lineEnd(text, end + 1);
+    if (skipWhitespace(text, end + 1, next) !== next) break;
+    end = next;
+  }
+  return end;
+}
+
+function skipWhitespace(text: string, from: number, end: number): number {
+  while (from < end && isWhitespace(text.charCodeAt(from))) from++;
+  return from;
+}
+
+/**
+ * The first fence-closing line at or after a line start, found lazily: asked in ascending
+ * order, each line is read once in all (searching from every unclosed opener to the end
+ * was quadratic).
+ */
+class FenceClosers {
+  /** The last search started here and found `#found` (undefined: no closer from there on). */
+  #from = Number.POSITIVE_INFINITY;
+  #found: { start: number; end: number } | undefined;
+
+  constructor(private readonly text: string) {}
+
+  /** The closing line's start and end. */
+  after(from: number): { start: number; end: number } | undefined {
+    if (from >= this.#from && (this.#found === undefined || from <= this.#found.start)) return this.#found;
+    this.#from = from;
+    this.#found = undefined;
+    for (let start = from; start <= this.text.length; ) {
+      const end = lineEnd(this.text, start);
+      if (isFenceClose(this.text, start, end)) {
+        this.#found = { start, end };
+        break;
+      }
+      start = end + 1;
     }
-    yield renderLine(line);
+    return this.#found;
   }
 }
 
-/** closers[j]: the first line at or after j that closes a fence (-1: none), in one backward pass. */
-function nextFenceClosers(lines: string[]): Int32Array {
-  const closers = new Int32Array(lines.length + 1).fill(-1);
-  for (let j = lines.length - 1; j >= 0; j--) closers[j] = FENCE_CLOSE.test(lines[j]!) ? j : closers[j + 1]!;
-  return closers;
+/** "```" alone on the line from `start` to `end` (whitespace around it allowed). */
+function isFenceClose(text: string, start: number, end: number): boolean {
+  const first = skipWhitespace(text, start, end);
+  return text.startsWith("```", first) && first + 3 <= end && skipWhitespace(text, first + 3, end) === end;
 }
 
-function renderLine(line: string): string {
-  const heading = parseHeading(line);
-  if (heading !== undefined) return heading ? `<b>${renderInline(heading)}</b>` : "";
-  const item = /^(\s*)[-*+]\s+(.*)$/.exec(line);
-  if (item) return `${item[1]}• ${renderInline(item[2]!)}`;
-  return renderInline(line);
+/** The language of a fence line ("```js" → "js", "```" → ""), or undefined: no fence. */
+function fenceLanguage(line: string): string | undefined {
+  const start = skipWhitespace(line, 0, line.length);
+  if (!line.startsWith("```", start)) return undefined;
+  let end = line.length;
+  while (end > start + 3 && isWhitespace(line.charCodeAt(end - 1))) end--;
+  const language = line.slice(skipWhitespace(line, start + 3, end), end);
+  return language === "" || /^[\w+#-]*$/.test(language) ? language : undefined;
+}
+
+/** A "- ", "* " or "+ " item: its indentation and text. */
+function listItem(line: string): { indent: string; text: string } | undefined {
+  const marker = skipWhitespace(line, 0, line.length);
+  const char = line[marker];
+  if ((char !== "-" && char !== "*" && char !== "+") || !isWhitespace(line.charCodeAt(marker + 1))) return undefined;
+  return { indent: line.slice(0, marker), text: line.slice(skipWhitespace(line, marker + 1, line.length)) };
 }
 
 /**
@@ -152,23 +350,21 @@ function renderLine(line: string): string {
  * Scanned by hand: the regex it replaces backtracked cubically on long runs of spaces.
  */
 function parseHeading(line: string): string | undefined {
-  const open = /^\s{0,3}#{1,6}\s/.exec(line);
-  if (!open) return undefined;
+  const indent = skipWhitespace(line, 0, Math.min(line.length, 4));
+  if (indent > 3 || line[indent] !== "#") return undefined;
+  let open = indent;
+  while (open < line.length && open - indent < 7 && line[open] === "#") open++;
+  if (open - indent > 6 || !isWhitespace(line.charCodeAt(open))) return undefined;
+  open++;
   let end = line.length;
-  while (end > open[0].length && isBlank(line, end - 1)) end--;
+  while (end > open && isWhitespace(line.charCodeAt(end - 1))) end--;
   let hashes = end;
-  while (hashes > open[0].length && line[hashes - 1] === "#") hashes--;
-  if (hashes < end && (hashes === open[0].length || isBlank(line, hashes - 1))) {
+  while (hashes > open && line[hashes - 1] === "#") hashes--;
+  if (hashes < end && (hashes === open || isWhitespace(line.charCodeAt(hashes - 1)))) {
     end = hashes;
-    while (end > open[0].length && isBlank(line, end - 1)) end--;
+    while (end > open && isWhitespace(line.charCodeAt(end - 1))) end--;
   }
-  let start = open[0].length;
-  while (start < end && isBlank(line, start)) start++;
-  return line.slice(start, end);
-}
-
-function isBlank(line: string, i: number): boolean {
-  return /\s/.test(line[i]!);
+  return line.slice(skipWhitespace(line, open, end), end);
 }
 
 function renderCodeBlock(code: string, language: string): string {

@@ -7,11 +7,11 @@ import type { Clock } from "../lib/clock.ts";
 import { RequestError } from "../lib/errors.ts";
 import { layoutWithFiles } from "./file-parts.ts";
 import { setImmediate } from "node:timers";
-import { formatMessagePausing, type Format } from "./format.ts";
+import { formatMessageWithin, type Format, type RenderLimits } from "./format.ts";
 import type { OutboxStore } from "./outbox.ts";
 import { resolveRecipients } from "./recipients.ts";
 import { resolveReply, type EventLookup } from "./reply-to.ts";
-import { plainFallbackParts, splitText } from "./split.ts";
+import { plainFallbackParts, splitText, TELEGRAM_TEXT_LIMIT } from "./split.ts";
 import { isScheduled, isSettled, type Button, type NotificationFile, type NotificationState, type RecipientState } from "./types.ts";
 import { waitUntil } from "./wait.ts";
 import { dueTime, type When } from "./when.ts";
@@ -75,7 +75,7 @@ export class Notifier {
     // A long markdown text is rendered in slices first, so other requests are served
     // meanwhile. First: from the Idempotency-Key lookup to the outbox's index nothing may
     // wait, or a retry racing this request would not find it and queue a second one.
-    const html = hasText(input) ? await formatMessagePausing(input, pauseForOthers) : "";
+    const html = hasText(input) ? await formatMessageWithin(input, RENDER_LIMITS) : "";
     const fingerprint = idempotencyKey === undefined ? undefined : fingerprintOf(input);
     if (idempotencyKey !== undefined) {
       const earlier = this.options.outbox.findByIdempotencyKey(caller.id, idempotencyKey);
@@ -108,22 +108,18 @@ export class Notifier {
     return waitUntil(this.options.outbox, this.options.clock, state, () => isSettled(state), ms, signal);
   }
 
-  #build(input: NotifyInput, caller: Caller, html: string): NotificationState {
+  /** `html` undefined: the text holds too much to fit MAX_PARTS messages (formatMessageWithin stopped). */
+  #build(input: NotifyInput, caller: Caller, html: string | undefined): NotificationState {
     const now = this.options.clock.now();
     const recipients = this.#recipients(input, caller);
     for (const recipient of recipients) if (recipient.status === "failed") recipient.doneAt = now;
+    if (html === undefined) throw textTooLong(`more than ${MAX_PARTS}`, COUNTED_AS_PLAIN_TEXT);
     const { parts, filePart, files } = layoutOf(input, html);
     if (parts.length === 0) throw new RequestError("empty_text", "text is empty once formatting is applied; send some visible text");
     // An album is as many messages as it has files (the caption is counted with the text).
     const fileMessages = files.length;
     const messages = fileMessages + (parts.length > MAX_PARTS ? parts.length : worstCaseMessages(parts));
-    if (messages > MAX_PARTS) {
-      const how = parts.length > MAX_PARTS ? "" : " if Telegram refused its HTML and it were resent as plain text, where every tag counts";
-      throw new RequestError(
-        "text_too_long",
-        `the text would go out as at least ${messages} messages per recipient${how}; the limit is ${MAX_PARTS} messages (about ${MAX_PARTS * 4}k characters) per notification; send a summary, or split it into several notifications`,
-      );
-    }
+    if (messages > MAX_PARTS) throw textTooLong(`at least ${messages}`, parts.length > MAX_PARTS ? "" : AS_PLAIN_TEXT);
     const state: NotificationState = { id: newId(now), at: now, client: caller.id, silent: input.silent, parts, partCount: parts.length, recipients };
     if (filePart !== undefined) Object.assign(state, { files, filePart });
     const dueAt = input.when && dueTime(input.when, now, this.#timezone(input.when, recipients));
@@ -158,8 +154,28 @@ export class Notifier {
   }
 }
 
-/** A turn of the event loop for other requests (node:timers works on Bun and Deno alike). */
-const pauseForOthers = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/**
+ * Rendering a text up to the body limit: in slices, other requests served between them
+ * (node:timers works on Bun and Deno alike), and no further than a text that could fit
+ * MAX_PARTS messages: as plain text (the fallback) every non-blank character is shown.
+ */
+export const RENDER_LIMITS: RenderLimits = {
+  pause: () => new Promise((resolve) => setImmediate(resolve)),
+  maxNonBlank: MAX_PARTS * TELEGRAM_TEXT_LIMIT,
+};
+
+/** Why a text whose HTML fits is still too long. */
+const AS_PLAIN_TEXT = " if Telegram refused its HTML and it were resent as plain text, where every tag counts";
+/** How a text refused before it was rendered whole was counted (RENDER_LIMITS). */
+export const COUNTED_AS_PLAIN_TEXT = " (counted as plain text, Telegram's fallback for HTML it refuses, where every tag and entity counts)";
+
+/** The refusal of a text that would take more than MAX_PARTS messages (`messages`: how many, in words). */
+export function textTooLong(messages: string, how = ""): RequestError {
+  return new RequestError(
+    "text_too_long",
+    `the text would go out as ${messages} messages per recipient${how}; the limit is ${MAX_PARTS} messages (about ${MAX_PARTS * 4}k characters) per notification; send a summary, or split it into several notifications`,
+  );
+}
 
 function hasText(input: NotifyInput): boolean {
   return input.text.trim() !== "" || input.title !== undefined;

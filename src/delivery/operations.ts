@@ -7,8 +7,8 @@
 import { createHash } from "node:crypto";
 import type { Clock } from "../lib/clock.ts";
 import { RequestError } from "../lib/errors.ts";
-import { formatMessage, type Format } from "./format.ts";
-import type { Caller } from "./notifier.ts";
+import { formatMessageWithin, type Format } from "./format.ts";
+import { RENDER_LIMITS, type Caller } from "./notifier.ts";
 import type { OutboxStore } from "./outbox.ts";
 import { splitText } from "./split.ts";
 import { isDeleted, isOperationSettled, isScheduled, type Button, type NotificationState, type Operation, type OperationTarget } from "./types.ts";
@@ -56,7 +56,7 @@ export class MessageOperations {
       const now = this.options.clock.now();
       const scheduled = isScheduled(state, now);
       const keyboard = keyboardAfter(state, input, scheduled);
-      const text = input.text === undefined ? undefined : renderOneMessage({ ...input, text: input.text });
+      const text = input.text === undefined ? undefined : await renderOneMessage({ ...input, text: input.text });
       checkEditable(state, scheduled);
       // A file's caption is not a message text (editMessageText refuses it); its buttons are editable.
       if (text !== undefined && state.files)
@@ -147,10 +147,11 @@ function checkEditable(state: NotificationState, scheduled: boolean): void {
 }
 
 /** The new text as Telegram HTML; it must fit one message, since an edit cannot add messages. */
-function renderOneMessage(input: EditInput & { text: string }): string {
-  const parts = splitText(formatMessage(input), { maxParts: 2 });
-  if (parts.length === 0) throw new RequestError("empty_text", "text is empty once formatting is applied; send some visible text");
-  if (parts.length > 1)
+async function renderOneMessage(input: EditInput & { text: string }): Promise<string> {
+  const html = await formatMessageWithin(input, RENDER_LIMITS);
+  const parts = html === undefined ? [] : splitText(html, { maxParts: 2 });
+  if (html !== undefined && parts.length === 0) throw new RequestError("empty_text", "text is empty once formatting is applied; send some visible text");
+  if (html === undefined || parts.length > 1)
     throw new RequestError("not_editable", "the new text would need more than one message (Telegram allows 4096 characters); an edit changes one message, so shorten it");
   return parts[0]!;
 }

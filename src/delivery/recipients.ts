@@ -52,9 +52,9 @@ function checkBot(config: Config, bot: string): void {
 const SUGGESTIONS = 3;
 const LISTED = 10;
 
-/** The first few items of a user-sized list: a message must not grow with the request. */
-function listSome(items: readonly string[], separator: string): string {
-  const more = items.length > LISTED ? `${separator}and ${items.length - LISTED} more` : "";
+/** The first few items of a user-sized list (`total` long): a message must not grow with the request. */
+function listSome(items: readonly string[], separator: string, total = items.length): string {
+  const more = total > LISTED ? `${separator}and ${total - LISTED} more` : "";
   return items.slice(0, LISTED).join(separator) + more;
 }
 
@@ -99,14 +99,14 @@ function expandNames(config: Config, options: ResolveOptions): string[] {
 function refusalOf(config: Config, options: ResolveOptions, scope: Scope | undefined, names: readonly string[]): RequestError {
   if (!scope) {
     const candidates = () => [...config.users.keys(), ...config.groups.keys()];
-    const listed = names.map((name, index) => `unknown recipient ${showValue(name)}${index < SUGGESTIONS ? didYouMean(name, candidates()) : ""}`);
-    return new RequestError("unknown_recipient", `${listSome(listed, "; ")}; recipients are the users and groups in the config`);
+    const listed = names.slice(0, LISTED).map((name, index) => `unknown recipient ${showValue(name)}${index < SUGGESTIONS ? didYouMean(name, candidates()) : ""}`);
+    return new RequestError("unknown_recipient", `${listSome(listed, "; ", names.length)}; recipients are the users and groups in the config`);
   }
-  const listed = names.map((name, index) => {
+  const listed = names.slice(0, LISTED).map((name, index) => {
     const match = index < SUGGESTIONS ? closest(name, [...scope.allow, ...scope.users]) : undefined;
     return match === undefined ? showValue(name) : `${showValue(name)} (did you mean "${match}"?)`;
   });
-  return new RequestError("forbidden_recipient", `client "${options.clientId}" may not notify ${listSome(listed, ", ")}; its allow list is [${[...scope.allow].join(", ")}]`);
+  return new RequestError("forbidden_recipient", `client "${options.clientId}" may not notify ${listSome(listed, ", ", names.length)}; its allow list is [${[...scope.allow].join(", ")}]`);
 }
 
 function recipientsOf(options: ResolveOptions, user: string, problems: string[]): RecipientState[] {

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { parseHtmlEntities } from "../../src/emulator/html-entities.ts";
-import { formatMessage } from "../../src/delivery/format.ts";
+import { countNonBlank, formatMessage, formatMessageWithin, SHORT_MARKDOWN, type Format } from "../../src/delivery/format.ts";
 import { escapeHtml } from "../../src/delivery/html.ts";
-import { renderMarkdown } from "../../src/delivery/markdown.ts";
+import { CHUNK_WORK, renderMarkdown } from "../../src/delivery/markdown.ts";
 
 describe("formatMessage", () => {
   test("text is escaped; the title is bold on its own line", () => {
@@ -12,6 +12,57 @@ describe("formatMessage", () => {
 
   test("html passes through", () => {
     expect(formatMessage({ text: "<i>x</i>", format: "html" })).toBe("<i>x</i>");
+  });
+});
+
+describe("formatMessageWithin: request text up to the body limit", () => {
+  const counting = (maxNonBlank = Number.POSITIVE_INFINITY) => {
+    const limits = { pauses: 0, maxNonBlank, pause: async () => void limits.pauses++ };
+    return limits;
+  };
+
+  test("gives formatMessage's HTML in every format; long markdown pauses every few thousand pieces, short text never", async () => {
+    const long = "**bold** and *it* `code`\n```js\nlet a = 1;\n```\n> quoted\n# Head\n- item\n".repeat(5_000);
+    for (const format of ["text", "html", "markdown"] as Format[]) {
+      for (const text of ["*x* <i>y</i> & z", long]) {
+        const limits = counting();
+        expect(await formatMessageWithin({ text, format, title: "T" }, limits)).toBe(formatMessage({ text, format, title: "T" }));
+        expect(limits.pauses > 0).toBe(format === "markdown" && text === long);
+      }
+    }
+    const limits = counting();
+    await formatMessageWithin({ text: long, format: "markdown" }, limits);
+    expect(limits.pauses).toBeGreaterThan((5_000 * 8) / CHUNK_WORK);
+    expect(long.length).toBeGreaterThan(SHORT_MARKDOWN);
+  });
+
+  test("more non-blank characters than maxNonBlank, the title's included, is undefined; whitespace does not count", async () => {
+    const text = "ab cd\u00a0\n".repeat(10);
+    expect(countNonBlank(text)).toBe(40);
+    for (const format of ["text", "html", "markdown"] as Format[]) {
+      expect(await formatMessageWithin({ text, format }, counting(40))).toBe(formatMessage({ text, format }));
+      expect(await formatMessageWithin({ text, format }, counting(39))).toBeUndefined();
+      // "<b>T</b>" above the text: 8 more.
+      expect(await formatMessageWithin({ text, format, title: "T" }, counting(48))).toBe(formatMessage({ text, format, title: "T" }));
+      expect(await formatMessageWithin({ text, format, title: "T" }, counting(47))).toBeUndefined();
+    }
+  });
+
+  test("a hostile megabyte line stops rendering at the cap, not at its end", async () => {
+    const line = "**a *b _c ~~d ||e `f [g ".repeat(1 << 16);
+    const whole = counting();
+    const capped = counting(20 * 4096);
+    expect(await formatMessageWithin({ text: line, format: "markdown" }, whole)).toBe(formatMessage({ text: line, format: "markdown" }));
+    expect(await formatMessageWithin({ text: line, format: "markdown" }, capped)).toBeUndefined();
+    expect(whole.pauses).toBeGreaterThan(10);
+    expect(capped.pauses).toBeLessThan(whole.pauses / 5);
+  });
+
+  test("countNonBlank counts what trim() keeps", () => {
+    for (let code = 0; code <= 0xffff; code++) {
+      const char = String.fromCharCode(code);
+      expect([code, countNonBlank(char)]).toEqual([code, char.trim() === "" ? 0 : 1]);
+    }
   });
 });
 

@@ -5,8 +5,7 @@
 // would run into the test timeout; the time itself is measured by
 // `npm run bench -- hostile-input`, never asserted here.
 import { describe, expect, test } from "bun:test";
-import { renderMarkdown, renderMarkdownPausing } from "../../src/delivery/markdown.ts";
-import { formatMessage, formatMessagePausing, PAUSING_MARKDOWN_CHARS } from "../../src/delivery/format.ts";
+import { CHUNK_WORK, markdownChunks, renderMarkdown } from "../../src/delivery/markdown.ts";
 import { parseHtmlEntities } from "../../src/emulator/html-entities.ts";
 
 describe("markdown on hostile inputs", () => {
@@ -47,24 +46,22 @@ describe("markdown on hostile inputs", () => {
   });
 });
 
-describe("rendering in slices", () => {
-  test("a long text renders the same, giving the event loop a turn every few thousand blocks", async () => {
-    const text = "**bold** and *it* `code`\n```js\nlet a = 1;\n```\n> quoted\n# Head\n- item\n".repeat(20_000);
-    let pauses = 0;
-    const html = await renderMarkdownPausing(text, async () => void pauses++);
-    expect(html).toBe(renderMarkdown(text));
-    expect(pauses).toBeGreaterThan(20);
+describe("rendering in chunks", () => {
+  test("the chunks join to the whole HTML; a chunk holds about CHUNK_WORK lines or inline attempts", () => {
+    const text = "**bold** and *it* `code`\n```js\nlet a = 1;\n```\n> quoted\n> [a *b*](https://x.y)\n# Head\n- item\n".repeat(CHUNK_WORK);
+    const chunks = [...markdownChunks(text)];
+    expect(chunks.join("")).toBe(renderMarkdown(text));
+    expect(chunks.length).toBeGreaterThan(8);
+    expect(renderMarkdown(text)).toContain('<blockquote>quoted\n<a href="https://x.y">a <i>b</i></a></blockquote>');
   });
 
-  test("a notification's long markdown goes through the slices; a short one renders at once", async () => {
-    let pauses = 0;
-    const pause = async () => void pauses++;
-    const long = "*x*\n".repeat(PAUSING_MARKDOWN_CHARS);
-    expect(await formatMessagePausing({ text: long, format: "markdown", title: "T" }, pause)).toBe(formatMessage({ text: long, format: "markdown", title: "T" }));
-    expect(pauses).toBeGreaterThan(0);
-    pauses = 0;
-    await formatMessagePausing({ text: "*x*", format: "markdown" }, pause);
-    await formatMessagePausing({ text: long, format: "text" }, pause);
-    expect(pauses).toBe(0);
+  test("one long line is handed out in chunks too, and so are half a million short ones; blank lines stay as they are", () => {
+    const line = "**a *b _c ~~d ||e `f [g ".repeat(CHUNK_WORK);
+    const chunks = [...markdownChunks(line)];
+    expect(chunks.length).toBeGreaterThan(4);
+    expect(chunks.join("")).toBe(renderMarkdown(line));
+    expect([...markdownChunks("# a\n".repeat(1 << 19))].length).toBeGreaterThan(32);
+    expect(renderMarkdown(" \n\t\n".repeat(1 << 18))).toBe(" \n\t\n".repeat(1 << 18));
+    expect(renderMarkdown("a\n\n\n> b\n\n\n\nc\n")).toBe("a\n\n\n<blockquote>b</blockquote>\n\n\n\nc\n");
   });
 });

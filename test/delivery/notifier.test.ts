@@ -151,7 +151,7 @@ describe("the 20-message cap counts the plain-text resend", () => {
     const text = markup(100, 12_800); // ~90 KB
     expect(splitText(text)).toHaveLength(1);
     const refusal = await refusalOf(text);
-    expect(refusal).toMatchObject({ code: "text_too_long", message: expect.stringContaining("resent as plain text") });
+    expect(refusal).toMatchObject({ code: "text_too_long", message: expect.stringContaining("plain text") });
     expect(outbox.pending()).toHaveLength(0);
     expect(enqueued).toBe(0);
   });

@@ -148,3 +148,32 @@ describe("without clients: local programs only", () => {
     for (const host of [`localhost:${port}`, `127.0.0.1:${port}`]) expect([200, 202]).toContain(parseAnswer(await rawRequest(port, notify(host))).status);
   });
 });
+
+describe("markdown from every door (notifications are stored here)", () => {
+  let h: NotifyHarness;
+  beforeAll(async () => {
+    h = await startNotifyHarness();
+  });
+  afterAll(() => h.close());
+
+  test("a megabyte of markdown that only grows is refused unrendered wherever markdown comes in: /notify, ntfy's Markdown, PATCH", async () => {
+    // One line of unclosed markers: rendered whole, it held the event loop for ~46 ms in one go.
+    const text = "**a *b _c ~~d ||e `f [g ".repeat(40_000);
+    const notify = await expectRefused(h, await h.post("/notify", { to: "ivanov", text, format: "markdown", wait: 0 }), 413, "text_too_long");
+    expect(notify).toContain("more than 20 messages");
+    const ntfy = await h.post("/ivanov", undefined, { headers: { Markdown: "yes" }, raw: text });
+    expect(ntfy.headers.get("X-Tgsignal-Error")).toBe("text_too_long");
+    await expectRefused(h, { status: ntfy.status, body: { error: { code: ntfy.headers.get("X-Tgsignal-Error"), message: "" } } }, 413, "text_too_long");
+    const sent = await jsonOf(await h.post("/notify", { to: "ivanov", text: "Счёт 1042", wait: 10 }));
+    const before = await h.outboxLines();
+    h.api.emulator.clearSent();
+    const patch = await fetch(`${h.url}/messages/${sent.id}`, {
+      method: "PATCH",
+      headers: { Authorization: `Bearer ${ERP_TOKEN}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ text, format: "markdown" }),
+    });
+    expect({ status: patch.status, code: ((await patch.json()) as { error: { code: string } }).error.code }).toEqual({ status: 409, code: "not_editable" });
+    expect(await h.outboxLines()).toEqual(before);
+    expect(h.api.emulator.sent()).toHaveLength(0);
+  });
+});

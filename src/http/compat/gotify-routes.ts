@@ -42,7 +42,7 @@ async function createMessage(options: CompatRoutesOptions, req: Request, ctx: Re
   const fields = await readGotifyFields(req, ctx, config.bodyLimit);
   const message = checkGotifyMessage(fields);
   const peer = toPeerMessage(message, to, caller.id);
-  const { state, replayed } = await options.notifier.submit(toNotifyInput(peer), caller, readIdempotencyKey(req));
+  const { state, replayed } = await options.notifier.submit(await toNotifyInput(peer), caller, readIdempotencyKey(req));
   const headers: Record<string, string> = { Location: `/messages/${state.id}` };
   if (replayed) headers["Idempotent-Replayed"] = "true";
   return Response.json(gotifyAnswer(state, config, caller, { ...message, title: peer.title ?? caller.id }), { status: 200, headers });

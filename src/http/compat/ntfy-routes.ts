@@ -88,7 +88,7 @@ async function publishFile(options: CompatRoutesOptions, req: Request, caller: C
 
 async function publish(options: CompatRoutesOptions, req: Request, caller: Caller, request: NtfyRequest, withFile?: { mapped: MappedNtfy; files: NotificationFile[] }): Promise<Response> {
   const { message, echo, warnings } = withFile?.mapped ?? mapNtfy(request);
-  const input = toNotifyInput(message);
+  const input = await toNotifyInput(message);
   if (withFile) input.files = withFile.files;
   const { state, replayed } = await options.notifier.submit(input, caller, readIdempotencyKey(req));
   const headers: Record<string, string> = { Location: `/messages/${state.id}` };

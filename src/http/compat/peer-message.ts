@@ -4,9 +4,9 @@
 // when there is none), tags that are emoji short codes stand there too (as ntfy's apps
 // show them), other tags become a "Tags: …" line under the text, and links become URL
 // buttons (notification state buttons, issue 9). The result is a plain notify request.
-import { formatMessage, type Format } from "../../delivery/format.ts";
+import { formatMessageWithin, type Format } from "../../delivery/format.ts";
 import { escapeHtml } from "../../delivery/html.ts";
-import type { NotifyInput } from "../../delivery/notifier.ts";
+import { COUNTED_AS_PLAIN_TEXT, MAX_PARTS, RENDER_LIMITS, textTooLong, type NotifyInput } from "../../delivery/notifier.ts";
 import type { When } from "../../delivery/when.ts";
 import type { Button } from "../../delivery/types.ts";
 import { showValue } from "../../lib/schema-messages.ts";
@@ -37,11 +37,15 @@ export interface PeerMessage {
   when?: When;
 }
 
-/** The notify request for a peer's message: Telegram HTML with the marks, the tag line and the buttons. */
-export function toNotifyInput(message: PeerMessage): NotifyInput {
+/**
+ * The notify request for a peer's message: Telegram HTML with the marks, the tag line and
+ * the buttons. Rendered as /notify renders (in slices, no further than MAX_PARTS messages).
+ */
+export async function toNotifyInput(message: PeerMessage): Promise<NotifyInput> {
   const marks = [URGENCY_MARKS[message.urgency], ...message.emoji].filter((mark) => mark !== "").join(" ");
   const title = message.title?.trim() ?? "";
-  let body = formatMessage({ text: message.text, format: message.format });
+  let body = await formatMessageWithin({ text: message.text, format: message.format }, RENDER_LIMITS);
+  if (body === undefined) throw textTooLong(`more than ${MAX_PARTS}`, COUNTED_AS_PLAIN_TEXT);
   if (marks !== "" && title === "") body = `${escapeHtml(marks)} ${body}`;
   if (message.tags.length > 0) body += `\n\n<i>Tags: ${escapeHtml(message.tags.join(", "))}</i>`;
   const input: NotifyInput = { to: message.to, text: body, format: "html", silent: message.urgency === "silent" };

@@ -25,27 +25,27 @@ describe("priority", () => {
     expect(refusal(() => parseNtfyPriority("critical")).code).toBe("bad_priority");
   });
 
-  test("1–2 arrive silently, 4 and 5 carry ❗ and ‼️ before the title, 3 (or none) is plain", () => {
+  test("1–2 arrive silently, 4 and 5 carry ❗ and ‼️ before the title, 3 (or none) is plain", async () => {
     expect([0, 1, 2, 3, 4, 5].map(urgencyOf)).toEqual(["normal", "silent", "silent", "normal", "high", "max"]);
-    expect(input({ priority: "min" })).toMatchObject({ silent: true });
-    expect(input({ priority: "low" })).toMatchObject({ silent: true });
-    expect(input({ priority: "default", title: "db1" })).toEqual({ to: ["ops"], text: "Disk 91% on db1", format: "html", silent: false, title: "db1" });
-    expect(input({ priority: "high", title: "db1" })).toMatchObject({ title: "❗ db1", silent: false });
-    expect(input({ priority: "urgent", title: "db1" })).toMatchObject({ title: "‼️ db1", silent: false });
-    expect(input({ priority: "5" })).toMatchObject({ text: "‼️ Disk 91% on db1" });
+    expect(await input({ priority: "min" })).toMatchObject({ silent: true });
+    expect(await input({ priority: "low" })).toMatchObject({ silent: true });
+    expect(await input({ priority: "default", title: "db1" })).toEqual({ to: ["ops"], text: "Disk 91% on db1", format: "html", silent: false, title: "db1" });
+    expect(await input({ priority: "high", title: "db1" })).toMatchObject({ title: "❗ db1", silent: false });
+    expect(await input({ priority: "urgent", title: "db1" })).toMatchObject({ title: "‼️ db1", silent: false });
+    expect(await input({ priority: "5" })).toMatchObject({ text: "‼️ Disk 91% on db1" });
   });
 });
 
 describe("tags", () => {
-  test("emoji short codes become emoji before the title, in order; the rest a Tags: line", () => {
-    expect(input({ title: "Unauthorized access detected", priority: "urgent", tags: "warning,skull,phils-laptop" })).toMatchObject({
+  test("emoji short codes become emoji before the title, in order; the rest a Tags: line", async () => {
+    expect(await input({ title: "Unauthorized access detected", priority: "urgent", tags: "warning,skull,phils-laptop" })).toMatchObject({
       title: "‼️ ⚠️ 💀 Unauthorized access detected",
       text: "Disk 91% on db1\n\n<i>Tags: phils-laptop</i>",
     });
   });
 
-  test("without a title, the emoji go before the text; tag text is escaped", () => {
-    expect(input({ tags: "tada,<b>x</b>,a&b" }).text).toBe("🎉 Disk 91% on db1\n\n<i>Tags: &lt;b&gt;x&lt;/b&gt;, a&amp;b</i>");
+  test("without a title, the emoji go before the text; tag text is escaped", async () => {
+    expect((await input({ tags: "tada,<b>x</b>,a&b" })).text).toBe("🎉 Disk 91% on db1\n\n<i>Tags: &lt;b&gt;x&lt;/b&gt;, a&amp;b</i>");
   });
 
   test("ntfy's alert emoji (its docs' excerpt) and Uptime Kuma's", () => {
@@ -59,8 +59,8 @@ describe("tags", () => {
 });
 
 describe("links", () => {
-  test("Click becomes a button labelled with the host; view actions a row before it", () => {
-    expect(input({ click: "https://grafana.local/d/1", actions: "view, Open dashboard, https://grafana.local/d/2" }).buttons).toEqual([
+  test("Click becomes a button labelled with the host; view actions a row before it", async () => {
+    expect((await input({ click: "https://grafana.local/d/1", actions: "view, Open dashboard, https://grafana.local/d/2" })).buttons).toEqual([
       [{ text: "Open dashboard", url: "https://grafana.local/d/2" }],
       [{ text: "🔗 grafana.local", url: "https://grafana.local/d/1" }],
     ]);
@@ -87,15 +87,15 @@ describe("text", () => {
     expect(mapNtfy(request({}, { message: undefined })).message.text).toBe("triggered");
   });
 
-  test("Markdown: yes (or Content-Type: text/markdown) renders the markdown subset", () => {
-    expect(input({ markdown: "yes" }, { message: "**bold**" }).text).toBe("<b>bold</b>");
-    expect(input({}, { message: "**bold**", markdownType: true }).text).toBe("<b>bold</b>");
-    expect(input({ markdown: "no" }, { message: "**bold**" }).text).toBe("**bold**");
+  test("Markdown: yes (or Content-Type: text/markdown) renders the markdown subset", async () => {
+    expect((await input({ markdown: "yes" }, { message: "**bold**" })).text).toBe("<b>bold</b>");
+    expect((await input({}, { message: "**bold**", markdownType: true })).text).toBe("<b>bold</b>");
+    expect((await input({ markdown: "no" }, { message: "**bold**" })).text).toBe("**bold**");
     expect(mapNtfy(request({ markdown: "1" })).echo.content_type).toBe("text/markdown");
   });
 
-  test("plain text is escaped for Telegram's HTML", () => {
-    expect(input({}, { message: "a < b && <script>" }).text).toBe("a &lt; b &amp;&amp; &lt;script&gt;");
+  test("plain text is escaped for Telegram's HTML", async () => {
+    expect((await input({}, { message: "a < b && <script>" })).text).toBe("a &lt; b &amp;&amp; &lt;script&gt;");
   });
 
   test("a title over 256 characters is refused like /notify's", () => {
