@@ -139,9 +139,14 @@ export class Outbox implements OutboxStore {
     return this.#byId.get(id);
   }
 
+  /**
+   * A key holds for 24 h after its notification was accepted, or after its due time when
+   * it was scheduled: a retry while it still waits (`delay: 7d`, retried the next day)
+   * must not schedule a second one.
+   */
   findByIdempotencyKey(client: string, key: string): NotificationState | undefined {
     const state = this.#byIdempotencyKey.get(idempotencyIndexKey(client, key));
-    return state && this.options.clock.now() - state.at < RETENTION_MS ? state : undefined;
+    return state && this.options.clock.now() - Math.max(state.at, state.dueAt ?? 0) < RETENTION_MS ? state : undefined;
   }
 
   findByMessage(bot: string, chatId: number, messageId: number): NotificationState | undefined {

@@ -223,6 +223,21 @@ test("Idempotency-Key covers the schedule: the same delay is a replay, another o
   expect(refusal(() => { throw unscheduled; }).code).toBe("idempotency_key_reused");
 });
 
+test("Idempotency-Key of a scheduled notification holds until 24 h after its due time, across a restart", async () => {
+  const first = await (await start()).notifier.submit(input({ delay: "3d" }), caller, "weekly-report");
+  await clock.advance(2 * 24 * HOUR);
+  await stop();
+  const { notifier } = await start();
+  // Two days on, 24 h after the accept: still the same notification, not a second one.
+  expect((await notifier.submit(input({ delay: "3d" }), caller, "weekly-report")).replayed).toBe(true);
+  await clock.advance(24 * HOUR + 23 * HOUR);
+  await settle(() => sent.length === 1);
+  expect((await notifier.submit(input({ delay: "3d" }), caller, "weekly-report")).state.id).toBe(first.state.id);
+  await clock.advance(2 * HOUR);
+  const later = await notifier.submit(input({ delay: "3d" }), caller, "weekly-report");
+  expect({ replayed: later.replayed, same: later.state.id === first.state.id }).toEqual({ replayed: false, same: false });
+});
+
 test("PATCH of a scheduled notification of several messages is refused like any such edit, and nothing changes", async () => {
   const { notifier, operations } = await start();
   const { state } = await notifier.submit(input({ delay: "1h" }, { text: "word ".repeat(1000) }), caller);
