@@ -1,13 +1,13 @@
 // The admin API's wiring: GET /keys and POST /keys/{key}/revoke over the key store, the
-// person told through the inbound side's reply path, queued deliveries to the key stopped
-// in the worker; POST /reload through the config store, as SIGHUP does.
+// person told through the inbound side's reply path (queued deliveries to the key stop
+// through the store's onRevoked, as after a /stop); POST /reload through the config
+// store, as SIGHUP does.
 import type { Gateway } from "./app.ts";
 import type { Inbound } from "./inbound.ts";
-import type { DeliveryWorker } from "../delivery/worker.ts";
 import { addAdminRoutes, type KeyAdmin } from "../http/admin.ts";
 import { Authenticator } from "../http/auth.ts";
 
-export function addAdmin(gateway: Gateway, inbound: Inbound, worker: Pick<DeliveryWorker, "keyRevoked">): void {
+export function addAdmin(gateway: Gateway, inbound: Inbound): void {
   const { deps, store, router } = gateway;
   const { keys, tellRevoked } = inbound;
   const admin: KeyAdmin = {
@@ -20,7 +20,6 @@ export function addAdmin(gateway: Gateway, inbound: Inbound, worker: Pick<Delive
       const revoked = await keys.revokeKey(key, "admin");
       const record = keys.lookup(key) ?? before;
       if (!revoked) return { record, revoked, told: false };
-      worker.keyRevoked(key);
       // A person who blocked the bot would not get it (Telegram answers 403).
       const told = before.status === "active" && tellRevoked(record);
       return { record, revoked, told };

@@ -8,7 +8,6 @@ import { addInbound } from "./inbound.ts";
 import { addOutbound } from "./outbound.ts";
 import { addWebhooks } from "./webhooks.ts";
 import type { OutboxStore } from "../delivery/outbox.ts";
-import type { DeliveryWorker } from "../delivery/worker.ts";
 import type { NotificationLookup } from "../inbound/notifications.ts";
 import { BotClients } from "../telegram/bot-clients.ts";
 import { transportTiming, type TransportTiming } from "../telegram/timing.ts";
@@ -32,13 +31,12 @@ export async function addComponents(gateway: Gateway): Promise<void> {
   };
   const inbound = await addInbound(gateway, bots, { inbox, notifications });
   // The admin routes go in before the outbound layer's: a route that takes any name in
-  // its path must not shadow /keys or /reload. The worker is bound once it exists (no
-  // request is served before every component started).
-  let worker: DeliveryWorker | undefined;
-  addAdmin(gateway, inbound, { keyRevoked: (key) => worker?.keyRevoked(key) });
+  // its path must not shadow /keys or /reload.
+  addAdmin(gateway, inbound);
   const outbound = await addOutbound(gateway, bots, inbound.keys, inbox);
   outbox = outbound.outbox;
-  worker = outbound.worker;
+  // A key revoked (the person's /stop, the admin) stops deliveries waiting to go to it.
+  inbound.keys.onRevoked((key) => outbound.worker.keyRevoked(key));
 }
 
 /**

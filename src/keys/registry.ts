@@ -27,6 +27,7 @@ export class KeyRegistry implements KeyStore {
   readonly #reserved = new Set<string>();
   readonly #inflight = new Map<string, Promise<unknown>>();
   readonly #log: AppendLog<KeyLogRecord>;
+  readonly #revokedListeners = new Set<(key: string) => void>();
 
   private constructor(
     log: AppendLog<KeyLogRecord>,
@@ -129,6 +130,12 @@ export class KeyRegistry implements KeyStore {
   async #append(record: KeyLogRecord): Promise<void> {
     await this.#log.append(record);
     this.#apply(record);
+    if (record.type === "revoked") for (const listener of this.#revokedListeners) listener(record.key);
+  }
+
+  onRevoked(listener: (key: string) => void): () => void {
+    this.#revokedListeners.add(listener);
+    return () => this.#revokedListeners.delete(listener);
   }
 
   /** One record, at replay or after its append. A change to a key never issued (hand edit) changes nothing. */

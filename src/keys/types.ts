@@ -63,6 +63,11 @@ export interface KeyStore extends KeyLookup {
    * never issued again. Serialized with the chat's other changes, like revokeChat.
    */
   revokeKey(key: string, by?: "user" | "admin"): Promise<boolean>;
+  /**
+   * Calls `listener` with each key revoked from now on (by its person's /stop or by the
+   * admin), once the revocation is on disk; returns the unsubscribe.
+   */
+  onRevoked(listener: (key: string) => void): () => void;
   /** Every key ever issued, in order of first issue. */
   list(): KeyRecord[];
   close(): Promise<void>;

@@ -19,9 +19,9 @@ afterEach(async () => {
   h = undefined;
 });
 
-async function start(): Promise<NotifyHarness> {
+async function start(poll?: string): Promise<NotifyHarness> {
   const issued = { type: "issued", key: KUZNETSOV.key, bot: "main", chat_id: KUZNETSOV.chat, chat_type: "private", username: "kuz", name: "Кузнецов", language: "ru", at: "2026-11-25T09:00:00.000Z" };
-  const harness = await startNotifyHarness({ clients: ADMIN_CLIENT, keyLog: JSON.stringify(issued) + "\n", extraUsers: `  kuznetsov: ${KUZNETSOV.key}` });
+  const harness = await startNotifyHarness({ clients: ADMIN_CLIENT, keyLog: JSON.stringify(issued) + "\n", extraUsers: `  kuznetsov: ${KUZNETSOV.key}`, poll });
   harness.api.emulator.addChat(TOKEN, { id: KUZNETSOV.chat, type: "private", first_name: "K" });
   return harness;
 }
@@ -57,6 +57,23 @@ test("a live revocation: the queued notification fails with the reason, the pers
   expect(later.status).toBe(424);
   expect((await jsonOf(later)).recipients[0].error).toContain(`the admin revoked key ${KUZNETSOV.key}; the person must send /key for a new one`);
   expect(harness.log.lines.some((line) => line.includes("admin: key revoked") && line.includes("client=ops") && line.includes(`key=${KUZNETSOV.key}`))).toBe(true);
+}, 30_000);
+
+test("the person's own /stop does the same to a notification waiting out a 429 pause: it fails with the reason, nothing is sent to the key", async () => {
+  h = await start("* * * * * *");
+  const harness = h;
+  harness.api.emulator.failNext(TOKEN, "sendMessage", { error_code: 429, description: "Too Many Requests: retry after 20", retry_after: 20 });
+  const { id } = await jsonOf(await harness.post("/notify", { to: "kuznetsov", text: "Счёт 1042 ждёт", wait: 0 }));
+  await eventually(() => harness.api.requests("sendMessage").some((request) => request.status === 429), 5000, "the 429");
+
+  harness.api.emulator.userWrites({ token: TOKEN, from: { id: KUZNETSOV.chat, first_name: "K", language_code: "ru" }, text: "/stop" });
+  await eventually(async () => (await keyLog(harness)).at(-1)?.type === "revoked", 5000, "the revocation");
+  expect((await keyLog(harness)).at(-1)).toMatchObject({ type: "revoked", key: KUZNETSOV.key, by: "user" });
+  // Failed at once, not after the pause (2 s here) and a look at the key.
+  const status = await jsonOf(await fetch(`${harness.url}/messages/${id}?wait=1`, { headers: { Authorization: "Bearer erp-token-0123456789abcdef" } }));
+  expect(status).toMatchObject({ status: "failed", recipients: [{ status: "failed", error: "the person revoked this key (/stop)" }] });
+  const told = (await eventually(() => harness.api.emulator.sent(TOKEN, { chat_id: KUZNETSOV.chat }).find((message) => message.text.includes("отозван")), 10_000, "the revoked text"))!;
+  expect(harness.api.emulator.sent(TOKEN, { chat_id: KUZNETSOV.chat }).map((message) => message.text)).toEqual([told.text]);
 }, 30_000);
 
 test("the list over HTTP, 403 for a client that is not an admin; revoking a revoked key changes nothing", async () => {

@@ -53,6 +53,8 @@ export interface NotifyConfigOptions {
   extraUsers?: string;
   /** Extra top-level YAML (e.g. "upload_limit: 1MiB"). */
   extraConfig?: string;
+  /** Bot main's poll pattern; by default one that never ticks (these tests send, people do not write). */
+  poll?: string;
 }
 
 export function notifyConfig(options: NotifyConfigOptions): string {
@@ -77,7 +79,7 @@ export function notifyConfig(options: NotifyConfigOptions): string {
     "  main:",
     `    token: "${TOKEN}"`,
     `    api_url: ${options.apiUrl}`,
-    '    poll: "0 0 1 1 *"',
+    `    poll: "${options.poll ?? "0 0 1 1 *"}"`,
     "  second:",
     `    token: "${TOKEN_B}"`,
     `    api_url: ${options.apiUrl}`,
@@ -122,6 +124,8 @@ export interface HarnessOptions {
   telegramNow?: () => number;
   /** Extra top-level config YAML (e.g. "upload_limit: 1MiB"). */
   extraConfig?: string;
+  /** Bot main's poll pattern (notifyConfig). */
+  poll?: string;
 }
 
 export async function startNotifyHarness(options: HarnessOptions = {}): Promise<NotifyHarness> {
@@ -143,7 +147,7 @@ export async function startNotifyHarness(options: HarnessOptions = {}): Promise<
   await writeFile(join(dir, "data", "keys.log"), keyLogText() + (options.keyLog ?? ""));
   if (options.events) await writeFile(join(dir, "data", "inbox.log"), options.events.map(inboxLine).join(""));
   const configFile = join(dir, "config.yaml");
-  await writeFile(configFile, notifyConfig({ apiUrl: api.url, clients: options.clients, extraUsers: options.extraUsers, extraConfig: options.extraConfig }));
+  await writeFile(configFile, notifyConfig({ apiUrl: api.url, clients: options.clients, extraUsers: options.extraUsers, extraConfig: options.extraConfig, poll: options.poll }));
   const log = createMemoryLogger("info");
   let server: Server;
   const harness = { api, dir, configFile, log } as NotifyHarness;

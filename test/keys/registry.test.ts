@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -184,5 +185,24 @@ test("a person's /stop is recorded as theirs", async () => {
   const { record } = await registry.issueKey(ivan);
   await registry.revokeChat("main", 5001);
   expect(registry.lookup(record.key)).toMatchObject({ status: "revoked", revokedBy: "user" });
+  await registry.close();
+});
+
+test("onRevoked hears every revocation once it is in keys.log (the person's, the admin's), not a second revoke, and not after unsubscribing", async () => {
+  const registry = await open();
+  const heard: Array<{ key: string; logged: boolean }> = [];
+  const unsubscribe = registry.onRevoked((key) => heard.push({ key, logged: readFileSync(join(dir, "keys.log"), "utf8").includes(`"type":"revoked","key":"${key}"`) }));
+  const mine = (await registry.issueKey(ivan)).record.key;
+  const other = (await registry.issueKey({ ...ivan, chatId: 5002 })).record.key;
+  await registry.revokeChat("main", 5001);
+  expect(await registry.revokeKey(other, "admin")).toBe(true);
+  expect(await registry.revokeKey(other, "admin")).toBe(false);
+  expect(heard).toEqual([
+    { key: mine, logged: true },
+    { key: other, logged: true },
+  ]);
+  unsubscribe();
+  await registry.revokeKey((await registry.issueKey({ ...ivan, chatId: 5003 })).record.key);
+  expect(heard).toHaveLength(2);
   await registry.close();
 });
