@@ -88,7 +88,9 @@ export class Poller {
       // No croner `protect`: a tick that comes while a window still polls must reach
       // #openWindow to extend it. Protected, croner skipped that tick, the window then
       // ended when its long poll did, and the bot was deaf until the tick after (~1 s).
-      { timezone: this.options.timezone ?? undefined, name: `poll:${this.options.botId}` },
+      // No `name` either: croner keeps named jobs in one process-wide list and refuses a
+      // second job of the same name, so two gateways (tests) could not share a process.
+      { timezone: this.options.timezone ?? undefined },
       () => this.#openWindow(this.options.clock.now()),
     );
     this.#job = job;

@@ -218,6 +218,15 @@ test("started inside a window (start-up, config change), the bot listens at once
   await outside.poller.stop();
 });
 
+test("two pollers of the same bot id can be scheduled in one process (two gateways in one test run)", async () => {
+  const first = setup([], undefined, { pattern: "0 0 1 1 *" });
+  const second = setup([], undefined, { pattern: "0 0 1 1 *" });
+  first.poller.start();
+  expect(() => second.poller.start()).not.toThrow();
+  await first.poller.stop();
+  await second.poller.stop();
+});
+
 test("a batch retried after one chat's failure does not handle the other chats' updates again (no second /stop, no repeated replies)", async () => {
   const dispatched: number[] = [];
   const failFirst10 = failOnce((u) => u.update_id === 10);
