@@ -3,6 +3,7 @@
 // notifications are one sleep on the clock, not 100,000. A notification leaving early (a
 // deletion) is dropped from the index at once and from the heap when it surfaces, or when
 // such leftovers outnumber the live entries (a rebuild, O(1) per removal amortised).
+import { GenerationalMap } from "../lib/generational-map.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { NotificationState } from "./types.ts";
 
@@ -34,7 +35,7 @@ export interface DueQueueOptions {
 export class DueQueue {
   readonly #heap: Entry[] = [];
   /** The notifications still waiting, by id. */
-  readonly #waiting = new Map<string, NotificationState>();
+  readonly #waiting = new GenerationalMap<string, NotificationState>();
   #timer: AbortController | undefined;
   /** When the armed timer wakes (Infinity: none armed). */
   #wakeAt = Infinity;

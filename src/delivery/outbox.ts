@@ -12,6 +12,7 @@
 // GET /messages/{id}, PATCH/DELETE and Idempotency-Key; one with buttons whose press
 // makes an event is kept as long as events are (events_retention), for the press. A
 // scheduled notification (due_at) is unfinished until sent, so it is kept until then.
+import { GenerationalMap } from "../lib/generational-map.ts";
 import { join } from "node:path";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/log.ts";
@@ -95,7 +96,8 @@ export const OUTBOX_FILE = "outbox.log";
 
 /** The outbox in data_dir/outbox.log. */
 export class Outbox implements OutboxStore {
-  readonly #byId = new Map<string, NotificationState>();
+  /** Generational: a backlog of half a million must not make every collection rescan one table. */
+  readonly #byId = new GenerationalMap<string, NotificationState>();
   readonly #byIdempotencyKey = new Map<string, NotificationState>();
   readonly #byMessage = new MessageIndex();
   readonly #listeners = new Map<string, Set<OutboxListener>>();

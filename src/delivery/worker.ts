@@ -8,6 +8,8 @@
 // the recipient's key is looked at: one revoked (by the admin, or /stop) or blocked since
 // the accept fails the rest of that delivery with the reason, and nothing more is sent.
 // A scheduled notification waits in the DueQueue (one timer for all) and joins the lanes when due.
+import { Fifo } from "../lib/fifo.ts";
+import { GenerationalSet } from "../lib/generational-map.ts";
 import { errorMessage } from "../lib/errors.ts";
 import type { FileStore } from "../storage/file-store.ts";
 import type { SendMessageParams } from "../telegram/api.ts";
@@ -43,9 +45,9 @@ interface Placement {
 }
 
 export class DeliveryWorker {
-  readonly #lanes = new Map<string, { queue: Job[]; running: Promise<void> }>();
+  readonly #lanes = new Map<string, { queue: Fifo<Job>; running: Promise<void> }>();
   /** Jobs in a lane, by job key: one per recipient at a time, which does all its work. */
-  readonly #scheduled = new Set<string>();
+  readonly #scheduled = new GenerationalSet<string>();
   /** Recipients being delivered right now, with their key and what stops their waits (a deletion, a revocation). */
   readonly #delivering = new Map<string, { key: string; cancel: AbortController }>();
   readonly #abort = new AbortController();
@@ -87,7 +89,8 @@ export class DeliveryWorker {
       const laneKey = `${recipient.bot}:${recipient.chatId}`;
       const lane = this.#lanes.get(laneKey);
       if (lane) return void lane.queue.push(job);
-      const queue: Job[] = [job];
+      const queue = new Fifo<Job>();
+      queue.push(job);
       this.#lanes.set(laneKey, { queue, running: this.#runLane(laneKey, queue) });
     });
   }
@@ -121,12 +124,12 @@ export class DeliveryWorker {
     await Promise.all([...this.#lanes.values()].map((lane) => lane.running));
   }
 
-  async #runLane(laneKey: string, queue: Job[]): Promise<void> {
+  async #runLane(laneKey: string, queue: Fifo<Job>): Promise<void> {
     // Let the caller finish enqueueing (and the lane map entry exist) before sending.
     await Promise.resolve();
     try {
       while (queue.length > 0 && !this.#abort.signal.aborted) {
-        await this.#process(queue[0]!);
+        await this.#process(queue.peek()!);
         if (this.#abort.signal.aborted) break;
         queue.shift();
       }
