@@ -83,8 +83,7 @@ export class DeliveryWorker {
     this.#due.delete(state.id);
     state.recipients.forEach((recipient, index) => {
       const key = `${state.id}\n${index}`;
-      if (this.#scheduled.has(key) || !hasWorkFor(state, index)) return;
-      this.#scheduled.add(key);
+      if (!hasWorkFor(state, index) || !this.#scheduled.tryAdd(key)) return;
       const job = { state, index, key };
       const laneKey = `${recipient.bot}:${recipient.chatId}`;
       const lane = this.#lanes.get(laneKey);

@@ -41,4 +41,6 @@ test("GenerationalSet: add, has, delete, iteration in insertion order", () => {
   for (const key of ["x", "y", "z", "x"]) set.add(key);
   expect([...set]).toEqual(["x", "y", "z"]);
   expect([set.size, set.has("y"), set.delete("y"), set.has("y"), set.delete("y")]).toEqual([3, true, true, false, false]);
+  expect([set.tryAdd("y"), set.tryAdd("y"), set.tryAdd("x")]).toEqual([true, false, false]);
+  expect([...set]).toEqual(["x", "z", "y"]);
 });
