@@ -13,6 +13,8 @@ const RUNS = 3;
 interface Shape {
   name: string;
   contentType: string;
+  /** Default /notify. */
+  path?: string;
   /** The body with about `size` characters of hostile text. */
   make(size: number): string;
 }
@@ -42,6 +44,9 @@ const SHAPES: Shape[] = [
   // a multipart body of almost-boundaries (the delimiter scan).
   { name: "attachment name of ' .' runs", contentType: JSON_TYPE, make: (n) => json({ to: "u1", wait: 0, attachments: [{ name: fill(n / 2, " .", "x"), data: "JVBERi0=" }] }) },
   { name: "attachment base64, bad at the end", contentType: JSON_TYPE, make: (n) => json({ to: "u1", wait: 0, attachments: [{ name: "a.pdf", data: fill(n, "QUJD", "", "*") }] }) },
+  // Monitoring webhooks (?template=): a megabyte of alerts, and one alert of 80,000 labels.
+  { name: "alertmanager webhook, alerts of {}", path: "/notify/u1?template=alertmanager&wait=0", contentType: JSON_TYPE, make: (n) => json({ alerts: Array.from({ length: Math.floor(n / 3) }, () => ({})) }) },
+  { name: "alertmanager webhook, one alert's labels", path: "/notify/u1?template=alertmanager&wait=0", contentType: JSON_TYPE, make: (n) => json({ alerts: [{ labels: Object.fromEntries(Array.from({ length: Math.floor(n / 13) }, (_, i) => [`k${i}`, "v"])) }] }) },
   { name: "multipart, lines like the boundary", contentType: `multipart/form-data; boundary=${"b".repeat(70)}`, make: (n) => multipartOf(n) },
 ];
 
@@ -77,7 +82,7 @@ try {
     for (let run = 0; run < RUNS; run++) {
       const probe = probeHealth(gateway.url);
       const started = performance.now();
-      const res = await fetch(`${gateway.url}/notify`, {
+      const res = await fetch(`${gateway.url}${shape.path ?? "/notify"}`, {
         method: "POST",
         headers: { Authorization: `Bearer ${CLIENT_TOKEN}`, "Content-Type": shape.contentType },
         body,

@@ -42,41 +42,59 @@ type Alert = Static<typeof AlertSchema>;
 type WebhookPayload = Static<typeof PayloadSchema>;
 
 const MAX_ALERTS = 20;
+/** Labels shown per alert: Alertmanager's carry a handful; thousands would only make a text refused as too long. */
+const MAX_LABELS = 30;
 
-/** Renders a webhook payload; throws a plain Error with a reason when it is not one. */
+/** How many alerts the payload holds, and how many of them fire (all are counted, the first MAX_ALERTS shown). */
+interface Counts {
+  total: number;
+  firing: number;
+}
+
+/**
+ * Renders a webhook payload; throws a plain Error with a reason when it is not one. Only
+ * the alerts shown are checked and read: a megabyte of `{}` is 340,000 alerts, whose check
+ * alone held the event loop for 30 ms; the others are counted.
+ */
 export function renderTemplate(name: TemplateName, payload: unknown): RenderedTemplate {
-  if (!Value.Check(PayloadSchema, payload)) {
-    const error = Value.Errors(PayloadSchema, payload).First();
+  const alerts = typeof payload === "object" && payload !== null && Array.isArray((payload as { alerts?: unknown }).alerts) ? ((payload as { alerts: unknown[] }).alerts) : undefined;
+  const shown = alerts && alerts.length > MAX_ALERTS ? { ...(payload as object), alerts: alerts.slice(0, MAX_ALERTS) } : payload;
+  if (!Value.Check(PayloadSchema, shown)) {
+    const error = Value.Errors(PayloadSchema, shown).First();
     const where = error?.path.slice(1).replaceAll("/", ".") || "the body";
     throw new Error(`the body is not what ${name} sends: ${where}: ${error && where !== "the body" ? describeError(error) : "expected a JSON object"}`);
   }
-  return { text: name === "grafana" ? renderGrafana(payload) : renderAlertmanager(payload), format: "html" };
+  const counts = { total: alerts?.length ?? 0, firing: (alerts ?? []).filter(isFiring).length };
+  return { text: name === "grafana" ? renderGrafana(shown, counts) : renderAlertmanager(shown, counts), format: "html" };
+}
+
+function isFiring(alert: unknown): boolean {
+  return !(typeof alert === "object" && alert !== null && (alert as { status?: unknown }).status === "resolved");
 }
 
 function statusIcon(status: string | undefined): string {
   return status === "resolved" ? "✅" : "🔥";
 }
 
-function renderAlertmanager(payload: WebhookPayload): string {
+function renderAlertmanager(payload: WebhookPayload, { total, firing }: Counts): string {
   const alerts = payload.alerts ?? [];
-  const firing = alerts.filter((alert) => alert.status !== "resolved").length;
   const name = payload.groupLabels?.alertname ?? payload.commonLabels?.alertname ?? "alert";
   const head = `${statusIcon(payload.status)} <b>${escapeAttribute((payload.status ?? "firing").toUpperCase())}</b>` +
     `${firing ? ` (${firing} firing)` : ""}: <b>${escapeAttribute(name)}</b>`;
-  return [head, ...alerts.slice(0, MAX_ALERTS).map(renderAlert), more(alerts.length)].filter(Boolean).join("\n\n");
+  return [head, ...alerts.map(renderAlert), more(total)].filter(Boolean).join("\n\n");
 }
 
-function renderGrafana(payload: WebhookPayload): string {
+function renderGrafana(payload: WebhookPayload, { total }: Counts): string {
   const alerts = payload.alerts ?? [];
   const head = `${statusIcon(payload.status)} <b>${escapeAttribute(payload.title ?? (payload.status ?? "firing").toUpperCase())}</b>`;
-  const body = alerts.slice(0, MAX_ALERTS).map((alert) => {
+  const body = alerts.map((alert) => {
     const lines = [renderAlert(alert)];
     if (alert.valueString) lines.push(`<i>${escapeAttribute(alert.valueString)}</i>`);
     const link = alert.dashboardURL || alert.panelURL;
     if (link) lines.push(`<a href="${escapeAttribute(link)}">dashboard</a>`);
     return lines.join("\n");
   });
-  return [head, ...body, more(alerts.length)].filter(Boolean).join("\n\n");
+  return [head, ...body, more(total)].filter(Boolean).join("\n\n");
 }
 
 function renderAlert(alert: Alert): string {
@@ -85,8 +103,15 @@ function renderAlert(alert: Alert): string {
   const title = notes.summary ?? notes.title ?? labels.alertname ?? "alert";
   const lines = [`${statusIcon(alert.status)} <b>${escapeAttribute(title)}</b>`];
   if (notes.description) lines.push(escapeAttribute(notes.description));
-  const shown = Object.entries(labels).filter(([key]) => key !== "alertname" && !key.startsWith("__"));
-  if (shown.length) lines.push(shown.map(([key, value]) => `${escapeAttribute(key)}=<code>${escapeAttribute(value)}</code>`).join(" "));
+  const shown: string[] = [];
+  let hidden = 0;
+  for (const key in labels) {
+    if (key === "alertname" || key.startsWith("__")) continue;
+    if (shown.length < MAX_LABELS) shown.push(`${escapeAttribute(key)}=<code>${escapeAttribute(labels[key]!)}</code>`);
+    else hidden++;
+  }
+  if (hidden > 0) shown.push(`… ${hidden} more`);
+  if (shown.length) lines.push(shown.join(" "));
   if (alert.generatorURL) lines.push(`<a href="${escapeAttribute(alert.generatorURL)}">source</a>`);
   return lines.join("\n");
 }

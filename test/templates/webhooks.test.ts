@@ -58,4 +58,20 @@ describe("webhook templates", () => {
     const many = { status: "firing", alerts: Array.from({ length: 25 }, (_, i) => ({ status: "firing", labels: { alertname: `A${i}` } })) };
     expect(renderTemplate("alertmanager", many).text).toContain("… and 5 more");
   });
+
+  test("only the alerts shown are checked and read; all are counted, firing ones too", () => {
+    // A megabyte of alerts: past the 20 shown, even ones that are not objects are only counted.
+    const alerts = [...Array.from({ length: 20 }, () => ({ status: "resolved", labels: { alertname: "Ok" } })), ...Array.from({ length: 300_000 }, (_, i) => (i % 2 ? {} : { status: "resolved" })), 5];
+    const text = renderTemplate("alertmanager", { status: "firing", alerts }).text;
+    expect(text).toContain("FIRING</b> (150001 firing)");
+    expect(text).toContain("… and 300001 more");
+    expect(() => renderTemplate("alertmanager", { alerts: [...alerts.slice(0, 19), { labels: { a: 5 } }, ...alerts.slice(20)] })).toThrow("alerts.19.labels.a: expected a string, got 5");
+  });
+
+  test("an alert shows at most 30 labels, then how many more", () => {
+    const labels = Object.fromEntries(Array.from({ length: 80_000 }, (_, i) => [`k${i}`, "v"]));
+    const text = renderTemplate("alertmanager", { alerts: [{ labels }] }).text;
+    expect(text).toContain("k29=<code>v</code> … 79970 more");
+    expect(text).not.toContain("k30=");
+  });
 });
