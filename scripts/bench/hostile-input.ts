@@ -47,6 +47,10 @@ const SHAPES: Shape[] = [
   // Monitoring webhooks (?template=): a megabyte of alerts, and one alert of 80,000 labels.
   { name: "alertmanager webhook, alerts of {}", path: "/notify/u1?template=alertmanager&wait=0", contentType: JSON_TYPE, make: (n) => json({ alerts: Array.from({ length: Math.floor(n / 3) }, () => ({})) }) },
   { name: "alertmanager webhook, one alert's labels", path: "/notify/u1?template=alertmanager&wait=0", contentType: JSON_TYPE, make: (n) => json({ alerts: [{ labels: Object.fromEntries(Array.from({ length: Math.floor(n / 13) }, (_, i) => [`k${i}`, "v"])) }] }) },
+  // ntfy's JSON publish: a megabyte of tags, of actions; /notify's buttons.
+  { name: "ntfy JSON, tags", path: "/", contentType: JSON_TYPE, make: (n) => json({ topic: "u1", message: "x", tags: Array.from({ length: Math.floor(n / 6) }, (_, i) => (i % 2 ? "tada" : `t${i % 1000}`)) }) },
+  { name: "ntfy JSON, actions", path: "/", contentType: JSON_TYPE, make: (n) => json({ topic: "u1", message: "x", actions: Array.from({ length: Math.floor(n / 60) }, () => ({ action: "view", label: "Open", url: "https://e.x/" })) }) },
+  { name: "buttons, rows of one", contentType: JSON_TYPE, make: (n) => json({ to: "u1", text: "x", wait: 0, buttons: Array.from({ length: Math.floor(n / 30) }, () => [{ text: "A", data: "a:1" }]) }) },
   { name: "multipart, lines like the boundary", contentType: `multipart/form-data; boundary=${"b".repeat(70)}`, make: (n) => multipartOf(n) },
 ];
 

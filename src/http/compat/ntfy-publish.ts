@@ -1,6 +1,8 @@
 // An ntfy publish request, however it came (a body to /{name}, or JSON to /), mapped onto
 // a notification: one function per group of ntfy fields, so a feature that lands later
 // (scheduled delivery, files: issue 10) replaces its function and nothing else.
+import { MAX_PARTS, textTooLong } from "../../delivery/notifier.ts";
+import { TELEGRAM_TEXT_LIMIT } from "../../delivery/split.ts";
 import { readWhen, type When } from "../../delivery/when.ts";
 import type { Button } from "../../delivery/types.ts";
 import type { RenderedTemplate } from "../../templates/webhooks.ts";
@@ -55,7 +57,8 @@ export function mapNtfy(request: NtfyRequest): MappedNtfy {
   const when = scheduleOf(params);
   const text = messageText(request);
   const priority = parseNtfyPriority(params.priority);
-  const { emoji, tags } = sortTags(splitTags(params.tags));
+  const allTags = splitTags(params.tags);
+  const { emoji, tags } = sortTags(allTags);
   const { buttons, views } = buttonsOf(params, request.actions);
   const markdown = isNtfyTrue(params.markdown) || request.markdownType === true;
   const message: PeerMessage = { to: request.to, text, format: request.rendered?.format ?? (markdown ? "markdown" : "text"), urgency: urgencyOf(priority), emoji, tags, buttons };
@@ -64,7 +67,7 @@ export function mapNtfy(request: NtfyRequest): MappedNtfy {
   const echo: NtfyEcho = { message: text };
   if (message.title !== undefined) echo.title = message.title;
   if (priority > 0) echo.priority = priority;
-  if (emoji.length + tags.length > 0) echo.tags = splitTags(params.tags);
+  if (allTags.length > 0) echo.tags = allTags;
   if (params.click !== undefined) echo.click = params.click;
   if (views.length > 0) echo.actions = views.map(({ text, url }) => ({ action: "view", label: text, url, clear: false }));
   if (markdown) echo.content_type = "text/markdown";
@@ -125,7 +128,13 @@ export function urgencyOf(priority: number): Urgency {
   return priority === 1 || priority === 2 ? "silent" : priority === 4 ? "high" : priority === 5 ? "max" : "normal";
 }
 
+/**
+ * Emoji short codes apart from the other tags. Each tag shows at least one character, so
+ * more tags than MAX_PARTS messages hold could never be sent: refused before they are
+ * looked at (a megabyte of tags is 170,000).
+ */
 function sortTags(all: string[]): { emoji: string[]; tags: string[] } {
+  if (all.length > MAX_PARTS * TELEGRAM_TEXT_LIMIT) throw textTooLong(`more than ${MAX_PARTS}`, ` (${all.length} tags, each shown)`);
   const emoji: string[] = [];
   const tags: string[] = [];
   for (const tag of all) {

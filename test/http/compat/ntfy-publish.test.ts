@@ -53,6 +53,12 @@ describe("tags", () => {
     expect(emoji.join(" ")).toBe("👍 🥳 🎉 ✔️ 📢 👎 ⚠️ 🚨 🚩 💀 🤦 ⛔ 🚫 💿 💻 🔴 🟢 🧪");
   });
 
+  test("more tags than 20 messages could show are refused before they are looked at (text_too_long)", () => {
+    const tags = (count: number) => Array.from({ length: count }, (_, i) => (i % 2 ? "tada" : `t${i}`)).join(",");
+    expect(refusal(() => mapNtfy(request({ tags: tags(20 * 4096 + 1) })))).toMatchObject({ code: "text_too_long", message: expect.stringContaining("81921 tags") });
+    expect(mapNtfy(request({ tags: tags(20 * 4096) })).echo.tags).toHaveLength(20 * 4096);
+  });
+
   test("the answer lists the tags as sent", () => {
     expect(mapNtfy(request({ tags: "warning, db1" })).echo.tags).toEqual(["warning", "db1"]);
   });
