@@ -51,8 +51,19 @@ const SHAPES: Shape[] = [
   { name: "ntfy JSON, tags", path: "/", contentType: JSON_TYPE, make: (n) => json({ topic: "u1", message: "x", tags: Array.from({ length: Math.floor(n / 6) }, (_, i) => (i % 2 ? "tada" : `t${i % 1000}`)) }) },
   { name: "ntfy JSON, actions", path: "/", contentType: JSON_TYPE, make: (n) => json({ topic: "u1", message: "x", actions: Array.from({ length: Math.floor(n / 60) }, () => ({ action: "view", label: "Open", url: "https://e.x/" })) }) },
   { name: "buttons, rows of one", contentType: JSON_TYPE, make: (n) => json({ to: "u1", text: "x", wait: 0, buttons: Array.from({ length: Math.floor(n / 30) }, () => [{ text: "A", data: "a:1" }]) }) },
+  // Many fields: unknown names (each one a did-you-mean?), many small multipart parts.
+  { name: "form, distinct unknown field names", contentType: "application/x-www-form-urlencoded", make: (n) => "to=u1&text=x&wait=0&" + Array.from({ length: Math.floor(n / 9) }, (_, i) => `f${i}=1`).join("&") },
+  { name: "JSON, distinct unknown field names", contentType: JSON_TYPE, make: (n) => json({ to: "u1", text: "x", wait: 0, ...Object.fromEntries(Array.from({ length: Math.floor(n / 12) }, (_, i) => [`f${i}`, 1])) }) },
+  { name: "multipart, many small fields", contentType: "multipart/form-data; boundary=b", make: (n) => multipartFields(n) },
   { name: "multipart, lines like the boundary", contentType: `multipart/form-data; boundary=${"b".repeat(70)}`, make: (n) => multipartOf(n) },
 ];
+
+/** Tiny text parts named "to", then the rest of the request. */
+function multipartFields(size: number): string {
+  const part = '--b\r\nContent-Disposition: form-data; name="to"\r\n\r\nu1\r\n';
+  const tail = '--b\r\nContent-Disposition: form-data; name="text"\r\n\r\nx\r\n--b\r\nContent-Disposition: form-data; name="wait"\r\n\r\n0\r\n--b--\r\n';
+  return part.repeat(Math.floor((size - tail.length) / part.length)) + tail;
+}
 
 /** A text part full of lines that start like the delimiter and are not it, then a file part. */
 function multipartOf(size: number): string {

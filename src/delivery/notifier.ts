@@ -6,7 +6,7 @@ import type { KeyLookup } from "../keys/types.ts";
 import type { Clock } from "../lib/clock.ts";
 import { RequestError } from "../lib/errors.ts";
 import { layoutWithFiles } from "./file-parts.ts";
-import { setImmediate } from "node:timers";
+import { nextTurn } from "../lib/next-turn.ts";
 import { formatMessageWithin, type Format, type RenderLimits } from "./format.ts";
 import type { OutboxStore } from "./outbox.ts";
 import { resolveRecipients } from "./recipients.ts";
@@ -155,12 +155,12 @@ export class Notifier {
 }
 
 /**
- * Rendering a text up to the body limit: in slices, other requests served between them
- * (node:timers works on Bun and Deno alike), and no further than a text that could fit
+ * Rendering a text up to the body limit: in slices, other requests served between them,
+ * and no further than a text that could fit
  * MAX_PARTS messages: as plain text (the fallback) every non-blank character is shown.
  */
 export const RENDER_LIMITS: RenderLimits = {
-  pause: () => new Promise((resolve) => setImmediate(resolve)),
+  pause: nextTurn,
   maxNonBlank: MAX_PARTS * TELEGRAM_TEXT_LIMIT,
 };
 

@@ -104,12 +104,12 @@ export function parseJsonObject(text: string, example = '{"to":"ivanov","text":"
 
 /** Repeated form fields become arrays (to=a&to=b). */
 function formFields(form: { entries(): Iterable<[string, unknown]> }): Fields {
-  const fields: Fields = {};
+  const fields = new FormFields("body");
   for (const [name, value] of form.entries()) {
     if (typeof value !== "string") throw httpError("bad_field", `form field "${name}" is a file; send text fields only`);
-    addField(fields, name, value);
+    fields.add(name, value);
   }
-  return fields;
+  return fields.fields;
 }
 
 /** Query parameters as fields, repeated ones as arrays. */
@@ -123,14 +123,14 @@ export function queryFields(url: URL): Fields {
  * Repeated names become arrays.
  */
 function parseUrlEncoded(text: string, where: "body" | "query string"): Fields {
-  const fields: Fields = {};
+  const fields = new FormFields(where);
   for (const pair of text.split("&")) {
     if (pair === "") continue;
     const eq = pair.indexOf("=");
     const name = eq < 0 ? pair : pair.slice(0, eq);
-    addField(fields, decodeComponent(name, where), eq < 0 ? "" : decodeComponent(pair.slice(eq + 1), where));
+    fields.add(decodeComponent(name, where), eq < 0 ? "" : decodeComponent(pair.slice(eq + 1), where));
   }
-  return fields;
+  return fields.fields;
 }
 
 /** Strict on UTF-8, lenient on a "%" without two hex digits after it ("disk 100% full"), as URLSearchParams is. */
@@ -143,10 +143,27 @@ function decodeComponent(text: string, where: "body" | "query string"): string {
   }
 }
 
-/** Appends in place: copying the list per repeat would make `to=a&to=b&…` quadratic. */
-export function addField(fields: Fields, name: string, value: string): void {
-  const existing = fields[name];
-  if (existing === undefined) fields[name] = value;
-  else if (Array.isArray(existing)) existing.push(value);
-  else fields[name] = [existing, value];
+/**
+ * More different names than any request of ours has (ntfy's, with its aliases, has the
+ * most): a form of 100,000 names is no request, and building its object was the cost.
+ */
+export const MAX_FIELD_NAMES = 128;
+
+/** A form's or query string's fields as they are read; repeated names become arrays. */
+export class FormFields {
+  readonly fields: Fields = {};
+  #names = 0;
+
+  constructor(private readonly where: "body" | "query string") {}
+
+  /** Appends in place: copying the list per repeat would make `to=a&to=b&…` quadratic. */
+  add(name: string, value: string): void {
+    const existing = Object.hasOwn(this.fields, name) ? this.fields[name] : undefined;
+    if (existing === undefined) {
+      if (++this.#names > MAX_FIELD_NAMES)
+        throw httpError(this.where === "body" ? "bad_body" : "bad_field", `the ${this.where} has more than ${MAX_FIELD_NAMES} different field names; a request has a few dozen at most`);
+      this.fields[name] = value;
+    } else if (Array.isArray(existing)) existing.push(value);
+    else this.fields[name] = [existing, value];
+  }
 }

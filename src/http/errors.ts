@@ -23,7 +23,7 @@ const entry = (status: number, message: string, doc = "#errors"): ErrorEntry => 
 export const ERRORS = {
   bad_host: entry(400, "the request has no valid Host header (HTTP/1.0 without Host, or a port over 65535); send Host: <host>:<port>"),
   bad_json: entry(400, 'the body is not valid JSON; send an object such as {"to":"ivanov","text":"hello"}'),
-  bad_body: entry(400, "the body could not be decoded (not UTF-8, a broken form, or not the JSON a template expects)"),
+  bad_body: entry(400, "the body could not be decoded (not UTF-8, a broken form, a form of more than 128 different field names or of more than 1,000 parts, or not the JSON a template expects)"),
   body_incomplete: entry(400, "the body ended before it was complete: the client disconnected, or sent less than its Content-Length"),
   bad_field: entry(400, "a field has the wrong type or value (the message names it), or a file where none is taken (PATCH, a Filename header on POST /notify)"),
   unknown_field: entry(400, "unknown field (the message suggests the closest one); see the fields under HTTP API, or GET /openapi.json", "#http-api"),

@@ -7,7 +7,8 @@
 import type { ConfigStore } from "../config/store.ts";
 import type { Config } from "../config/types.ts";
 import { MAX_FILES, type RequestedKind } from "../delivery/media.ts";
-import { RENDER_LIMITS, type Notifier, type NotifyInput } from "../delivery/notifier.ts";
+import type { Notifier, NotifyInput } from "../delivery/notifier.ts";
+import { nextTurn } from "../lib/next-turn.ts";
 import { isScheduled, notificationStatus, operationStatus, type NotificationState, type NotificationStatus, type OperationTarget, type RecipientState } from "../delivery/types.ts";
 import { readWhen } from "../delivery/when.ts";
 import type { Clock } from "../lib/clock.ts";
@@ -215,7 +216,7 @@ async function readTemplateFields(req: Request, ctx: RequestContext, limit: numb
   try {
     const payload: unknown = JSON.parse(decodeUtf8(bytes));
     // A megabyte of JSON takes ~15 ms to parse and as long to check: other requests go between.
-    if (bytes.length > PAUSE_AFTER_BYTES) await RENDER_LIMITS.pause();
+    if (bytes.length > PAUSE_AFTER_BYTES) await nextTurn();
     rendered = renderTemplate(name, payload);
   } catch (error) {
     const problem = error instanceof SyntaxError ? "the body is not valid JSON; send the webhook's own JSON" : errorMessage(error);

@@ -13,7 +13,7 @@ import type { NotificationFile } from "../delivery/types.ts";
 import { errorMessage, RequestError } from "../lib/errors.ts";
 import { sanitizeFilename } from "../lib/filename.ts";
 import type { CommittedFile, FileStore, FileWriter } from "../storage/file-store.ts";
-import { addField, decodeUtf8, type Fields } from "./body.ts";
+import { decodeUtf8, FormFields, type Fields } from "./body.ts";
 import { httpError } from "./errors.ts";
 import { boundaryOf, readMultipart, type PartHandler } from "./multipart.ts";
 
@@ -50,12 +50,13 @@ export class Uploads {
   async readForm(req: Request, limits: UploadLimits): Promise<Intake> {
     checkDeclared(req, limits.bodyLimit + limits.uploadLimit);
     const boundary = boundaryOf(req.headers.get("content-type") ?? "");
-    const intake: Intake = { fields: {}, files: [] };
+    const form = new FormFields("body");
+    const intake: Intake = { fields: form.fields, files: [] };
     const open = { writer: undefined as FileWriter | undefined };
     const budget = { text: 0, files: 0 };
     const onPart: PartHandler = (head) => {
       budget.text += head.name.length + (head.filename?.length ?? 0);
-      if (head.filename === undefined) return this.#textPart(intake.fields, head.name, budget, limits);
+      if (head.filename === undefined) return this.#textPart(form, head.name, budget, limits);
       if (intake.files.length >= MAX_FILES) throw httpError("bad_attachments", `at most ${MAX_FILES} files per notification (one album); send the others in another notification`);
       const writer = (open.writer = this.store.begin());
       const filename = head.filename;
@@ -119,7 +120,7 @@ export class Uploads {
     this.keeper.letGo(files);
   }
 
-  #textPart(fields: Fields, name: string, budget: { text: number }, limits: UploadLimits) {
+  #textPart(form: FormFields, name: string, budget: { text: number }, limits: UploadLimits) {
     const chunks: Uint8Array[] = [];
     return {
       write: (chunk: Uint8Array) => {
@@ -127,7 +128,7 @@ export class Uploads {
         if (budget.text > limits.bodyLimit) throw bodyTooLarge(limits.bodyLimit);
         chunks.push(chunk.slice());
       },
-      end: () => addField(fields, name, decodeUtf8(Buffer.concat(chunks))),
+      end: () => form.add(name, decodeUtf8(Buffer.concat(chunks))),
     };
   }
 

@@ -1,6 +1,6 @@
 // Reading a body within body_limit, and decoding it by Content-Type into fields.
 import { describe, expect, test } from "bun:test";
-import { parseBody, queryFields, readBodyLimited } from "../../src/http/body.ts";
+import { MAX_FIELD_NAMES, parseBody, queryFields, readBodyLimited } from "../../src/http/body.ts";
 import { RequestError } from "../../src/lib/errors.ts";
 
 /** A body arriving in `count` chunks of `size` bytes; `pulled` counts the chunks read. */
@@ -63,6 +63,18 @@ describe("parseBody", () => {
     expect(await parse("application/x-www-form-urlencoded", "to=a&to=b&text=hi")).toEqual({ kind: "form", fields: { to: ["a", "b"], text: "hi" } });
     expect(await parse("text/plain", "hello", "text")).toEqual({ kind: "text", fields: { text: "hello" } });
     expect(queryFields(new URL("http://x/?to=a&to=b&to=c"))).toEqual({ to: ["a", "b", "c"] });
+  });
+
+  test(`a form or query string of more than ${MAX_FIELD_NAMES} different names is refused; repeats of one name are not counted`, async () => {
+    const names = (count: number) => Array.from({ length: count }, (_, i) => `f${i}=1`).join("&");
+    expect(Object.keys((await parse("application/x-www-form-urlencoded", names(MAX_FIELD_NAMES))).fields)).toHaveLength(MAX_FIELD_NAMES);
+    const body = await rejection(parse("application/x-www-form-urlencoded", names(MAX_FIELD_NAMES + 1)));
+    expect({ code: body.code, message: body.message }).toEqual({ code: "bad_body", message: `the body has more than ${MAX_FIELD_NAMES} different field names; a request has a few dozen at most` });
+    const query = await rejection(Promise.resolve().then(() => queryFields(new URL(`http://x/?${names(MAX_FIELD_NAMES + 1)}`))));
+    expect(query.code).toBe("bad_field");
+    expect((queryFields(new URL(`http://x/?${"to=a&".repeat(10_000)}`)).to as string[]).length).toBe(10_000);
+    // Names Object.prototype has are names like any other.
+    expect((await parse("application/x-www-form-urlencoded", "constructor=a&constructor=b&toString=c")).fields).toEqual({ constructor: ["a", "b"], toString: "c" });
   });
 
   test("forms decode as URLSearchParams does: + is a space, %-escapes are UTF-8, a stray % stays", async () => {

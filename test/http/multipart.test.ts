@@ -3,7 +3,7 @@
 // bounded part headers, and malformed forms refused with 400.
 import { describe, expect, test } from "bun:test";
 import { RequestError } from "../../src/lib/errors.ts";
-import { boundaryOf, MAX_PART_HEADER_BYTES, readMultipart, type PartHead } from "../../src/http/multipart.ts";
+import { boundaryOf, MAX_FORM_PARTS, MAX_PART_HEADER_BYTES, readMultipart, type PartHead } from "../../src/http/multipart.ts";
 
 const BOUNDARY = "----tgsignalBoundary7MA4YWxkTrZu0gW";
 
@@ -101,5 +101,11 @@ describe("readMultipart", () => {
     expect(await refusal(`--${BOUNDARY}\r\nX-Long: ${"a".repeat(MAX_PART_HEADER_BYTES)}\r\n\r\n`)).toContain(`headers are longer than ${MAX_PART_HEADER_BYTES} bytes`);
     expect(await refusal("no boundary at all")).toContain("closing boundary");
     expect(() => boundaryOf("multipart/form-data")).toThrow("without a boundary");
+  });
+
+  test(`a form of more than ${MAX_FORM_PARTS} parts is 400 bad_body at the part past it (a megabyte of tiny parts is 17,000)`, async () => {
+    const parts = (count: number) => formOf(Array.from({ length: count }, () => ({ disposition: 'form-data; name="to"', body: "u1" })));
+    expect(await read(encode(parts(MAX_FORM_PARTS)), 4096)).toHaveLength(MAX_FORM_PARTS);
+    expect(await refusal(parts(MAX_FORM_PARTS + 1))).toContain(`bad_body: the multipart form has more than ${MAX_FORM_PARTS} parts`);
   });
 });

@@ -1,6 +1,9 @@
 // POST /notify with multipart/form-data (curl -F), and the per-notification part cap
 // (MAX_PARTS): a too-long text is refused before anything is queued or sent.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { MAX_FORM_PARTS } from "../../src/http/multipart.ts";
 import { MAX_PARTS } from "../../src/delivery/notifier.ts";
 import { TELEGRAM_TEXT_LIMIT } from "../../src/delivery/split.ts";
 import { ERP_TOKEN, jsonOf, PEOPLE, startNotifyHarness, TOKEN, type NotifyHarness } from "./notify-harness.ts";
@@ -78,6 +81,17 @@ describe("multipart/form-data", () => {
     expect(res.status).toBe(200);
     expect(h.api.emulator.receivedFiles(TOKEN, PEOPLE.sidorov.chat)).toMatchObject([{ kind: "document", name: "report.txt", caption: "" }]);
   });
+});
+
+test(`a form of more than ${MAX_FORM_PARTS} parts is 400 bad_body; the file stored before it is removed, nothing queued`, async () => {
+  const before = (await h.outboxLines()).length;
+  const boundary = "b0123456789";
+  const file = `--${boundary}\r\nContent-Disposition: form-data; name="f"; filename="a.txt"\r\n\r\nbytes of a file\r\n`;
+  const fields = `--${boundary}\r\nContent-Disposition: form-data; name="to"\r\n\r\nivanov\r\n`.repeat(MAX_FORM_PARTS);
+  const res = await fetch(h.url + "/notify", { method: "POST", headers: { ...auth, "Content-Type": `multipart/form-data; boundary=${boundary}` }, body: `${file}${fields}--${boundary}--\r\n` });
+  expect(await expectRejected(res, before, 400, "bad_body")).toContain(`more than ${MAX_FORM_PARTS} parts`);
+  // Neither committed (named by its hash) nor half-written (.upload-*.tmp).
+  expect(await readdir(join(h.dir, "data", "files")).catch(() => [] as string[])).toEqual([]);
 });
 
 describe("part cap", () => {
