@@ -35,7 +35,8 @@ export interface DeliveryWorkerOptions extends CallPolicyOptions {
 interface Job {
   state: NotificationState;
   index: number;
-  key: string;
+  /** state.recipients[index]: the job's identity (no string key made per recipient). */
+  recipient: RecipientState;
 }
 
 /** Where a message sits in the notification: the reply goes on the first, the buttons on the last. */
@@ -46,10 +47,10 @@ interface Placement {
 
 export class DeliveryWorker {
   readonly #lanes = new Map<string, { queue: Fifo<Job>; running: Promise<void> }>();
-  /** Jobs in a lane, by job key: one per recipient at a time, which does all its work. */
-  readonly #scheduled = new GenerationalSet<string>();
+  /** Recipients with a job in a lane: one job per recipient at a time, which does all its work. */
+  readonly #scheduled = new GenerationalSet<RecipientState>();
   /** Recipients being delivered right now, with their key and what stops their waits (a deletion, a revocation). */
-  readonly #delivering = new Map<string, { key: string; cancel: AbortController }>();
+  readonly #delivering = new Map<RecipientState, { key: string; cancel: AbortController }>();
   readonly #abort = new AbortController();
   readonly #policy: CallPolicy;
   readonly #operations: OperationRunner;
@@ -82,9 +83,8 @@ export class DeliveryWorker {
     if (isScheduled(state, this.options.clock.now())) return this.#due.add(state);
     this.#due.delete(state.id);
     state.recipients.forEach((recipient, index) => {
-      const key = `${state.id}\n${index}`;
-      if (!hasWorkFor(state, index) || !this.#scheduled.tryAdd(key)) return;
-      const job = { state, index, key };
+      if (!hasWorkFor(state, index) || !this.#scheduled.tryAdd(recipient)) return;
+      const job = { state, index, recipient };
       const laneKey = `${recipient.bot}:${recipient.chatId}`;
       const lane = this.#lanes.get(laneKey);
       if (lane) return void lane.queue.push(job);
@@ -96,7 +96,8 @@ export class DeliveryWorker {
 
   /** Stops waiting to send to recipient `index` (its notification was deleted); a request already on the wire still ends. */
   interrupt(state: NotificationState, index: number): void {
-    this.#delivering.get(`${state.id}\n${index}`)?.cancel.abort(new Error("deleted"));
+    const recipient = state.recipients[index];
+    if (recipient) this.#delivering.get(recipient)?.cancel.abort(new Error("deleted"));
   }
 
   /**
@@ -114,7 +115,8 @@ export class DeliveryWorker {
    * arrive and be recorded.
    */
   isDelivering(state: NotificationState, index: number): boolean {
-    return this.#delivering.has(`${state.id}\n${index}`);
+    const recipient = state.recipients[index];
+    return recipient !== undefined && this.#delivering.has(recipient);
   }
 
   /** Stops taking new sends; sends already on the wire finish and are recorded. */
@@ -135,7 +137,7 @@ export class DeliveryWorker {
     } catch (error) {
       this.options.log.error("delivery lane crashed", { lane: laneKey, error: errorMessage(error) });
     } finally {
-      for (const job of queue) this.#scheduled.delete(job.key);
+      for (const job of queue) this.#scheduled.delete(job.recipient);
       this.#lanes.delete(laneKey);
     }
   }
@@ -157,14 +159,14 @@ export class DeliveryWorker {
       if (this.#abort.signal.aborted) return;
     }
     // Synchronously after the last look: work added from now on gets a new job.
-    this.#scheduled.delete(job.key);
+    this.#scheduled.delete(job.recipient);
   }
 
   async #deliver(job: Job): Promise<void> {
     const { state, index } = job;
     const recipient = state.recipients[index]!;
     const cancel = new AbortController();
-    this.#delivering.set(job.key, { key: recipient.key, cancel });
+    this.#delivering.set(recipient, { key: recipient.key, cancel });
     const signal = AbortSignal.any([this.#abort.signal, cancel.signal]);
     try {
       while (recipient.status === "queued" && recipient.next < state.partCount && !signal.aborted) {
@@ -188,7 +190,7 @@ export class DeliveryWorker {
         }
       }
     } finally {
-      this.#delivering.delete(job.key);
+      this.#delivering.delete(recipient);
     }
   }
 
