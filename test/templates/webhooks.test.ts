@@ -68,10 +68,12 @@ describe("webhook templates", () => {
     expect(() => renderTemplate("alertmanager", { alerts: [...alerts.slice(0, 19), { labels: { a: 5 } }, ...alerts.slice(20)] })).toThrow("alerts.19.labels.a: expected a string, got 5");
   });
 
-  test("an alert shows at most 30 labels, then how many more", () => {
-    const labels = Object.fromEntries(Array.from({ length: 80_000 }, (_, i) => [`k${i}`, "v"]));
-    const text = renderTemplate("alertmanager", { alerts: [{ labels }] }).text;
-    expect(text).toContain("k29=<code>v</code> … 79970 more");
+  test("an alert shows at most 30 labels, then how many more; more than 1000 labels or annotations is no alert", () => {
+    const entries = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`k${i}`, "v"]));
+    const text = renderTemplate("alertmanager", { alerts: [{ labels: entries(1000) }] }).text;
+    expect(text).toContain("k29=<code>v</code> … 970 more");
     expect(text).not.toContain("k30=");
+    expect(() => renderTemplate("alertmanager", { alerts: [{}, { labels: entries(77_000) }] })).toThrow("the body is not what alertmanager sends: alerts.1.labels: more than 1000 entries");
+    expect(() => renderTemplate("grafana", { alerts: [{ annotations: entries(1001) }] })).toThrow("alerts.0.annotations: more than 1000 entries");
   });
 });
