@@ -53,7 +53,8 @@ export function registerHandlers(client: BotClient, deps: ConversationDeps): voi
 export async function handleMessage(client: ConversationClient, deps: ConversationDeps, message: Message, updateId: number): Promise<void> {
   const { config } = client;
   const from = message.from;
-  if (!from || from.is_bot) return;
+  // Bots are not people; an anonymous administrator's message comes "from" a placeholder bot.
+  if (!from || (from.is_bot && !isAnonymousAdmin(message))) return;
   const chatType = message.chat.type as ChatType;
   if (chatType === "channel") return;
   const content = readContent(message, { id: telegramBotId(config.token), username: client.username });
@@ -136,13 +137,22 @@ async function stopKey(client: ConversationClient, deps: ConversationDeps, messa
   const botId = client.config.id;
   const chatId = message.chat.id;
   const record = deps.registry.keyForChat(botId, chatId);
-  if (record && message.chat.type !== "private" && !(await mayStopGroupKey(client, deps, record, message.from!.id))) {
+  if (record && message.chat.type !== "private" && !isAnonymousAdmin(message) && !(await mayStopGroupKey(client, deps, record, message.from!.id))) {
     deps.log.info("group key stop refused", { bot: botId, chat_id: chatId, user_id: message.from!.id });
     return say("stop_refused");
   }
   const revoked = await deps.registry.revokeChat(botId, chatId);
   if (revoked) deps.log.info("key revoked by the person", { bot: botId, chat_id: chatId, key: revoked.key });
   return revoked ? say("key_revoked", { key: revoked.key }) : say("no_key");
+}
+
+/**
+ * Posted by an anonymous administrator: Telegram sends such a message "on behalf of" the
+ * group, `sender_chat` being the group itself (and `from` a placeholder bot user, which no
+ * getChatMember would call an administrator). Only administrators can post so.
+ */
+function isAnonymousAdmin(message: Message): boolean {
+  return message.sender_chat?.id === message.chat.id;
 }
 
 /**

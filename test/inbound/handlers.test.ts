@@ -186,6 +186,21 @@ describe("a group's key", () => {
     expect(registry.keyForChat("main", GROUP.id)).toBeUndefined();
   });
 
+  test("an anonymous administrator (posting as the group itself) may stop it; a linked channel's post is no one's", async () => {
+    // Telegram's placeholder sender for anonymous admins (@GroupAnonymousBot); getChatMember says nothing useful of it.
+    const anonymous = { id: 1087968824, is_bot: true, first_name: "Group", username: "GroupAnonymousBot" };
+    const { client, clock, sent } = conversation(() => {}, { 1087968824: "member", 136817688: "member" });
+    await client.dispatch(inGroup(1, 10, "/key"));
+    const key = registry.keyForChat("main", GROUP.id)!.key;
+    const channel = { id: -1001234, type: "channel" as const, title: "News" };
+    await client.dispatch({ update_id: 2, message: { message_id: 2, date: 0, chat: GROUP, from: { id: 136817688, is_bot: true, first_name: "Channel" }, sender_chat: channel, text: "/stop" } } as TelegramUpdate);
+    expect(registry.lookup(key)!.status).toBe("active");
+    await client.dispatch({ update_id: 3, message: { message_id: 3, date: 0, chat: GROUP, from: anonymous, sender_chat: GROUP, text: "/stop" } } as TelegramUpdate);
+    expect(registry.lookup(key)!.status).toBe("revoked");
+    await until(clock, () => sent.length === 2);
+    expect(sent.map((message) => message.text)).toEqual([expect.stringContaining(key), expect.stringContaining("revoked")]);
+  });
+
   test("a key from before requested_by was recorded is admin-only; a failed check makes the update come again", async () => {
     const { client } = conversation(() => {}, { 10: "member", 11: new TelegramApiError("getChatMember", 502, "Bad Gateway") });
     const { record } = await registry.issueKey({ bot: "main", chatId: GROUP.id, chatType: "group", username: null, name: "Ops" });
