@@ -48,6 +48,9 @@ export class MessageOperations {
   edit(id: string, input: EditInput, caller: Caller, idempotencyKey?: string): Promise<Requested> {
     return this.#serially(id, async () => {
       const state = this.#find(id, caller);
+      // Rendered first: a long markdown text gives the event loop turns, and the worker may
+      // send meanwhile (a due time may pass). Everything below is read after it, at once.
+      const text = input.text === undefined ? undefined : await renderOneMessage({ ...input, text: input.text });
       const fingerprint = idempotencyKey === undefined ? undefined : fingerprintOf(input);
       const earlier = idempotencyKey === undefined ? undefined : state.ops?.find((op) => op.idempotencyKey === idempotencyKey);
       if (earlier && earlier.fingerprint !== fingerprint)
@@ -56,7 +59,6 @@ export class MessageOperations {
       const now = this.options.clock.now();
       const scheduled = isScheduled(state, now);
       const keyboard = keyboardAfter(state, input, scheduled);
-      const text = input.text === undefined ? undefined : await renderOneMessage({ ...input, text: input.text });
       checkEditable(state, scheduled);
       // A file's caption is not a message text (editMessageText refuses it); its buttons are editable.
       if (text !== undefined && state.files)

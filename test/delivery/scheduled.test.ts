@@ -54,12 +54,15 @@ const keys: KeyLookup = {
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let clock: FakeClock;
 let sent: Array<{ chat: number; text: string; at: number; buttons: boolean }>;
+/** Sends stay on the wire until this settles. */
+let holdSends: Promise<void> = Promise.resolve();
 let gateway: { outbox: Outbox; worker: DeliveryWorker; notifier: Notifier; operations: MessageOperations } | undefined;
 
 beforeEach(async () => {
   tmp = await tempDir();
   clock = new FakeClock();
   sent = [];
+  holdSends = Promise.resolve();
 });
 afterEach(async () => {
   await stop();
@@ -71,7 +74,13 @@ function client(): BotClient {
     ...unusedApi(),
     async sendMessage(params: SendMessageParams) {
       sent.push({ chat: params.chat_id as number, text: params.text, at: clock.now(), buttons: params.reply_markup !== undefined });
+      await holdSends;
       return { message_id: sent.length, chat: { id: params.chat_id } };
+    },
+    async editMessageText(params) {
+      const message = sent[(params.message_id as number) - 1];
+      if (message) message.text = params.text;
+      return true;
     },
   };
   const bot = createGramioBot({ token: "1:test", apiUrl: "http://127.0.0.1:9" });
@@ -172,6 +181,28 @@ test("PATCH before the due time changes what will be sent, keeps the buttons, an
   await clock.advance(HOUR);
   await settle(() => sent.length === 1);
   expect(sent).toEqual([{ chat: 5001, text: "Standup moved to 11:00", at: state.dueAt!, buttons: true }]);
+});
+
+test("a PATCH whose long text is rendered while the message goes out edits the message, not the pending text", async () => {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  holdSends = held;
+  const { notifier, operations } = await start();
+  const { state } = await notifier.submit(input({ delay: "1h" }), caller);
+  // Over 16 KiB of markdown that shows one line: rendered in chunks, with turns of the event loop between.
+  const text = "# \n".repeat(10_000) + "Standup moved to 11:00";
+  const edit = operations.edit(state.id, { text, format: "markdown" }, caller);
+  // Meanwhile the due time comes and the send starts (held on the wire).
+  await clock.advance(HOUR);
+  await settle(() => sent.length === 1);
+  const { op } = await edit;
+  // Not taken for an edit of the text still waiting: that one was already on its way.
+  expect(op.targets[0]!.status).toBe("queued");
+  release();
+  await settle(() => state.recipients[0]!.status === "delivered");
+  // The edit follows the message in the chat's order (a second of Telegram's per-chat pace).
+  await clock.advance(5_000);
+  await settle(() => sent[0]!.text.trim() === "Standup moved to 11:00");
 });
 
 test("across a restart: one due while down goes out at start, one due later goes out on time", async () => {
