@@ -2,9 +2,9 @@
 // is HTML: plain text is escaped, html passes through, and markdown is a safe subset
 // converted here. Raw MarkdownV2 is never sent: it makes ordinary characters such as
 // "." and "-" errors unless escaped, which breaks every other alert.
-import { isWhitespace } from "../lib/whitespace.ts";
 import { escapeHtml } from "./html.ts";
 import { markdownChunks, renderMarkdown } from "./markdown.ts";
+import { visibleNonBlank } from "./split.ts";
 
 export const FORMATS = ["text", "html", "markdown"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -25,11 +25,11 @@ export interface RenderLimits {
   /** Gives the event loop a turn; called between chunks of a long markdown text. */
   pause(): Promise<void>;
   /**
-   * Stop once the HTML holds more than this many non-blank characters: the caller would
-   * refuse it anyway (as plain text, Telegram's fallback, every such character is shown),
-   * so a hostile megabyte is not rendered whole.
+   * Stop once the HTML shows more than this many non-blank characters (visibleNonBlank):
+   * the caller would refuse it anyway (as plain text, Telegram's fallback, every one of
+   * them is shown), so a hostile megabyte is not rendered whole.
    */
-  maxNonBlank: number;
+  maxVisible: number;
 }
 
 /** Markdown up to this long is rendered in one go: a millisecond or two at most. */
@@ -38,20 +38,20 @@ export const SHORT_MARKDOWN = 16 * 1024;
 /**
  * formatMessage for request input up to the body limit: long markdown is rendered in
  * chunks, the event loop served between them (no input may hold it for more than ~50 ms),
- * and rendering stops past `maxNonBlank`. Undefined: the HTML would hold more than that.
+ * and rendering stops past `maxVisible`. Undefined: the HTML would show more than that.
  */
 export async function formatMessageWithin(options: FormatOptions, limits: RenderLimits): Promise<string | undefined> {
   const title = withTitle("", options.title);
-  let nonBlank = countNonBlank(title);
+  let visible = visibleNonBlank(title);
   if (options.format !== "markdown" || options.text.length <= SHORT_MARKDOWN) {
     const body = renderBody(options.text, options.format);
-    return nonBlank + countNonBlank(body) > limits.maxNonBlank ? undefined : title + body;
+    return visible + visibleNonBlank(body) > limits.maxVisible ? undefined : title + body;
   }
   let body = "";
   for (const chunk of markdownChunks(options.text)) {
     body += chunk;
-    nonBlank += countNonBlank(chunk);
-    if (nonBlank > limits.maxNonBlank) return undefined;
+    visible += visibleNonBlank(chunk);
+    if (visible > limits.maxVisible) return undefined;
     await limits.pause();
   }
   return title + body;
@@ -66,11 +66,4 @@ function renderBody(text: string, format: Format): string {
   if (format === "html") return text;
   if (format === "markdown") return renderMarkdown(text);
   return escapeHtml(text);
-}
-
-/** Characters that are not whitespace (String.prototype.trim's set): the ones a split never drops. */
-export function countNonBlank(text: string): number {
-  let count = 0;
-  for (let i = 0; i < text.length; i++) if (!isWhitespace(text.charCodeAt(i))) count++;
-  return count;
 }

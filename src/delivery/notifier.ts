@@ -161,7 +161,7 @@ export class Notifier {
  */
 export const RENDER_LIMITS: RenderLimits = {
   pause: nextTurn,
-  maxNonBlank: MAX_PARTS * TELEGRAM_TEXT_LIMIT,
+  maxVisible: MAX_PARTS * TELEGRAM_TEXT_LIMIT,
 };
 
 /** Why a text whose HTML fits is still too long. */

@@ -6,6 +6,8 @@
 // In HTML mode every part is valid on its own: tags open at the cut are closed at the end
 // of the part and reopened (same attributes) at the start of the next.
 
+import { isWhitespace } from "../lib/whitespace.ts";
+
 export const TELEGRAM_TEXT_LIMIT = 4096;
 
 export interface SplitOptions {
@@ -233,6 +235,27 @@ function isSpace(code: number): boolean {
 function skipSpace(text: string, i: number): number {
   while (i < text.length && isSpace(text.charCodeAt(i))) i++;
   return i;
+}
+
+/**
+ * Characters Telegram would show that are not whitespace: tags are free, a character
+ * reference is one (as visibleText counts it). Every part a split keeps holds its share of
+ * them, and as plain text (the fallback) each is shown: so a text with more than
+ * n × TELEGRAM_TEXT_LIMIT of them cannot go out as n messages. Linear, one pass.
+ */
+export function visibleNonBlank(html: string): number {
+  let count = 0;
+  for (let i = 0; i < html.length; ) {
+    const token = readMarkup(html, i);
+    if (token) {
+      if (token.kind === "ref") count++;
+      i += token.length;
+      continue;
+    }
+    if (!isWhitespace(html.charCodeAt(i))) count++;
+    i++;
+  }
+  return count;
 }
 
 /** The text Telegram would show (for the "part is not empty" check). */

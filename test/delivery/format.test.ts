@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { parseHtmlEntities } from "../../src/emulator/html-entities.ts";
-import { countNonBlank, formatMessage, formatMessageWithin, SHORT_MARKDOWN, type Format } from "../../src/delivery/format.ts";
+import { formatMessage, formatMessageWithin, SHORT_MARKDOWN, type Format } from "../../src/delivery/format.ts";
+import { visibleNonBlank } from "../../src/delivery/split.ts";
 import { escapeHtml } from "../../src/delivery/html.ts";
 import { CHUNK_WORK, renderMarkdown } from "../../src/delivery/markdown.ts";
 
@@ -16,8 +17,8 @@ describe("formatMessage", () => {
 });
 
 describe("formatMessageWithin: request text up to the body limit", () => {
-  const counting = (maxNonBlank = Number.POSITIVE_INFINITY) => {
-    const limits = { pauses: 0, maxNonBlank, pause: async () => void limits.pauses++ };
+  const counting = (maxVisible = Number.POSITIVE_INFINITY) => {
+    const limits = { pauses: 0, maxVisible, pause: async () => void limits.pauses++ };
     return limits;
   };
 
@@ -36,16 +37,21 @@ describe("formatMessageWithin: request text up to the body limit", () => {
     expect(long.length).toBeGreaterThan(SHORT_MARKDOWN);
   });
 
-  test("more non-blank characters than maxNonBlank, the title's included, is undefined; whitespace does not count", async () => {
+  test("more visible non-blank characters than maxVisible, the title's included, is undefined; whitespace and tags do not count", async () => {
     const text = "ab cd\u00a0\n".repeat(10);
-    expect(countNonBlank(text)).toBe(40);
+    expect(visibleNonBlank(text)).toBe(40);
     for (const format of ["text", "html", "markdown"] as Format[]) {
       expect(await formatMessageWithin({ text, format }, counting(40))).toBe(formatMessage({ text, format }));
       expect(await formatMessageWithin({ text, format }, counting(39))).toBeUndefined();
-      // "<b>T</b>" above the text: 8 more.
-      expect(await formatMessageWithin({ text, format, title: "T" }, counting(48))).toBe(formatMessage({ text, format, title: "T" }));
-      expect(await formatMessageWithin({ text, format, title: "T" }, counting(47))).toBeUndefined();
+      // The title shows "T" above the text: one more.
+      expect(await formatMessageWithin({ text, format, title: "T" }, counting(41))).toBe(formatMessage({ text, format, title: "T" }));
+      expect(await formatMessageWithin({ text, format, title: "T" }, counting(40))).toBeUndefined();
     }
+    // Markup that shows nothing is not counted: it is no reason to refuse (it is empty_text, or one message).
+    const emptyQuotes = ">\n\n".repeat(20_000);
+    expect(await formatMessageWithin({ text: emptyQuotes, format: "markdown" }, counting(1))).toBe(formatMessage({ text: emptyQuotes, format: "markdown" }));
+    const tags = "a".repeat(4096) + " " + "<b></b>".repeat(12_000);
+    expect(await formatMessageWithin({ text: tags, format: "html" }, counting(4096))).toBe(tags);
   });
 
   test("a hostile megabyte line stops rendering at the cap, not at its end", async () => {
@@ -58,11 +64,13 @@ describe("formatMessageWithin: request text up to the body limit", () => {
     expect(capped.pauses).toBeLessThan(whole.pauses / 5);
   });
 
-  test("countNonBlank counts what trim() keeps", () => {
+  test("visibleNonBlank counts what trim() keeps; a tag is free, a character reference one", () => {
     for (let code = 0; code <= 0xffff; code++) {
       const char = String.fromCharCode(code);
-      expect([code, countNonBlank(char)]).toEqual([code, char.trim() === "" ? 0 : 1]);
+      expect([code, visibleNonBlank(char)]).toEqual([code, char.trim() === "" ? 0 : 1]);
     }
+    // a, b, c, &lt;, &#32;, a lone & and the unfinished "<i" (two characters, no tag).
+    expect(visibleNonBlank('<b>a</b> <a href="x">b c</a> &lt;&#32;& <i')).toBe(8);
   });
 });
 
