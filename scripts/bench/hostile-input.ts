@@ -30,6 +30,11 @@ const SHAPES: Shape[] = [
   { name: "markdown, many ``` fences", contentType: JSON_TYPE, make: (n) => json({ to: "u1", format: "markdown", wait: 0, text: fill(n, "```\n") }) },
   { name: "markdown, unclosed ```js fences", contentType: JSON_TYPE, make: (n) => json({ to: "u1", format: "markdown", wait: 0, text: fill(n, "```js\n") }) },
   { name: "markdown, unclosed inline markers", contentType: JSON_TYPE, make: (n) => json({ to: "u1", format: "markdown", wait: 0, text: fill(n, "**a *b _c ~~d ||e `f [g ") }) },
+  // Attempts that read far: one opener with a megabyte after it, openers after letters, seven nested ones, code of <&>.
+  { name: "markdown, ** then a megabyte", contentType: JSON_TYPE, make: (n) => json({ to: "u1", format: "markdown", wait: 0, text: fill(n, "b", "**a ") }) },
+  { name: "markdown, _a repeated", contentType: JSON_TYPE, make: (n) => json({ to: "u1", format: "markdown", wait: 0, text: fill(n, "_a") }) },
+  { name: "markdown, seven openers around a megabyte", contentType: JSON_TYPE, make: (n) => json({ to: "u1", format: "markdown", wait: 0, text: fill(n, "h ", "**a __b ~~c ||d [e *f _g ", "g_ f*](http://x) d|| c~~ b__ a**") }) },
+  { name: "markdown, a code block of <&>", contentType: JSON_TYPE, make: (n) => json({ to: "u1", format: "markdown", wait: 0, text: fill(n / 2, "<&>", "```\n", "\n```") }) },
   { name: "markdown, empty headings (\"# \" lines)", contentType: JSON_TYPE, make: (n) => json({ to: "u1", format: "markdown", wait: 0, text: fill(n, "# \n") }) },
   { name: "markdown, empty quote lines", contentType: JSON_TYPE, make: (n) => json({ to: "u1", format: "markdown", wait: 0, text: fill(n, ">\n") }) },
   { name: "markdown, blank lines", contentType: JSON_TYPE, make: (n) => json({ to: "u1", format: "markdown", wait: 0, text: fill(n, " \n", "x", "y") }) },

@@ -2,6 +2,7 @@
 // is HTML: plain text is escaped, html passes through, and markdown is a safe subset
 // converted here. Raw MarkdownV2 is never sent: it makes ordinary characters such as
 // "." and "-" errors unless escaped, which breaks every other alert.
+import { countNonWhitespace } from "../lib/whitespace.ts";
 import { escapeHtml } from "./html.ts";
 import { markdownChunks, renderMarkdown } from "./markdown.ts";
 import { visibleNonBlank } from "./split.ts";
@@ -44,8 +45,12 @@ export async function formatMessageWithin(options: FormatOptions, limits: Render
   const title = withTitle("", options.title);
   let visible = visibleNonBlank(title);
   if (options.format !== "markdown" || options.text.length <= SHORT_MARKDOWN) {
+    // Escaped text shows its own characters: counted on the source, not on its entities.
+    visible += options.format === "text" ? countNonWhitespace(options.text) : -1;
+    if (visible > limits.maxVisible) return undefined;
     const body = renderBody(options.text, options.format);
-    return visible + visibleNonBlank(body) > limits.maxVisible ? undefined : title + body;
+    if (options.format !== "text") visible += 1 + visibleNonBlank(body);
+    return visible > limits.maxVisible ? undefined : title + body;
   }
   let body = "";
   for (const chunk of markdownChunks(options.text)) {

@@ -3,8 +3,12 @@
 
 /** Telegram's HTML needs only these three escaped (plus quotes inside attributes). */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>]/g, (char) => (char === "&" ? "&amp;" : char === "<" ? "&lt;" : "&gt;"));
+  // Three native passes, no callback per character: a megabyte of "<" took 60 ms with one.
+  if (!SPECIAL.test(text)) return text;
+  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
 }
+
+const SPECIAL = /[&<>]/;
 
 export function escapeAttribute(text: string): string {
   return escapeHtml(text).replace(/"/g, "&quot;");

@@ -53,6 +53,20 @@ for (const rule of INLINE_RULES) RULES_AT.set(rule.opener, [...(RULES_AT.get(rul
 /** Where the next attempt could start; a text without one is plain. */
 const OPENER = /[\\`[*_~|]/g;
 
+/**
+ * The longest span a rule may cover, markers included: a longer one is shown literally.
+ * A failed attempt reads as far as it may (the span's lazy, lookahead-tempered content costs
+ * about 0.3 µs a character), so the window bounds one attempt to about a millisecond; a
+ * formatted span longer than a Telegram message is no real text's.
+ */
+export const MAX_SPAN = 4096;
+
+/** Plain text escaped per unit of work: a long run without markers goes out in slices. */
+const ESCAPE_SLICE = 4096;
+
+/** A step ends after this long even within its budget (attempts differ in cost by a thousandfold). */
+const STEP_MS = 2;
+
 /** One level of nesting: the text of a line or of a match's content, read up to `at`. */
 interface Frame {
   source: string;
@@ -60,6 +74,8 @@ interface Frame {
   done: number;
   /** The next attempt starts at or after this index (no match starts between `done` and it). */
   at: number;
+  /** The first opener at or after `at`, found once per position (-1: none left). */
+  opener: number;
   /** Markup closing this level (the tag its match opened). */
   close: string;
 }
@@ -73,45 +89,57 @@ export class InlineRun {
   readonly #frames: Frame[];
 
   constructor(source: string) {
-    this.#frames = [{ source, done: 0, at: 0, close: "" }];
+    this.#frames = [frameOf(source, "")];
   }
 
   get finished(): boolean {
     return this.#frames.length === 0;
   }
 
-  /** The HTML of up to `budget` more attempts (at least one); `tried` says how many were made. */
+  /**
+   * The HTML of up to `budget` more units of work (attempts, or slices of plain text), or
+   * of STEP_MS, whichever ends first (at least one unit); `tried` says how many were done.
+   */
   step(budget: number): { html: string; tried: number } {
     const frames = this.#frames;
+    const started = performance.now();
     let html = "";
     let tried = 0;
-    while (frames.length > 0 && tried < budget) {
+    while (frames.length > 0 && tried < budget && ((tried & 7) !== 7 || performance.now() - started < STEP_MS)) {
       const frame = frames[frames.length - 1]!;
-      OPENER.lastIndex = frame.at;
-      const opener = OPENER.exec(frame.source);
-      if (!opener) {
-        html += escapeHtml(frame.source.slice(frame.done)) + frame.close;
-        frames.pop();
+      const opener = nextOpener(frame);
+      // Plain text up to the next opener (or the end), a slice at a time.
+      if (opener === -1 || opener - frame.done > ESCAPE_SLICE) {
+        const end = opener === -1 ? frame.source.length : opener;
+        const upTo = Math.min(end, frame.done + ESCAPE_SLICE);
+        html += escapeHtml(frame.source.slice(frame.done, upTo));
+        frame.done = upTo;
+        frame.at = Math.max(frame.at, upTo);
+        tried++;
+        if (upTo === frame.source.length) {
+          html += frame.close;
+          frames.pop();
+        }
         continue;
       }
       tried++;
-      const found = matchAt(frame.source, opener.index, opener[0]);
+      const found = matchAt(frame.source, opener);
       if (!found) {
-        frame.at = opener.index + 1;
+        frame.at = opener + 1;
         continue;
       }
-      html += escapeHtml(frame.source.slice(frame.done, opener.index));
-      frame.done = frame.at = opener.index + found.match[0].length;
+      html += escapeHtml(frame.source.slice(frame.done, opener));
+      frame.done = frame.at = opener + found.length;
       const rendered = found.rule.render(found.match);
       if (typeof rendered === "string") html += rendered;
       else {
         html += rendered.open;
-        frames.push({ source: rendered.inner, done: 0, at: 0, close: rendered.close });
+        frames.push(frameOf(rendered.inner, rendered.close));
       }
     }
     // Text the attempts passed over is final: out with it, so every step yields its share.
     const frame = frames[frames.length - 1];
-    if (frame) {
+    if (frame && frame.at > frame.done) {
       html += escapeHtml(frame.source.slice(frame.done, frame.at));
       frame.done = frame.at;
     }
@@ -119,12 +147,34 @@ export class InlineRun {
   }
 }
 
-/** The first rule (in order) that matches at `index`, where `char` stands. */
-function matchAt(source: string, index: number, char: string): { rule: InlineRule; match: RegExpExecArray } | undefined {
-  for (const rule of RULES_AT.get(char) ?? []) {
-    rule.pattern.lastIndex = index;
-    const match = rule.pattern.exec(source);
-    if (match) return { rule, match };
+function frameOf(source: string, close: string): Frame {
+  return { source, done: 0, at: 0, opener: -2, close };
+}
+
+/** The first opener at or after the frame's `at`; a search reads each stretch once. */
+function nextOpener(frame: Frame): number {
+  if (frame.opener === -1 || frame.opener >= frame.at) return frame.opener;
+  OPENER.lastIndex = frame.at;
+  const found = OPENER.exec(frame.source);
+  frame.opener = found ? found.index : -1;
+  return frame.opener;
+}
+
+/**
+ * The first rule (in order) that matches at `index`, within MAX_SPAN characters. The
+ * pattern runs on a window of the text: a character before (the lookbehinds) and one past
+ * the span (the lookahead after a closing marker), so within the window it decides as on
+ * the whole text; a match reaching past the span is none.
+ */
+function matchAt(source: string, index: number): { rule: InlineRule; match: RegExpExecArray; length: number } | undefined {
+  // Two code units either side: a letter before or after may be a surrogate pair.
+  const start = Math.max(0, index - 2);
+  const windowEnd = Math.min(source.length, index + MAX_SPAN + 2);
+  const window = start === 0 && windowEnd === source.length ? source : source.slice(start, windowEnd);
+  for (const rule of RULES_AT.get(source[index]!) ?? []) {
+    rule.pattern.lastIndex = index - start;
+    const match = rule.pattern.exec(window);
+    if (match && match[0].length <= MAX_SPAN) return { rule, match, length: match[0].length };
   }
   return undefined;
 }

@@ -17,24 +17,56 @@ import { hasInlineMarkers, InlineRun } from "./markdown-inline.ts";
 /** Lines, inline attempts and 64-character runs of code per chunk: a chunk is a millisecond or two of work at most. */
 export const CHUNK_WORK = 8192;
 
+/** Text up to this long is escaped in one go; longer text a slice at a time. */
+const PLAIN_AT_ONCE = 4096;
+
+/** A chunk is handed out once its HTML is this long, too (the caller counts what it shows). */
+const CHUNK_HTML = 64 * 1024;
+
+/** Rendering that goes in steps: InlineRun, or EscapeRun for code. */
+interface Run {
+  readonly finished: boolean;
+  step(budget: number): { html: string; tried: number };
+}
+
+/** A code block's text escaped a slice at a time (a unit of work is 64 characters). */
+class EscapeRun implements Run {
+  #done = 0;
+
+  constructor(private readonly source: string) {}
+
+  get finished(): boolean {
+    return this.#done >= this.source.length;
+  }
+
+  step(budget: number): { html: string; tried: number } {
+    const end = Math.min(this.source.length, this.#done + Math.max(1, budget) * 64, this.#done + CHUNK_HTML / 4);
+    const html = escapeHtml(this.source.slice(this.#done, end));
+    const tried = Math.ceil((end - this.#done) / 64);
+    this.#done = end;
+    return { html, tried };
+  }
+}
+
 /** The HTML being made and the work done since the last chunk was handed out. */
 class Output {
   html = "";
   work = 0;
 
-  /** Appends a text that needs no inline rendering; false: it has markers, use `inline`. */
-  plain(source: string): boolean {
-    if (hasInlineMarkers(source)) return false;
+  /** Appends a short text that needs no inline rendering (or code); false: it has markers or is long, use `inline`. */
+  plain(source: string, code = false): boolean {
+    if (source.length > PLAIN_AT_ONCE || (!code && hasInlineMarkers(source))) return false;
     this.html += escapeHtml(source);
     return true;
   }
 
   /**
-   * Appends a text's inline markup as far as this chunk's work allows; false: the rest is
-   * in `rest` (a generator only then: most lines end well within a chunk).
+   * Appends a text's inline markup (or, `code`, the text escaped) as far as this chunk's
+   * work allows; false: the rest is in `rest` (a generator only then: most lines end well
+   * within a chunk).
    */
-  inline(source: string): boolean {
-    this.#run = new InlineRun(source);
+  inline(source: string, code = false): boolean {
+    this.#run = code ? new EscapeRun(source) : new InlineRun(source);
     this.#step(this.#run);
     return this.#run.finished;
   }
@@ -48,12 +80,17 @@ class Output {
     }
   }
 
-  #run: InlineRun | undefined;
+  #run: Run | undefined;
 
-  #step(run: InlineRun): void {
+  #step(run: Run): void {
     const { html, tried } = run.step(Math.max(1, CHUNK_WORK - this.work));
     this.html += html;
     this.work += tried;
+  }
+
+  /** Whether a chunk is due: enough work, or enough HTML (the caller counts what it shows). */
+  get due(): boolean {
+    return this.work >= CHUNK_WORK || this.html.length >= CHUNK_HTML;
   }
 
   take(): string {
@@ -89,7 +126,7 @@ export function* markdownChunks(source: string): Generator<string> {
       const last = blankRunEnd(text, end);
       out.html += (start > 0 ? "\n" : "") + text.slice(start, last);
       out.work += 1 + ((last - start) >> 4);
-      if (out.work >= CHUNK_WORK) yield out.take();
+      if (out.due) yield out.take();
       start = last + 1;
       continue;
     }
@@ -101,9 +138,9 @@ export function* markdownChunks(source: string): Generator<string> {
     quoting = quoted;
     out.work++;
     const line = quoted ? quoteLine(text, first, end) : blockAt(text, start, end, first, closers, out);
-    if (line.inline !== "" && !out.plain(line.inline) && !out.inline(line.inline)) yield* out.rest();
+    if (line.inline !== "" && !out.plain(line.inline, line.code) && !out.inline(line.inline, line.code)) yield* out.rest();
     out.html += line.after;
-    if (out.work >= CHUNK_WORK) yield out.take();
+    if (out.due) yield out.take();
     start = line.next;
   }
   if (quoting) out.html += "</blockquote>";
@@ -113,6 +150,8 @@ export function* markdownChunks(source: string): Generator<string> {
 /** What is left of a line once its prefix is out: inline text to render, markup after it, and the next line's start. */
 interface LineRest {
   inline: string;
+  /** `inline` is a code block's text: escaped, not read for markup. */
+  code?: boolean;
   after: string;
   next: number;
 }
@@ -135,9 +174,10 @@ function blockAt(text: string, start: number, end: number, first: number, closer
     const close = language === undefined ? undefined : closers.after(end + 1);
     if (language !== undefined && close) {
       const code = close.start > end + 1 ? text.slice(end + 1, close.start - 1) : "";
-      out.html += renderCodeBlock(code, language);
-      out.work += code.length >> 6;
-      return { inline: "", after: "", next: close.end + 1 };
+      // An empty block shows nothing: no markup for it (a megabyte of "```" lines was 1.5 MB of empty <pre>s to split).
+      if (code === "") return { inline: "", after: "", next: close.end + 1 };
+      out.html += language ? `<pre><code class="language-${escapeAttribute(language)}">` : "<pre>";
+      return { inline: code, code: true, after: language ? "</code></pre>" : "</pre>", next: close.end + 1 };
     }
   }
   const heading = parseHeading(line);
@@ -241,11 +281,4 @@ function parseHeading(line: string): string | undefined {
     while (end > open && isWhitespace(line.charCodeAt(end - 1))) end--;
   }
   return line.slice(skipWhitespace(line, open, end), end);
-}
-
-function renderCodeBlock(code: string, language: string): string {
-  // An empty block shows nothing: no markup for it (a megabyte of "```" lines was 1.5 MB of empty <pre>s to split).
-  if (code === "") return "";
-  const body = escapeHtml(code);
-  return language ? `<pre><code class="language-${escapeAttribute(language)}">${body}</code></pre>` : `<pre>${body}</pre>`;
 }

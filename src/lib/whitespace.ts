@@ -8,3 +8,10 @@ export function isWhitespace(code: number): boolean {
   if (code < 0xa0) return false;
   return code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff;
 }
+
+/** Characters that are not whitespace (what trim() keeps, wherever they stand). */
+export function countNonWhitespace(text: string): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i++) if (!isWhitespace(text.charCodeAt(i))) count++;
+  return count;
+}

@@ -1,7 +1,7 @@
 // The inline renderer in steps: stopped after any number of attempts and resumed, it
 // gives the same HTML as in one go, and every step hands out the text it passed over.
 import { expect, test } from "bun:test";
-import { hasInlineMarkers, InlineRun } from "../../src/delivery/markdown-inline.ts";
+import { hasInlineMarkers, InlineRun, MAX_SPAN } from "../../src/delivery/markdown-inline.ts";
 import { renderMarkdown } from "../../src/delivery/markdown.ts";
 
 function stepped(source: string, budget: number): { html: string; steps: number } {
@@ -39,4 +39,33 @@ test("a long line takes many steps, each with its share of the text", () => {
 test("hasInlineMarkers: only the characters a rule starts with", () => {
   for (const marked of ["a*b", "x_", "~", "|", "`", "[", "\\"]) expect(hasInlineMarkers(marked)).toBe(true);
   for (const plain of ["plain text", "a - b # c > d ( ) ] !"]) expect(hasInlineMarkers(plain)).toBe(false);
+});
+
+test(`a span longer than ${MAX_SPAN} characters, markers included, is shown as written; one of ${MAX_SPAN} is formatted`, () => {
+  const inner = (length: number) => "a".repeat(length - 4);
+  expect(renderMarkdown(`**${inner(MAX_SPAN)}**`)).toBe(`<b>${inner(MAX_SPAN)}</b>`);
+  expect(renderMarkdown(`**${inner(MAX_SPAN + 1)}**`)).toBe(`**${inner(MAX_SPAN + 1)}**`);
+  expect(renderMarkdown(`x [${inner(MAX_SPAN)}](https://e.x/${"p".repeat(10)})`)).toStartWith("x [");
+});
+
+test("the window an attempt sees decides as the whole text does: letters around it, even as surrogate pairs", () => {
+  const far = "y ".repeat(3000);
+  // 𝐀 (U+1D400, two code units) is a letter: "*" right after it opens nothing, as "_" after "a" does not.
+  expect(renderMarkdown(`${far}𝐀*b* c`)).toBe(`${far}𝐀*b* c`);
+  expect(renderMarkdown(`${far}a_b_ c`)).toBe(`${far}a_b_ c`);
+  expect(renderMarkdown(`${far}*b*𝐀 c`)).toBe(`${far}*b*𝐀 c`);
+  expect(renderMarkdown(`${far}*b* c`)).toBe(`${far}<i>b</i> c`);
+});
+
+test("megabyte lines whose attempts read far are read in steps of bounded work", () => {
+  // Each once took 0.3–1.7 s in one go: a real opener whose tempered content read to the end.
+  for (const line of ["**a " + "b".repeat(1 << 20), "_a".repeat(1 << 19), "**a __b ~~c ||d [e *f _g " + "h ".repeat(1 << 19) + "g_ f*](http://x) d|| c~~ b__ a**"]) {
+    const run = new InlineRun(line);
+    let steps = 0;
+    while (!run.finished) {
+      run.step(64);
+      steps++;
+    }
+    expect(steps).toBeGreaterThan(4);
+  }
 });
