@@ -76,6 +76,8 @@ interface Frame {
   at: number;
   /** The first opener at or after `at`, found once per position (-1: none left). */
   opener: number;
+  /** The first "](" at or after the last "[" tried (-1: none), found once per position. */
+  linkFrom?: number;
   /** Markup closing this level (the tag its match opened). */
   close: string;
 }
@@ -129,7 +131,7 @@ export class InlineRun {
         continue;
       }
       tried++;
-      const found = matchAt(frame.source, opener);
+      const found = matchAt(frame, opener);
       if (!found) {
         frame.at = opener + 1;
         continue;
@@ -172,17 +174,26 @@ function nextOpener(frame: Frame): number {
  * the span (the lookahead after a closing marker), so within the window it decides as on
  * the whole text; a match reaching past the span is none.
  */
-function matchAt(source: string, index: number): { rule: InlineRule; match: RegExpExecArray; length: number } | undefined {
+function matchAt(frame: Frame, index: number): { rule: InlineRule; match: RegExpExecArray; length: number } | undefined {
+  const { source } = frame;
+  const char = source[index]!;
+  if (char === "[" && !linkPossible(frame, index)) return undefined;
   // Two code units either side: a letter before or after may be a surrogate pair.
   const start = Math.max(0, index - 2);
   const windowEnd = Math.min(source.length, index + MAX_SPAN + 2);
   const window = start === 0 && windowEnd === source.length ? source : source.slice(start, windowEnd);
-  for (const rule of RULES_AT.get(source[index]!) ?? []) {
+  for (const rule of RULES_AT.get(char) ?? []) {
     rule.pattern.lastIndex = index - start;
     const match = rule.pattern.exec(window);
     if (match && match[0].length <= MAX_SPAN) return { rule, match, length: match[0].length };
   }
   return undefined;
+}
+
+/** Whether a link may start at `index`: it needs a "](" after it (a line of "[" was a megabyte of attempts). */
+function linkPossible(frame: Frame, index: number): boolean {
+  if (frame.linkFrom === undefined || (frame.linkFrom !== -1 && frame.linkFrom < index)) frame.linkFrom = frame.source.indexOf("](", index);
+  return frame.linkFrom !== -1;
 }
 
 /** Whether `source` has a character some rule starts with (without one, it is plain text). */

@@ -199,13 +199,13 @@ async function readRawFile(options: NotifyRoutesOptions, req: Request, ctx: Requ
   return { fields, files: [file] };
 }
 
+/** A webhook body past this size is parsed and rendered in two turns of the event loop. */
+const PAUSE_AFTER_BYTES = 64 * 1024;
+
 /**
  * `?template=alertmanager|grafana`: the body is that tool's webhook JSON, rendered to HTML.
  * Other fields (title, silent, bot, topic, wait) may come in the query string.
  */
-/** A webhook body past this size is parsed and rendered in two turns of the event loop. */
-const PAUSE_AFTER_BYTES = 64 * 1024;
-
 async function readTemplateFields(req: Request, ctx: RequestContext, limit: number, to: string | undefined): Promise<Fields> {
   const query = queryFields(ctx.url);
   const name = checkValue("template", TemplateName, query.template);
