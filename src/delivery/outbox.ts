@@ -321,7 +321,8 @@ export class Outbox implements OutboxStore {
     const now = this.options.clock.now();
     const lines: OutboxLine[] = [];
     for (const state of this.#byId.values()) {
-      if (!hasWork(state) && now - lastChange(state) > this.#retention(state)) {
+      // Kept while its Idempotency-Key holds too: until 24 h after its due time, if later.
+      if (!hasWork(state) && now - Math.max(lastChange(state), state.dueAt ?? 0) > this.#retention(state)) {
         // #unindex leaves the key alone if a newer notification reused it after 24 h.
         this.#unindex(state);
         continue;

@@ -307,6 +307,20 @@ describe("idempotency keys", () => {
     expect(await readFile(logPath(), "utf8")).not.toContain("deploy-42");
   });
 
+  test("a scheduled notification that ended before its due time (every recipient failed, or it was deleted) keeps its key until 24 h after that time", async () => {
+    let box = await open();
+    const failed = { ...recipient("ivanov", 5001), status: "failed" as const, reason: "the person revoked this key (/stop)", doneAt: clock.now() };
+    const state = Object.assign(notification(clock.now(), { idempotencyKey: "weekly", recipients: [failed] }), { dueAt: clock.now() + 3 * 24 * HOUR });
+    await box.accept(state);
+    await clock.advance(2 * 24 * HOUR);
+    box = await reopen(); // a compaction: ended two days ago, but due tomorrow
+    expect(box.findByIdempotencyKey("erp", "weekly")?.id).toBe(state.id);
+    await clock.advance(2 * 24 * HOUR + HOUR);
+    box = await reopen();
+    expect(box.get(state.id)).toBeUndefined();
+    expect(box.findByIdempotencyKey("erp", "weekly")).toBeUndefined();
+  });
+
   test("a key reused after 24 h keeps pointing at the new notification when the old one is dropped", async () => {
     let box = await open();
     const first = notification(clock.now(), { idempotencyKey: "nightly" });
