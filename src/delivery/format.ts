@@ -44,12 +44,14 @@ export const SHORT_MARKDOWN = 16 * 1024;
 export async function formatMessageWithin(options: FormatOptions, limits: RenderLimits): Promise<string | undefined> {
   const title = withTitle("", options.title);
   let visible = visibleNonBlank(title);
-  if (options.format !== "markdown" || options.text.length <= SHORT_MARKDOWN) {
-    // Escaped text shows its own characters: counted on the source, not on its entities.
-    visible += options.format === "text" ? countNonWhitespace(options.text) : -1;
-    if (visible > limits.maxVisible) return undefined;
+  if (options.format === "text") {
+    // Escaped text shows its own characters: counted on the source, before its entities are made.
+    visible += countNonWhitespace(options.text);
+    return visible > limits.maxVisible ? undefined : title + escapeHtml(options.text);
+  }
+  if (options.format === "html" || options.text.length <= SHORT_MARKDOWN) {
     const body = renderBody(options.text, options.format);
-    if (options.format !== "text") visible += 1 + visibleNonBlank(body);
+    visible += visibleNonBlank(body);
     return visible > limits.maxVisible ? undefined : title + body;
   }
   let body = "";

@@ -62,10 +62,13 @@ const OPENER = /[\\`[*_~|]/g;
 export const MAX_SPAN = 4096;
 
 /** Plain text escaped per unit of work: a long run without markers goes out in slices. */
-const ESCAPE_SLICE = 4096;
+export const ESCAPE_SLICE = 4096;
 
 /** A step ends after this long even within its budget (attempts differ in cost by a thousandfold). */
 const STEP_MS = 2;
+
+/** A step, and a chunk of markdown.ts, ends once its HTML is this long (its caller counts what it shows). */
+export const CHUNK_HTML = 64 * 1024;
 
 /** One level of nesting: the text of a line or of a match's content, read up to `at`. */
 interface Frame {
@@ -90,8 +93,9 @@ interface Frame {
 export class InlineRun {
   readonly #frames: Frame[];
 
-  constructor(source: string) {
-    this.#frames = [frameOf(source, "")];
+  /** `markup` false: the text is only escaped (a code block's), in the same slices. */
+  constructor(source: string, markup = true) {
+    this.#frames = [frameOf(source, "", markup ? NOT_LOOKED : NONE_LEFT)];
   }
 
   get finished(): boolean {
@@ -99,8 +103,9 @@ export class InlineRun {
   }
 
   /**
-   * The HTML of up to `budget` more units of work (attempts, or slices of plain text), or
-   * of STEP_MS, whichever ends first (at least one unit); `tried` says how many were done.
+   * The HTML of up to `budget` more units of work (attempts, or slices of plain text), of
+   * STEP_MS, or of CHUNK_HTML, whichever ends first (at least one unit); `tried` says how
+   * many were done.
    */
   step(budget: number): { html: string; tried: number } {
     const frames = this.#frames;
@@ -108,7 +113,7 @@ export class InlineRun {
     let tried = 0;
     // The clock is read from the 8th unit on (most texts take fewer), then every 8th.
     let started = -1;
-    while (frames.length > 0 && tried < budget) {
+    while (frames.length > 0 && tried < budget && html.length < CHUNK_HTML) {
       if ((tried & 7) === 7) {
         const now = performance.now();
         if (started < 0) started = now;
@@ -155,16 +160,20 @@ export class InlineRun {
   }
 }
 
-function frameOf(source: string, close: string): Frame {
-  return { source, done: 0, at: 0, opener: -2, close };
+/** Frame.opener before its first search, and once no opener is left. */
+const NOT_LOOKED = -2;
+const NONE_LEFT = -1;
+
+function frameOf(source: string, close: string, opener = NOT_LOOKED): Frame {
+  return { source, done: 0, at: 0, opener, close };
 }
 
 /** The first opener at or after the frame's `at`; a search reads each stretch once. */
 function nextOpener(frame: Frame): number {
-  if (frame.opener === -1 || frame.opener >= frame.at) return frame.opener;
+  if (frame.opener === NONE_LEFT || frame.opener >= frame.at) return frame.opener;
   OPENER.lastIndex = frame.at;
   const found = OPENER.exec(frame.source);
-  frame.opener = found ? found.index : -1;
+  frame.opener = found ? found.index : NONE_LEFT;
   return frame.opener;
 }
 

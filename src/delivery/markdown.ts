@@ -12,41 +12,10 @@
 // (one megabyte-long line, or a million empty ones).
 import { isWhitespace } from "../lib/whitespace.ts";
 import { escapeAttribute, escapeHtml } from "./html.ts";
-import { hasInlineMarkers, InlineRun } from "./markdown-inline.ts";
+import { CHUNK_HTML, ESCAPE_SLICE, hasInlineMarkers, InlineRun } from "./markdown-inline.ts";
 
-/** Lines, inline attempts and 64-character runs of code per chunk: a chunk is a millisecond or two of work at most. */
+/** Lines, inline attempts and slices of plain text or code per chunk: a chunk is a millisecond or two of work at most. */
 export const CHUNK_WORK = 8192;
-
-/** Text up to this long is escaped in one go; longer text a slice at a time. */
-const PLAIN_AT_ONCE = 4096;
-
-/** A chunk is handed out once its HTML is this long, too (the caller counts what it shows). */
-const CHUNK_HTML = 64 * 1024;
-
-/** Rendering that goes in steps: InlineRun, or EscapeRun for code. */
-interface Run {
-  readonly finished: boolean;
-  step(budget: number): { html: string; tried: number };
-}
-
-/** A code block's text escaped a slice at a time (a unit of work is 64 characters). */
-class EscapeRun implements Run {
-  #done = 0;
-
-  constructor(private readonly source: string) {}
-
-  get finished(): boolean {
-    return this.#done >= this.source.length;
-  }
-
-  step(budget: number): { html: string; tried: number } {
-    const end = Math.min(this.source.length, this.#done + Math.max(1, budget) * 64, this.#done + CHUNK_HTML / 4);
-    const html = escapeHtml(this.source.slice(this.#done, end));
-    const tried = Math.ceil((end - this.#done) / 64);
-    this.#done = end;
-    return { html, tried };
-  }
-}
 
 /** The HTML being made and the work done since the last chunk was handed out. */
 class Output {
@@ -55,7 +24,7 @@ class Output {
 
   /** Appends a short text that needs no inline rendering (or code); false: it has markers or is long, use `inline`. */
   plain(source: string, code = false): boolean {
-    if (source.length > PLAIN_AT_ONCE || (!code && hasInlineMarkers(source))) return false;
+    if (source.length > ESCAPE_SLICE || (!code && hasInlineMarkers(source))) return false;
     this.html += escapeHtml(source);
     return true;
   }
@@ -66,7 +35,7 @@ class Output {
    * within a chunk).
    */
   inline(source: string, code = false): boolean {
-    this.#run = code ? new EscapeRun(source) : new InlineRun(source);
+    this.#run = new InlineRun(source, !code);
     this.#step(this.#run);
     return this.#run.finished;
   }
@@ -80,9 +49,9 @@ class Output {
     }
   }
 
-  #run: Run | undefined;
+  #run: InlineRun | undefined;
 
-  #step(run: Run): void {
+  #step(run: InlineRun): void {
     const { html, tried } = run.step(Math.max(1, CHUNK_WORK - this.work));
     this.html += html;
     this.work += tried;
