@@ -6,7 +6,7 @@
 // In HTML mode every part is valid on its own: tags open at the cut are closed at the end
 // of the part and reopened (same attributes) at the start of the next.
 
-import { isWhitespace } from "../lib/whitespace.ts";
+import { countNonWhitespace, isWhitespace } from "../lib/whitespace.ts";
 
 export const TELEGRAM_TEXT_LIMIT = 4096;
 
@@ -56,7 +56,7 @@ export function splitText(text: string, options: SplitOptions = {}): string[] {
   const html = (options.mode ?? "html") === "html";
   // Visible units never exceed UTF-16 units (tags are free, a reference is one): a text
   // that short is one part as it stands, and most notifications are.
-  if (text.length <= limit) return visibleText(text, html).trim() === "" ? [] : [text];
+  if (text.length <= limit) return shows(text, html) ? [text] : [];
   const parts: string[] = [];
   let start = 0;
   let stack: OpenTag | undefined;
@@ -68,7 +68,7 @@ export function splitText(text: string, options: SplitOptions = {}): string[] {
     const suffix = atEnd ? "" : tagsOf(cut.stack).map((tag) => `</${tag.name}>`).join("");
     const prefix = tagsOf(stack).reverse().map((tag) => text.slice(tag.start, tag.end)).join("");
     const part = prefix + text.slice(start, cut.end) + suffix;
-    if (visibleText(part, html).trim() !== "") parts.push(part);
+    if (shows(part, html)) parts.push(part);
     start = cut.resume;
     stack = cut.stack;
   }
@@ -181,26 +181,15 @@ function isHexDigit(code: number): boolean {
   return isDigit(code) || (code >= 0x41 && code <= 0x46) || (code >= 0x61 && code <= 0x66);
 }
 
-/**
- * A tag at `i`, read by hand (TAG's grammar: `</?name` then `>` or whitespace, attributes
- * and `>`): the regex's match arrays were most of the cost of deeply nested markup. The
- * attribute scan stops at the next "<", so the attempts at all the "<" read the text once.
- */
+/** A tag at `i` (tagLength's grammar), with its name in lower case. */
 function readTag(text: string, i: number): Markup | undefined {
+  const length = tagLength(text, i);
+  if (length === 0) return undefined;
   const closing = text.charCodeAt(i + 1) === 0x2f;
   const nameStart = i + (closing ? 2 : 1);
-  let j = nameStart;
-  if (!isAsciiLetter(text.charCodeAt(j))) return undefined;
-  while (++j < text.length && isNameChar(text.charCodeAt(j)));
-  const name = text.slice(nameStart, j).toLowerCase();
-  if (text.charCodeAt(j) === 0x3e) return { kind: "tag", name, closing, length: j + 1 - i };
-  if (!/\s/.test(text[j] ?? "")) return undefined;
-  for (let k = j + 1; k < text.length; k++) {
-    const code = text.charCodeAt(k);
-    if (code === 0x3e) return { kind: "tag", name, closing, length: k + 1 - i };
-    if (code === 0x3c) return undefined;
-  }
-  return undefined;
+  let end = nameStart + 1;
+  while (end < text.length && isNameChar(text.charCodeAt(end))) end++;
+  return { kind: "tag", name: text.slice(nameStart, end).toLowerCase(), closing, length };
 }
 
 function isAsciiLetter(code: number): boolean {
@@ -261,7 +250,7 @@ function skipSpace(text: string, i: number): number {
 
 /**
  * Characters Telegram would show that are not whitespace: tags are free, a character
- * reference is one (as visibleText counts it). Every part a split keeps holds its share of
+ * reference is one. Every part a split keeps holds its share of
  * them, and as plain text (the fallback) each is shown: so a text with more than
  * n × TELEGRAM_TEXT_LIMIT of them cannot go out as n messages. Linear, one pass.
  */
@@ -282,7 +271,12 @@ export function visibleNonBlank(html: string): number {
   return count;
 }
 
-/** The length of the tag at `i` (readTag's grammar), 0 when there is none; nothing is allocated. */
+/**
+ * The length of the tag at `i`, 0 when there is none; nothing is allocated. Read by hand:
+ * `</?name` then `>`, or whitespace, attributes and `>`. The attribute scan stops at the
+ * next "<", so the attempts at all the "<" read the text once (a regex's match arrays were
+ * most of the cost of deeply nested markup).
+ */
 function tagLength(text: string, i: number): number {
   let j = i + (text.charCodeAt(i + 1) === 0x2f ? 2 : 1);
   if (!isAsciiLetter(text.charCodeAt(j))) return 0;
@@ -297,8 +291,7 @@ function tagLength(text: string, i: number): number {
   return 0;
 }
 
-/** The text Telegram would show (for the "part is not empty" check). */
-export function visibleText(part: string, html: boolean): string {
-  if (!html) return part;
-  return part.replace(/<\/?[a-zA-Z][\w-]*(?:\s[^<>]*)?>/g, "").replace(/&(?:#x[0-9a-fA-F]+|#\d+|lt|gt|amp|quot);/g, "x");
+/** Whether Telegram would show anything of the part but whitespace (an empty part is not sent). */
+function shows(part: string, html: boolean): boolean {
+  return html ? visibleNonBlank(part) > 0 : countNonWhitespace(part) > 0;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { parseHtmlEntities } from "../../src/emulator/html-entities.ts";
-import { splitText, visibleText } from "../../src/delivery/split.ts";
+import { splitText, visibleNonBlank } from "../../src/delivery/split.ts";
 
 const visibleLength = (part: string) => parseHtmlEntities(part).text.length;
 
@@ -47,7 +47,7 @@ describe("splitText", () => {
 
   test("plain mode treats markup as text", () => {
     expect(splitText("<b>ab</b>", { mode: "plain", limit: 5 })).toEqual(["<b>ab", "</b>"]);
-    expect(visibleText("<b>x</b>&lt;", true)).toBe("xx");
+    expect(visibleNonBlank("<b>x</b>&lt;")).toBe(2);
   });
 
   test("an unclosed tag at the very end is left for Telegram to reject", () => {
