@@ -2,6 +2,7 @@
 // caller, loopback only): GET /keys, POST /keys/{key}/revoke, POST /reload. Authenticated
 // first (401), then admitted (403 forbidden_admin), so a client that is not an admin
 // learns nothing of the keys. Every action is logged with the client's id.
+import { nextTurn } from "../lib/next-turn.ts";
 import type { ConfigStore, ReloadState } from "../config/store.ts";
 import type { Config } from "../config/types.ts";
 import type { Caller } from "../delivery/notifier.ts";
@@ -94,7 +95,7 @@ function keysJson(records: readonly KeyRecord[], owners: ReadonlyMap<string, str
   let next = 0;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      if (next > 0) await new Promise((resolve) => setTimeout(resolve, 0));
+      if (next > 0) await nextTurn();
       const start = next;
       next = Math.min(records.length, start + ROWS_PER_PIECE);
       const rows: string[] = [];

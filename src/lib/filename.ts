@@ -4,6 +4,7 @@
 // control and bidirectional-override characters (an "invoice‮fdp.exe" shown reversed),
 // double quotes (they end the multipart header's filename="…"), and a length no file
 // system takes. Any letters (Cyrillic, CJK, emoji) stay as they are. Linear in the name.
+import { isWhitespace } from "./whitespace.ts";
 
 /** Longest name in UTF-8 bytes: what common file systems allow for one name. */
 export const MAX_FILENAME_BYTES = 255;
@@ -54,6 +55,6 @@ function fitBytes(name: string, max: number): string {
  */
 function trimEnd(text: string): string {
   let end = text.length;
-  while (end > 0 && (text[end - 1] === "." || /\s/.test(text[end - 1]!))) end--;
+  while (end > 0 && (text[end - 1] === "." || isWhitespace(text.charCodeAt(end - 1)))) end--;
   return text.slice(0, end);
 }
