@@ -139,7 +139,7 @@ function blockAt(text: string, start: number, end: number, first: number, closer
   }
   const line = text.slice(start, end);
   if (text[first] === "`") {
-    const language = fenceLanguage(line);
+    const language = fenceLanguage(text, start, end);
     const close = language === undefined ? undefined : closers.after(end + 1);
     if (language !== undefined && close) {
       const code = close.start > end + 1 ? text.slice(end + 1, close.start - 1) : "";
@@ -207,18 +207,24 @@ class FenceClosers {
 
 /** "```" alone on the line from `start` to `end` (whitespace around it allowed). */
 function isFenceClose(text: string, start: number, end: number): boolean {
-  const first = skipWhitespace(text, start, end);
-  return text.startsWith("```", first) && first + 3 <= end && skipWhitespace(text, first + 3, end) === end;
+  const language = fenceLanguageAt(text, start, end);
+  return language !== undefined && language.from === language.to;
 }
 
-/** The language of a fence line ("```js" → "js", "```" → ""), or undefined: no fence. */
-function fenceLanguage(line: string): string | undefined {
-  const start = skipWhitespace(line, 0, line.length);
-  if (!line.startsWith("```", start)) return undefined;
-  let end = line.length;
-  while (end > start + 3 && isWhitespace(line.charCodeAt(end - 1))) end--;
-  const language = line.slice(skipWhitespace(line, start + 3, end), end);
-  return language === "" || /^[\w+#-]*$/.test(language) ? language : undefined;
+/** The language of the fence line from `start` to `end` ("```js" → "js", "```" → ""), or undefined: no fence. */
+function fenceLanguage(text: string, start: number, end: number): string | undefined {
+  const at = fenceLanguageAt(text, start, end);
+  const language = at && text.slice(at.from, at.to);
+  return language === undefined || language === "" || /^[\w+#-]*$/.test(language) ? language : undefined;
+}
+
+/** Where a fence line's language stands (empty: none), or undefined when the line is no fence. */
+function fenceLanguageAt(text: string, start: number, end: number): { from: number; to: number } | undefined {
+  const first = skipWhitespace(text, start, end);
+  if (first + 3 > end || !text.startsWith("```", first)) return undefined;
+  let to = end;
+  while (to > first + 3 && isWhitespace(text.charCodeAt(to - 1))) to--;
+  return { from: skipWhitespace(text, first + 3, to), to };
 }
 
 /** A "- ", "* " or "+ " item: its indentation and text. */
