@@ -113,7 +113,7 @@ export class Notifier {
     const now = this.options.clock.now();
     const recipients = this.#recipients(input, caller);
     for (const recipient of recipients) if (recipient.status === "failed") recipient.doneAt = now;
-    if (html === undefined) throw textTooLong(`more than ${MAX_PARTS}`, COUNTED_AS_PLAIN_TEXT);
+    if (html === undefined) throw shownTooMuch();
     const { parts, filePart, files } = layoutOf(input, html);
     if (parts.length === 0) throw new RequestError("empty_text", "text is empty once formatting is applied; send some visible text");
     // An album is as many messages as it has files (the caption is counted with the text).
@@ -166,8 +166,10 @@ export const RENDER_LIMITS: RenderLimits = {
 
 /** Why a text whose HTML fits is still too long. */
 const AS_PLAIN_TEXT = " if Telegram refused its HTML and it were resent as plain text, where every tag counts";
-/** How a text refused before it was rendered whole was counted (RENDER_LIMITS). */
-export const COUNTED_AS_PLAIN_TEXT = " (counted as plain text, Telegram's fallback for HTML it refuses, where every tag and entity counts)";
+/** The refusal of a text whose rendering stopped at RENDER_LIMITS (formatMessageWithin gave undefined). */
+export function shownTooMuch(): RequestError {
+  return textTooLong(`more than ${MAX_PARTS}`, " (counted as plain text, Telegram's fallback for HTML it refuses, where every tag and entity counts)");
+}
 
 /** The refusal of a text that would take more than MAX_PARTS messages (`messages`: how many, in words). */
 export function textTooLong(messages: string, how = ""): RequestError {

@@ -1,8 +1,7 @@
 // An ntfy publish request, however it came (a body to /{name}, or JSON to /), mapped onto
 // a notification: one function per group of ntfy fields, so a feature that lands later
 // (scheduled delivery, files: issue 10) replaces its function and nothing else.
-import { MAX_PARTS, textTooLong } from "../../delivery/notifier.ts";
-import { TELEGRAM_TEXT_LIMIT } from "../../delivery/split.ts";
+import { MAX_PARTS, RENDER_LIMITS, textTooLong } from "../../delivery/notifier.ts";
 import { readWhen, type When } from "../../delivery/when.ts";
 import type { Button } from "../../delivery/types.ts";
 import type { RenderedTemplate } from "../../templates/webhooks.ts";
@@ -134,7 +133,7 @@ export function urgencyOf(priority: number): Urgency {
  * looked at (a megabyte of tags is 170,000).
  */
 function sortTags(all: string[]): { emoji: string[]; tags: string[] } {
-  if (all.length > MAX_PARTS * TELEGRAM_TEXT_LIMIT) throw textTooLong(`more than ${MAX_PARTS}`, ` (${all.length} tags, each shown)`);
+  if (all.length > RENDER_LIMITS.maxVisible) throw textTooLong(`more than ${MAX_PARTS}`, ` (${all.length} tags, each shown)`);
   const emoji: string[] = [];
   const tags: string[] = [];
   for (const tag of all) {

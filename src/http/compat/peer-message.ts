@@ -6,7 +6,7 @@
 // buttons (notification state buttons, issue 9). The result is a plain notify request.
 import { formatMessageWithin, type Format } from "../../delivery/format.ts";
 import { escapeHtml } from "../../delivery/html.ts";
-import { COUNTED_AS_PLAIN_TEXT, MAX_PARTS, RENDER_LIMITS, textTooLong, type NotifyInput } from "../../delivery/notifier.ts";
+import { RENDER_LIMITS, shownTooMuch, type NotifyInput } from "../../delivery/notifier.ts";
 import type { When } from "../../delivery/when.ts";
 import type { Button } from "../../delivery/types.ts";
 import { showValue } from "../../lib/schema-messages.ts";
@@ -45,7 +45,7 @@ export async function toNotifyInput(message: PeerMessage): Promise<NotifyInput> 
   const marks = [URGENCY_MARKS[message.urgency], ...message.emoji].filter((mark) => mark !== "").join(" ");
   const title = message.title?.trim() ?? "";
   let body = await formatMessageWithin({ text: message.text, format: message.format }, RENDER_LIMITS);
-  if (body === undefined) throw textTooLong(`more than ${MAX_PARTS}`, COUNTED_AS_PLAIN_TEXT);
+  if (body === undefined) throw shownTooMuch();
   if (marks !== "" && title === "") body = `${escapeHtml(marks)} ${body}`;
   if (message.tags.length > 0) body += `\n\n<i>Tags: ${escapeHtml(message.tags.join(", "))}</i>`;
   const input: NotifyInput = { to: message.to, text: body, format: "html", silent: message.urgency === "silent" };
