@@ -1,10 +1,11 @@
 // The setting of the kill -9 tests that run `tgsignal serve` as a subprocess: a fake Bot
 // API with one bot and a private chat per person, a data dir whose keys.log issued each
 // person's key, and a config with one client and the people as users.
-import { mkdir, writeFile } from "node:fs/promises";
+import { afterEach } from "bun:test";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { startFakeBotApi, type FakeBotApi } from "../fakes/fake-bot-api.ts";
-import { tempDir, writeConfig } from "./serve-process.ts";
+import { tempDir, writeConfig, type ServeProcess } from "./serve-process.ts";
 
 export const CRASH_BOT_TOKEN = "111111:AAAAAAAAAAAAAAAAAAAAAAAAAAAA";
 
@@ -53,4 +54,14 @@ export async function startCrashSandbox(options: CrashSandboxOptions): Promise<C
     ...options.people.map(({ user, key }) => `  ${user}: ${key}`),
   ];
   return { api, dir, configFile: await writeConfig(dir, config.join("\n") + "\n") };
+}
+
+/** After each test: its `serve` killed if still running, the fake Bot API closed, the data dir removed. */
+export function cleanUpAfterEach(current: () => { api?: FakeBotApi; serve?: ServeProcess; dir?: string }): void {
+  afterEach(async () => {
+    const { api, serve, dir } = current();
+    if (serve && serve.proc.exitCode === null) await serve.kill("SIGKILL");
+    await api?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
 }

@@ -2,13 +2,13 @@
 // off mid-body: after a restart every notification is delivered with its files' bytes, the
 // half upload and files no notification needs are gone, and once delivered the files are
 // removed. `tgsignal serve` runs as a subprocess against the fake Bot API in this process.
-import { afterEach, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { readdir, rm, writeFile } from "node:fs/promises";
+import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pdfBytes, pngBytes } from "../fakes/images.ts";
 import type { FakeBotApi } from "../fakes/fake-bot-api.ts";
-import { CRASH_BOT_TOKEN as TOKEN, startCrashSandbox } from "./crash-sandbox.ts";
+import { CRASH_BOT_TOKEN as TOKEN, cleanUpAfterEach, startCrashSandbox } from "./crash-sandbox.ts";
 import { timeScaleEnv } from "./boot-gateway.ts";
 import { eventually, startServe, type ServeProcess } from "./serve-process.ts";
 
@@ -19,11 +19,7 @@ const SCALE = 0.25;
 let api: FakeBotApi | undefined;
 let serve: ServeProcess | undefined;
 let dir: string | undefined;
-afterEach(async () => {
-  if (serve && serve.proc.exitCode === null) await serve.kill("SIGKILL");
-  await api?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+cleanUpAfterEach(() => ({ api, serve, dir }));
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 const filesDir = () => join(dir!, "data", "files");

@@ -2,10 +2,9 @@
 // so after a restart the deleted notification is never sent and the edit is carried out
 // behind its message. `tgsignal serve` runs as a subprocess; the fake Bot API (in this
 // process) refuses sends with a 503 until the crash, so everything is still queued.
-import { afterEach, expect, test } from "bun:test";
-import { rm } from "node:fs/promises";
+import { expect, test } from "bun:test";
 import type { FakeBotApi } from "../fakes/fake-bot-api.ts";
-import { CRASH_BOT_TOKEN as TOKEN, startCrashSandbox } from "./crash-sandbox.ts";
+import { CRASH_BOT_TOKEN as TOKEN, cleanUpAfterEach, startCrashSandbox } from "./crash-sandbox.ts";
 import { timeScaleEnv } from "./boot-gateway.ts";
 import { eventually, startServe, type ServeProcess } from "./serve-process.ts";
 
@@ -20,11 +19,7 @@ const PEOPLE = [
 let api: FakeBotApi | undefined;
 let serve: ServeProcess | undefined;
 let dir: string | undefined;
-afterEach(async () => {
-  if (serve && serve.proc.exitCode === null) await serve.kill("SIGKILL");
-  await api?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+cleanUpAfterEach(() => ({ api, serve, dir }));
 
 async function setup(): Promise<string> {
   let configFile: string;

@@ -1,10 +1,9 @@
 // kill -9 with 100 accepted, undelivered notifications: after a restart every one is
 // delivered, in order per chat. `tgsignal serve` runs as a subprocess; the fake Bot API
 // (in this process) refuses sends with a 503 until the crash.
-import { afterEach, expect, test } from "bun:test";
-import { rm } from "node:fs/promises";
+import { expect, test } from "bun:test";
 import type { FakeBotApi } from "../fakes/fake-bot-api.ts";
-import { CRASH_BOT_TOKEN as TOKEN, startCrashSandbox } from "./crash-sandbox.ts";
+import { CRASH_BOT_TOKEN as TOKEN, cleanUpAfterEach, startCrashSandbox } from "./crash-sandbox.ts";
 import { timeScaleEnv } from "./boot-gateway.ts";
 import { startServe, type ServeProcess } from "./serve-process.ts";
 
@@ -15,11 +14,7 @@ const SCALE = 0.25;
 let api: FakeBotApi | undefined;
 let serve: ServeProcess | undefined;
 let dir: string | undefined;
-afterEach(async () => {
-  if (serve && serve.proc.exitCode === null) await serve.kill("SIGKILL");
-  await api?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+cleanUpAfterEach(() => ({ api, serve, dir }));
 
 test("kill -9 with 100 queued notifications: all delivered after restart, in order per chat", async () => {
   // Telegram's limits and backoff run SCALE times as fast, in the fake and the server alike.

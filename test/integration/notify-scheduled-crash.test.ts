@@ -2,10 +2,9 @@
 // outbox.log before their 202. After a restart the one that fell due while the gateway
 // was down goes out at start, and the other on its time, with the edited text.
 // `tgsignal serve` runs as a subprocess; its due times are wall-clock times.
-import { afterEach, expect, test } from "bun:test";
-import { rm } from "node:fs/promises";
+import { expect, test } from "bun:test";
 import type { FakeBotApi } from "../fakes/fake-bot-api.ts";
-import { CRASH_BOT_TOKEN as TOKEN, startCrashSandbox } from "./crash-sandbox.ts";
+import { CRASH_BOT_TOKEN as TOKEN, cleanUpAfterEach, startCrashSandbox } from "./crash-sandbox.ts";
 import { timeScaleEnv } from "./boot-gateway.ts";
 import { eventually, startServe, type ServeProcess } from "./serve-process.ts";
 
@@ -19,11 +18,7 @@ const PEOPLE = [
 let api: FakeBotApi | undefined;
 let serve: ServeProcess | undefined;
 let dir: string | undefined;
-afterEach(async () => {
-  if (serve && serve.proc.exitCode === null) await serve.kill("SIGKILL");
-  await api?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+cleanUpAfterEach(() => ({ api, serve, dir }));
 
 async function setup(): Promise<string> {
   let configFile: string;
